@@ -1,0 +1,44 @@
+"""The application factory: one store, the routers, the error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+from pyoxigraph import Store
+
+from . import __version__, sparql
+from .errors import install_error_handlers
+from .settings import Settings
+from .store import open_store
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """Build the service; `store` may be given (tests), otherwise it is opened from settings."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "store", None) is None:
+            app.state.store = open_store(settings)
+        yield
+        app.state.store.flush() if not settings.memory else None
+
+    app = FastAPI(
+        title="OnTeam",
+        version=__version__,
+        summary="KT's One Team consortia as linked data: SPARQL 1.1 endpoint, saved queries, resource pages.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.query_limiter = anyio.CapacityLimiter(settings.workers)
+    install_error_handlers(app)
+    app.include_router(sparql.router)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

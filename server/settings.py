@@ -1,0 +1,72 @@
+"""Typed service settings, read once from the environment and the command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "ONTEAM_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service can be told; each field is also `ONTEAM_<NAME>` in the environment."""
+
+    host: str = _setting("127.0.0.1", "Interface to listen on.")
+    port: int = _setting(8000, "TCP port to listen on.")
+    workers: int = _setting(2, "Queries evaluated at once (threads over the one store).")
+    store: Path = _setting(PROJECT_ROOT / "var" / "store", "Directory of the on-disk Oxigraph store.")
+    memory: bool = _setting(False, "Keep the store in memory instead of on disk.")
+    update_token: str | None = _setting(None, "Bearer token that turns SPARQL Update and graph writes on.")
+    read_only: bool = _setting(False, "Refuse every write, whatever the token.")
+    public_base: str | None = _setting(
+        None, "Origin that stands for https://w3id.org/onteam/ (default: the request's own origin)."
+    )
+    query_timeout: float = _setting(30.0, "Seconds a query may run before it is stopped.")
+    root: Path = _setting(PROJECT_ROOT, "Project folder holding ontology/, data/ and queries/.")
+
+    @property
+    def updates_enabled(self) -> bool:
+        """Writes are possible only with a token and outside read-only mode."""
+        return bool(self.update_token) and not self.read_only
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from `ONTEAM_*` variables; explicit overrides (not None) win."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = _convert(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _convert(name: str, kind: Any, raw: str) -> Any:
+    kind = str(kind)
+    try:
+        if kind.startswith("bool"):
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+        if kind.startswith("Path"):
+            return Path(raw)
+        return raw or None
+    except ValueError:
+        raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind}") from None

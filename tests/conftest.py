@@ -1,0 +1,116 @@
+"""Fixtures: the real `onteam serve` process on a free loopback port, talked to over HTTP.
+
+- `server`: one session-wide server over the project's real ontology and data.
+- `make_server(...)`: a factory for servers over other roots, stores or options.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A running `onteam serve` process and an HTTP client bound to it."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    client: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = httpx.Client(base_url=self.base, timeout=30)
+
+    def stop(self) -> None:
+        """Stop the process gracefully (SIGTERM), then forcefully if it lingers."""
+        self.client.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(workdir: Path, *args: str, env: dict[str, str] | None = None, root: Path | None = None) -> Server:
+    """Start `onteam serve` with `args` and wait until /health answers."""
+    port = free_port()
+    log = workdir / f"server-{port}.log"
+    full_env = {**os.environ, "ONTEAM_ROOT": str(root or PROJECT_ROOT), **(env or {})}
+    command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), *args]
+    if "--store" not in args and "--memory" not in args:
+        command += ["--store", str(workdir / f"store-{port}")]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"onteam serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return Server(base, process, log)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"onteam serve did not answer within 60 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The service over the project's own ontology and data, on an on-disk store."""
+    running = start_server(tmp_path_factory.mktemp("server"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start extra servers (other roots, stores, options); all are stopped after the test."""
+    started: list[Server] = []
+
+    def make(*args: str, env: dict[str, str] | None = None, root: Path | None = None) -> Server:
+        running = start_server(tmp_path, *args, env=env, root=root)
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def make_root(tmp_path: Path) -> Callable[..., Path]:
+    """Make a project root holding the given Turtle as data/instances.ttl (and an empty ontology)."""
+
+    def make(data: str, ontology: str = "") -> Path:
+        root = tmp_path / "root"
+        (root / "ontology").mkdir(parents=True, exist_ok=True)
+        (root / "data").mkdir(parents=True, exist_ok=True)
+        (root / "queries").mkdir(parents=True, exist_ok=True)
+        (root / "ontology" / "onteam.ttl").write_text(ontology, encoding="utf-8")
+        (root / "data" / "instances.ttl").write_text(data, encoding="utf-8")
+        return root
+
+    return make
