@@ -1,0 +1,1 @@
+"""OnTeam server package."""
