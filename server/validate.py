@@ -126,6 +126,7 @@ def _parse_oxigraph(path: Path, label: str, errors: list[ParseError]) -> int | N
 def _compact(term: rdflib.term.Node) -> str:
     text = str(term)
     for prefix, ns in (("ot:", OT), ("id:", ID), ("owl:", str(OWL)), ("rdf:", str(RDF)),
+                       ("rdfs:", "http://www.w3.org/2000/01/rdf-schema#"),
                        ("org:", "http://www.w3.org/ns/org#"), ("prov:", "http://www.w3.org/ns/prov#"),
                        ("skos:", "http://www.w3.org/2004/02/skos/core#"),
                        ("foaf:", "http://xmlns.com/foaf/0.1/"), ("schema:", "http://schema.org/")):
