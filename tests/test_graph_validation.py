@@ -174,7 +174,7 @@ def test_module_entry_point(tmp_path):
                         capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "Result: VALID" in ok.stdout
-    root = copy_project(tmp_path, "id:kt a ot:Person ; .\n")  # syntax error: fails fast
+    root = copy_project(tmp_path, "id:kt a ot:Person ,, .\n")  # syntax error: fails fast
     bad = subprocess.run([sys.executable, "-m", "server.validate", str(root)], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 1
