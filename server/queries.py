@@ -476,23 +476,28 @@ def paged_text(text: str, size: int, page: int) -> str:
 def normalize_value(param: Parameter, value: str) -> str:
     """Check `value` against the parameter's type; return its canonical text or raise BadRequest."""
     if len(value) > MAX_VALUE_LENGTH:
-        raise BadRequest(f"Parameter {param.name!r} is {len(value)} characters long; the limit is {MAX_VALUE_LENGTH}")
+        raise BadRequest(
+            f"Parameter {param.name!r} is {len(value)} characters long; the limit is {MAX_VALUE_LENGTH}",
+            parameter=param.name,
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadRequest(f"Parameter {param.name!r} is not valid Unicode text") from None
+        raise BadRequest(f"Parameter {param.name!r} is not valid Unicode text", parameter=param.name) from None
     if param.kind == "iri":
         try:
             return NamedNode(value).value
         except ValueError as exc:
-            raise BadRequest(f"Parameter {param.name!r}: {value!r} is not an absolute IRI ({exc})") from None
+            raise BadRequest(
+                f"Parameter {param.name!r}: {value!r} is not an absolute IRI ({exc})", parameter=param.name
+            ) from None
     if param.lang or param.datatype == "string":
         return value
     datatype = param.datatype or "string"
     lexical = value.strip()  # XSD collapses whitespace for every type but string
     match = _LEXICAL[datatype].fullmatch(lexical)
     if match is None or not _valid_calendar(match):
-        raise BadRequest(f"Parameter {param.name!r}: {value!r} is not a valid xsd:{datatype}")
+        raise BadRequest(f"Parameter {param.name!r}: {value!r} is not a valid xsd:{datatype}", parameter=param.name)
     if datatype == "integer":
         return str(int(lexical))
     if datatype == "boolean":
@@ -547,7 +552,8 @@ def bind_parameters(
     unknown = sorted({k for k, _ in params} - accepted)
     if unknown:
         raise BadRequest(
-            f"Unknown parameter {', '.join(map(repr, unknown))} for saved query {saved.name!r}; "
+            f"Unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+            f"for saved query {saved.name!r}; "
             f"accepted: {', '.join(sorted(accepted))}",
             unknown=unknown,
         )
@@ -582,7 +588,9 @@ def bind_parameters(
         raw_page = _single(params, PAGE_PARAM)
         if raw_page not in (None, ""):
             if not re.fullmatch(r"\d{1,7}", raw_page.strip()) or not 1 <= int(raw_page) <= MAX_PAGE:
-                raise BadRequest(f"Parameter 'page': {raw_page!r} is not a page number from 1 to {MAX_PAGE}")
+                raise BadRequest(
+                    f"Parameter 'page': {raw_page!r} is not a page number from 1 to {MAX_PAGE}", parameter=PAGE_PARAM
+                )
             binding.page = int(raw_page)
     return binding
 
@@ -655,9 +663,10 @@ async def _has_page(request: Request, saved: SavedQuery, binding: Binding, page:
     return await anyio.to_thread.run_sync(work, limiter=request.app.state.query_limiter)
 
 
-def _page_link(request: Request, page: int, rel: str) -> str:
-    params = [(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k != PAGE_PARAM]
-    url = request.url.replace(query=urlencode([*params, (PAGE_PARAM, str(page))]))
+def _page_link(request: Request, params: Sequence[tuple[str, str]], page: int, rel: str) -> str:
+    """A Link header entry: this call as a GET URL (body parameters included) on another page."""
+    kept = [(k, v) for k, v in params if k != PAGE_PARAM]
+    url = request.url.replace(query=urlencode([*kept, (PAGE_PARAM, str(page))]))
     return f'<{url}>; rel="{rel}"'
 
 
@@ -681,11 +690,11 @@ async def run_saved_query(request: Request, saved: SavedQuery) -> Response:
         fmt=binding.fmt,
     )
     if saved.pagination:
-        links = [_page_link(request, 1, "first")]
+        links = [_page_link(request, params, 1, "first")]
         if binding.page > 1:
-            links.append(_page_link(request, binding.page - 1, "prev"))
+            links.append(_page_link(request, params, binding.page - 1, "prev"))
         if await _has_page(request, saved, binding, binding.page + 1):
-            links.append(_page_link(request, binding.page + 1, "next"))
+            links.append(_page_link(request, params, binding.page + 1, "next"))
         response.headers["Link"] = ", ".join(links)
     return response
 
