@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Variable
 
 from . import negotiation, sparql
-from .errors import BadRequest, MethodNotAllowed, NotFound, UnsupportedMediaType
+from .errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound, UnsupportedMediaType
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SPARQL_QUERY_MEDIA = "application/sparql-query"
@@ -170,11 +170,12 @@ def load_saved_query(path: Path) -> SavedQuery:
         raise SavedQueryError(
             f"{path}: unknown decorator {', '.join(map(repr, unknown))}; known: {', '.join(DECORATORS)}"
         )
-    where = f"{path}"
-    match = _UNSAFE_USE.search(_code_only(text))
+    where = str(path)
+    code = _code_only(text)
+    match = _UNSAFE_USE.search(code)
     if match:
         raise SavedQueryError(
-            f"{where}: line {_line_of(text, match.group(0))}: {match.group(0).strip()!r}: BOUND() and "
+            f"{where}: line {code.count(chr(10), 0, match.start()) + 1}: {match.group(0).strip()!r}: BOUND() and "
             "BIND(?param AS ...) do not see substituted parameters in pyoxigraph; use the parameter "
             "in a pattern or in COALESCE(..., true)"
         )
@@ -456,13 +457,15 @@ def _check_sparql(text: str, parameters: Sequence[Parameter], pagination: int | 
 
 
 def _code_only(text: str) -> str:
-    """The query with comments and string literals blanked out."""
-    return _TOKENS.sub(lambda m: m.group(0) if m.group("var") or m.group(0).startswith("<") else " ", text)
+    """The query with comments and string literals blanked out (lines and columns kept)."""
 
+    def blank(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if match.group("var") or token.startswith("<"):
+            return token
+        return re.sub(r"[^\n]", " ", token)
 
-def _line_of(text: str, fragment: str) -> int:
-    index = text.find(fragment)
-    return text.count("\n", 0, index) + 1 if index >= 0 else 0
+    return _TOKENS.sub(blank, text)
 
 
 def paged_text(text: str, size: int, page: int) -> str:
@@ -622,7 +625,7 @@ def _wants_text(saved: SavedQuery, fmt: str | None, accept: str | None) -> bool:
     offers = negotiation.RDF_OFFERS if saved.graph else negotiation.RESULT_OFFERS
     try:
         return negotiation.negotiate(accept, (*offers, SPARQL_QUERY_MEDIA)) == SPARQL_QUERY_MEDIA
-    except Exception:  # noqa: BLE001 - nothing acceptable: let run_query answer 406
+    except NotAcceptable:  # let run_query answer the 406, listing the result formats
         return False
 
 

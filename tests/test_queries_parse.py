@@ -343,3 +343,13 @@ def test_one_broken_file_stops_the_whole_folder(tmp_path: Path) -> None:
     write(tmp_path, "SELECT WHERE {", "bad")
     with pytest.raises(SavedQueryError, match="bad.rq"):
         load_saved_queries(tmp_path)
+
+
+def test_bound_in_a_comment_or_string_is_not_refused(tmp_path: Path) -> None:
+    text = PREFIX + '# never BOUND(?_x) here\nSELECT ?s WHERE { ?s rdfs:label "BOUND(?_y)" }\n'
+    assert load(tmp_path, text).parameters == ()
+
+
+def test_refused_bound_names_its_line(tmp_path: Path) -> None:
+    text = PREFIX + '# BOUND(?_x) in a comment first\nSELECT ?s ?__n WHERE {\n  ?s ot:x ?n\n  FILTER(BOUND(?__n))\n}\n'
+    assert "line 6" in load_error(tmp_path, text)
