@@ -9,7 +9,7 @@ import anyio
 from fastapi import FastAPI
 from pyoxigraph import Store
 
-from . import __version__, sparql
+from . import __version__, queries, sparql
 from .errors import install_error_handlers
 from .settings import Settings
 from .store import open_store
@@ -36,6 +36,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.query_limiter = anyio.CapacityLimiter(settings.workers)
     install_error_handlers(app)
     app.include_router(sparql.router)
+    queries.install(app, settings.root / "queries")
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -114,3 +114,16 @@ def make_root(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture
+def make_query_root(make_root: Callable[..., Path]) -> Callable[..., Path]:
+    """Like `make_root`, and also write saved queries: {name: text} as queries/<name>.rq."""
+
+    def make(data: str, queries: dict[str, str], ontology: str = "") -> Path:
+        root = make_root(data, ontology)
+        for name, text in queries.items():
+            (root / "queries" / f"{name}.rq").write_text(text, encoding="utf-8")
+        return root
+
+    return make

@@ -1,0 +1,886 @@
+"""Saved queries, grlc style: `queries/<name>.rq` served at `/api/<name>`.
+
+A file is a `#+` YAML header (the decorators) followed by SPARQL that runs unchanged in
+any editor. Variables name the parameters: `?_name` is required, `?__name` optional, and a
+suffix types the value (`_iri`, `_integer`, `_date`, `_en`, ...). Values are bound with
+pyoxigraph substitutions, never pasted into the text, so no value can change the query.
+
+Everything that can be wrong in a file (header, decorators, parameters, SPARQL) is found
+when the files are loaded, and stops the service with a message naming the file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import anyio
+import yaml
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Variable
+
+from . import negotiation, sparql
+from .errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound, UnsupportedMediaType
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SPARQL_QUERY_MEDIA = "application/sparql-query"
+DECORATORS = ("summary", "description", "tags", "method", "defaults", "enumerate", "pagination", "params")
+METHODS = ("GET", "POST")
+# Parameters any client may add to any saved query besides its own: answer format (SPARQLWrapper
+# sends `format`/`output`/`results`), the dataset of the SPARQL protocol, and jQuery's `_`
+# cache-buster. `page` is accepted by paginated queries only.
+CLIENT_PARAMS = ("format", "output", "results", "default-graph-uri", "named-graph-uri", "_")
+PAGE_PARAM = "page"
+RESERVED_NAMES = frozenset(CLIENT_PARAMS) | {PAGE_PARAM}
+MAX_VALUE_LENGTH = 4096
+MAX_PAGE = 1_000_000
+TEXT_FORMATS = frozenset({"sparql", "rq", SPARQL_QUERY_MEDIA})
+
+_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_PARAM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_LANG = re.compile(r"[a-z]{2}")
+# One token of SPARQL at a time, so that variables inside strings, IRIs and comments are skipped.
+_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|#[^\n]*"
+    r"|[?$](?P<var>[A-Za-z0-9_\u00b7\u00c0-\ufffd]+)",
+    re.DOTALL,
+)
+# pyoxigraph's optimizer decides BOUND() and BIND(?x AS ...) before substitutions apply.
+_UNSAFE_USE = re.compile(r"\bBOUND\s*\(\s*[?$]_|\bBIND\s*\(\s*[?$]_\w*\s+AS\b", re.IGNORECASE)
+_TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
+_LEXICAL: dict[str, re.Pattern[str]] = {
+    "integer": re.compile(r"[+-]?\d+"),
+    "decimal": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"),
+    "float": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN"),
+    "double": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN"),
+    "boolean": re.compile(r"true|false|1|0"),
+    "date": re.compile(r"-?\d{4,}-(?P<m>\d\d)-(?P<d>\d\d)" + _TZ),
+    "dateTime": re.compile(r"-?\d{4,}-(?P<m>\d\d)-(?P<d>\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?" + _TZ),
+    "time": re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?" + _TZ),
+    "gYear": re.compile(r"-?\d{4,}" + _TZ),
+    "gYearMonth": re.compile(r"-?\d{4,}-(?P<m>\d\d)" + _TZ),
+    "string": re.compile(r".*", re.DOTALL),
+}
+_TYPE_ALIASES = {name.lower(): name for name in _LEXICAL} | {"literal": "string"}
+_EXAMPLES = {
+    "integer": "7", "decimal": "1.5", "float": "1.5", "double": "1.5", "boolean": "true",
+    "date": "2021-01-01", "dateTime": "2021-01-01T00:00:00Z", "time": "12:00:00",
+    "gYear": "2021", "gYearMonth": "2021-01", "string": "probe",
+}
+_JSON_TYPES = {"integer": "integer", "decimal": "number", "float": "number", "double": "number", "boolean": "boolean"}
+_JSON_FORMATS = {"date": "date", "dateTime": "date-time", "time": "time"}
+
+
+class SavedQueryError(Exception):
+    """A saved query file that cannot be served; the message names the file (and line)."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One API parameter, declared by a `?_name...` / `?__name...` variable."""
+
+    name: str
+    variable: str
+    required: bool
+    kind: str  # "iri" or "literal"
+    datatype: str | None = None  # xsd local name for typed literals ("string" for plain ones)
+    lang: str | None = None
+    enum: tuple[str, ...] | None = None
+    enum_query: str | None = None  # a SELECT whose first column lists the allowed values
+    default: str | None = None
+    description: str = ""
+
+    @property
+    def type(self) -> str:
+        """A short type name for listings: "iri", an xsd local name, or "langString"."""
+        if self.kind == "iri":
+            return "iri"
+        return "langString" if self.lang else self.datatype or "string"
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A parsed `queries/<name>.rq` file."""
+
+    name: str
+    path: Path
+    text: str
+    form: str  # "select", "ask", "construct" or "describe" (construct and describe give graphs)
+    summary: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    methods: tuple[str, ...] = METHODS
+    pagination: int | None = None
+    parameters: tuple[Parameter, ...] = ()
+
+    @property
+    def graph(self) -> bool:
+        """True when the answer is RDF (CONSTRUCT, DESCRIBE) rather than query results."""
+        return self.form in {"construct", "describe"}
+
+    def parameter(self, name: str) -> Parameter | None:
+        """The parameter called `name`, if the query has one."""
+        return next((p for p in self.parameters if p.name == name), None)
+
+
+@dataclass
+class Binding:
+    """What a request asks of a saved query, validated."""
+
+    substitutions: dict[Variable, Any] = field(default_factory=dict)
+    page: int = 1
+    fmt: str | None = None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+
+
+# -- Loading -----------------------------------------------------------------------------
+
+
+def load_saved_queries(folder: Path) -> dict[str, SavedQuery]:
+    """Parse every `*.rq` file of `folder` (none if it is missing); raise SavedQueryError."""
+    if not folder.is_dir():
+        return {}
+    return {path.stem: load_saved_query(path) for path in sorted(folder.glob("*.rq"))}
+
+
+def load_saved_query(path: Path) -> SavedQuery:
+    """Parse one saved query file and check its header, parameters and SPARQL."""
+    name = path.stem
+    if not _NAME.fullmatch(name):
+        raise SavedQueryError(f"{path}: the name {name!r} must be lower-case ASCII words joined by '-'")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SavedQueryError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    header = parse_header(text, path)
+    unknown = sorted(set(header) - set(DECORATORS))
+    if unknown:
+        raise SavedQueryError(
+            f"{path}: unknown decorator {', '.join(map(repr, unknown))}; known: {', '.join(DECORATORS)}"
+        )
+    where = str(path)
+    code = _code_only(text)
+    match = _UNSAFE_USE.search(code)
+    if match:
+        raise SavedQueryError(
+            f"{where}: line {code.count(chr(10), 0, match.start()) + 1}: {match.group(0).strip()!r}: BOUND() and "
+            "BIND(?param AS ...) do not see substituted parameters in pyoxigraph; use the parameter "
+            "in a pattern or in COALESCE(..., true)"
+        )
+    summary = _text_decorator(header, "summary", where)
+    description = _text_decorator(header, "description", where)
+    tags = _tags(header.get("tags"), where)
+    methods = _methods(header.get("method", list(METHODS)), where)
+    pagination = _pagination(header.get("pagination"), where)
+    parameters = _parameters(text, header, where)
+    form = _check_sparql(text, parameters, pagination, where)
+    return SavedQuery(
+        name=name, path=path, text=text, form=form, summary=summary, description=description, tags=tags,
+        methods=methods, pagination=pagination, parameters=parameters,
+    )
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice (PyYAML silently keeps the last one)."""
+
+
+def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+def parse_header(text: str, path: Path) -> dict[str, Any]:
+    """The YAML mapping of the leading `#+` lines (blank lines may come before them)."""
+    lines = text.splitlines()
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    end = start
+    while end < len(lines) and lines[end].lstrip().startswith("#+"):
+        end += 1
+    for number, line in enumerate(lines[end:], start=end + 1):
+        if line.lstrip().startswith("#+"):
+            raise SavedQueryError(f"{path}: line {number}: a '#+' decorator after the query began; put it first")
+    body = [line.lstrip()[2:] for line in lines[start:end]]
+    if all(not line or line.startswith(" ") for line in body):
+        body = [line[1:] for line in body]  # "#+ key: value" -> "key: value"
+    try:
+        header = yaml.load("\n".join(body), Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = f"line {start + mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SavedQueryError(f"{path}: {line}invalid '#+' header: {problem}") from None
+    if header is None:
+        return {}
+    if not isinstance(header, dict):
+        raise SavedQueryError(f"{path}: line {start + 1}: the '#+' header must be 'key: value' lines")
+    return header
+
+
+def _text_decorator(header: Mapping[str, Any], key: str, where: str) -> str:
+    value = header.get(key, "")
+    if value is None or not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise SavedQueryError(f"{where}: '{key}' must be text, not {value!r}")
+    return str(value).strip()
+
+
+def _tags(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise SavedQueryError(f"{where}: 'tags' must be a list of names, not {value!r}")
+    return tuple(v.strip() for v in values)
+
+
+def _methods(value: Any, where: str) -> tuple[str, ...]:
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        raise SavedQueryError(f"{where}: 'method' must be GET, POST or a list of them, not {value!r}")
+    methods = [v.strip().upper() for v in values]
+    bad = [m for m in methods if m not in METHODS]
+    if bad:
+        raise SavedQueryError(f"{where}: 'method' {', '.join(map(repr, bad))} is not GET or POST")
+    return tuple(m for m in METHODS if m in methods)
+
+
+def _pagination(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SavedQueryError(f"{where}: 'pagination' must be a positive whole number of rows, not {value!r}")
+    return value
+
+
+def _per_parameter(value: Any, key: str, where: str) -> dict[str, Any]:
+    """`key` as a mapping name -> value; grlc's list of one-key mappings is accepted too."""
+    if value is None:
+        return {}
+    if isinstance(value, list) and all(isinstance(v, dict) and len(v) == 1 for v in value):
+        merged: dict[str, Any] = {}
+        for item in value:
+            (name, inner), = item.items()
+            if name in merged:
+                raise SavedQueryError(f"{where}: '{key}' names {name!r} twice")
+            merged[name] = inner
+        value = merged
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise SavedQueryError(f"{where}: '{key}' must map parameter names to values, not {value!r}")
+    return value
+
+
+def query_variables(text: str) -> list[str]:
+    """The variable names of a query in order of appearance (strings, IRIs, comments skipped)."""
+    names: list[str] = []
+    for match in _TOKENS.finditer(text):
+        var = match.group("var")
+        if var and var not in names:
+            names.append(var)
+    return names
+
+
+def parse_parameter_variable(variable: str) -> tuple[str, bool, str, str | None, str | None]:
+    """Split a `_name_type` / `__name_type` variable into (name, required, kind, datatype, lang).
+
+    Raises ValueError explaining what is wrong; the caller adds the file name.
+    """
+    if variable.startswith("___"):
+        raise ValueError(f"?{variable}: use one '_' (required) or two '__' (optional) before the name")
+    required = not variable.startswith("__")
+    rest = variable[1:] if required else variable[2:]
+    name, _, suffix = rest.partition("_")
+    if not _PARAM_NAME.fullmatch(name):
+        raise ValueError(f"?{variable}: the parameter name {name!r} must be ASCII letters and digits")
+    if suffix == "iri":
+        return name, required, "iri", None, None
+    if suffix.lower().startswith("xsd_"):
+        suffix = suffix[4:]
+    if suffix == "":
+        return name, required, "literal", "string", None
+    if suffix.lower() in _TYPE_ALIASES:
+        return name, required, "literal", _TYPE_ALIASES[suffix.lower()], None
+    if _LANG.fullmatch(suffix):
+        return name, required, "literal", None, suffix
+    known = ", ".join(["iri", *_LEXICAL, "literal", "a two-letter language code"])
+    raise ValueError(f"?{variable}: unknown type suffix {suffix!r}; use one of: {known}")
+
+
+def _parameters(text: str, header: Mapping[str, Any], where: str) -> tuple[Parameter, ...]:
+    found: dict[str, tuple[str, bool, str, str | None, str | None]] = {}
+    for variable in query_variables(text):
+        if not variable.startswith("_"):
+            continue
+        try:
+            parsed = parse_parameter_variable(variable)
+        except ValueError as exc:
+            raise SavedQueryError(f"{where}: {exc}") from None
+        name = parsed[0]
+        if name in RESERVED_NAMES:
+            raise SavedQueryError(f"{where}: ?{variable}: {name!r} is reserved for clients; rename the parameter")
+        if name in found and found[name][1:] != parsed[1:]:
+            raise SavedQueryError(f"{where}: the parameter {name!r} is declared twice with different types")
+        found[name] = (variable, *parsed[1:])  # type: ignore[assignment]
+    defaults = _per_parameter(header.get("defaults"), "defaults", where)
+    enumerate_ = _per_parameter(header.get("enumerate"), "enumerate", where)
+    descriptions = _per_parameter(header.get("params"), "params", where)
+    for key, given in (("defaults", defaults), ("enumerate", enumerate_), ("params", descriptions)):
+        stray = sorted(set(given) - set(found))
+        if stray:
+            raise SavedQueryError(
+                f"{where}: '{key}' names {', '.join(map(repr, stray))}, which the query has no "
+                f"parameter for; parameters: {', '.join(found) or '(none)'}"
+            )
+    parameters = []
+    for name, (variable, required, kind, datatype, lang) in found.items():
+        param = Parameter(name=name, variable=variable, required=required, kind=kind, datatype=datatype, lang=lang)
+        enum, enum_query = _enumeration(enumerate_.get(name), param, where)
+        default = _default(defaults.get(name), param, enum, where) if name in defaults else None
+        description = descriptions.get(name, "")
+        if not isinstance(description, str):
+            raise SavedQueryError(f"{where}: 'params' for {name!r} must be a description text")
+        parameters.append(
+            Parameter(
+                name=name, variable=variable, required=required, kind=kind, datatype=datatype, lang=lang,
+                enum=enum, enum_query=enum_query, default=default, description=description.strip(),
+            )
+        )
+    return tuple(parameters)
+
+
+def _enumeration(value: Any, param: Parameter, where: str) -> tuple[tuple[str, ...] | None, str | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        try:
+            result = Store().query(value)
+        except SyntaxError as exc:
+            raise SavedQueryError(f"{where}: 'enumerate' query for {param.name!r}: {exc.msg}") from None
+        if not isinstance(result, QuerySolutions) or not result.variables:
+            raise SavedQueryError(f"{where}: 'enumerate' for {param.name!r} must be a list or a SELECT query")
+        return None, value
+    if not isinstance(value, list) or not value:
+        raise SavedQueryError(f"{where}: 'enumerate' for {param.name!r} must be a non-empty list or a SELECT query")
+    allowed = []
+    for item in value:
+        try:
+            allowed.append(normalize_value(param, _yaml_scalar(item)))
+        except (BadRequest, TypeError) as exc:
+            raise SavedQueryError(f"{where}: 'enumerate' for {param.name!r}: {exc}") from None
+    return tuple(allowed), None
+
+
+def _default(value: Any, param: Parameter, enum: tuple[str, ...] | None, where: str) -> str:
+    if param.required:
+        raise SavedQueryError(
+            f"{where}: 'defaults' gives {param.name!r} a default, but ?{param.variable} is required; "
+            f"make it optional (?__{param.variable.lstrip('_')})"
+        )
+    try:
+        default = normalize_value(param, _yaml_scalar(value))
+    except (BadRequest, TypeError) as exc:
+        raise SavedQueryError(f"{where}: 'defaults' for {param.name!r}: {exc}") from None
+    if enum is not None and default not in enum:
+        raise SavedQueryError(f"{where}: 'defaults' for {param.name!r} is {default!r}, not one of its 'enumerate' values")
+    return default
+
+
+def _yaml_scalar(value: Any) -> str:
+    """A YAML scalar as the text a client would send (YAML reads `true`, `7`, dates natively)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float, datetime.date)):
+        return value.isoformat() if isinstance(value, datetime.date) else str(value)
+    raise TypeError(f"{value!r} is not a single value")
+
+
+def _probe_value(param: Parameter) -> Any:
+    if param.kind == "iri":
+        return NamedNode("urn:onteam:probe")
+    return make_term(param, _EXAMPLES[param.datatype or "string"])
+
+
+def _check_sparql(text: str, parameters: Sequence[Parameter], pagination: int | None, where: str) -> str:
+    """Parse the query (on an empty store), with every parameter bound; return its form."""
+    store = Store()
+    substitutions = {Variable(p.variable): _probe_value(p) for p in parameters}
+    try:
+        result = store.query(text, substitutions=substitutions or None)
+    except SyntaxError as exc:
+        position = sparql.syntax_error("Query", exc).extra
+        line = f"line {position['line']} column {position['column']}: " if position else ""
+        raise SavedQueryError(f"{where}: {line}SPARQL syntax error: {exc.msg}") from None
+    except (RuntimeError, ValueError) as exc:
+        hint = ""
+        if "projection" in str(exc):
+            hint = " (pyoxigraph binds only variables the SELECT clause lists: add the parameter to it)"
+        raise SavedQueryError(f"{where}: {exc}{hint}") from None
+    if isinstance(result, QuerySolutions):
+        form = "select"
+    elif isinstance(result, QueryBoolean):
+        form = "ask"
+    else:
+        form = "describe" if re.search(r"\bDESCRIBE\b", _code_only(text), re.IGNORECASE) else "construct"
+    if pagination is not None:
+        if form == "ask":
+            raise SavedQueryError(f"{where}: 'pagination' makes no sense for an ASK query")
+        try:
+            store.query(paged_text(text, pagination, 1), substitutions=substitutions or None)
+        except SyntaxError as exc:
+            raise SavedQueryError(
+                f"{where}: 'pagination' adds LIMIT and OFFSET at the end, which this query does not allow "
+                f"({exc.msg}); remove its own LIMIT, OFFSET or trailing VALUES"
+            ) from None
+        if not re.search(r"\bORDER\s+BY\b", _code_only(text), re.IGNORECASE):
+            raise SavedQueryError(f"{where}: 'pagination' needs an ORDER BY, or pages may overlap")
+    return form
+
+
+def _code_only(text: str) -> str:
+    """The query with comments and string literals blanked out (lines and columns kept)."""
+
+    def blank(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if match.group("var") or token.startswith("<"):
+            return token
+        return re.sub(r"[^\n]", " ", token)
+
+    return _TOKENS.sub(blank, text)
+
+
+def paged_text(text: str, size: int, page: int) -> str:
+    """The query with LIMIT/OFFSET for `page` (1-based); only integers we make are added."""
+    return f"{text}\nLIMIT {int(size)}\nOFFSET {int(size) * (int(page) - 1)}\n"
+
+
+# -- Binding request values --------------------------------------------------------------
+
+
+def normalize_value(param: Parameter, value: str) -> str:
+    """Check `value` against the parameter's type; return its canonical text or raise BadRequest."""
+    if len(value) > MAX_VALUE_LENGTH:
+        raise BadRequest(
+            f"Parameter {param.name!r} is {len(value)} characters long; the limit is {MAX_VALUE_LENGTH}",
+            parameter=param.name,
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(f"Parameter {param.name!r} is not valid Unicode text", parameter=param.name) from None
+    if param.kind == "iri":
+        try:
+            return NamedNode(value).value
+        except ValueError as exc:
+            raise BadRequest(
+                f"Parameter {param.name!r}: {value!r} is not an absolute IRI ({exc})", parameter=param.name
+            ) from None
+    if param.lang or param.datatype == "string":
+        return value
+    datatype = param.datatype or "string"
+    lexical = value.strip()  # XSD collapses whitespace for every type but string
+    match = _LEXICAL[datatype].fullmatch(lexical)
+    if match is None or not _valid_calendar(match):
+        raise BadRequest(f"Parameter {param.name!r}: {value!r} is not a valid xsd:{datatype}", parameter=param.name)
+    if datatype == "integer":
+        return str(int(lexical))
+    if datatype == "boolean":
+        return "true" if lexical in {"true", "1"} else "false"
+    return lexical
+
+
+def _valid_calendar(match: re.Match[str]) -> bool:
+    groups = match.groupdict()
+    if groups.get("m") is not None and not 1 <= int(groups["m"]) <= 12:
+        return False
+    if groups.get("d") is not None:
+        # 2000 is a leap year, so 29 February passes here; day-in-month is checked on it.
+        try:
+            datetime.date(2000, int(groups["m"]), int(groups["d"]))
+        except ValueError:
+            return False
+    return True
+
+
+def make_term(param: Parameter, value: str) -> NamedNode | Literal:
+    """The RDF term for a normalized value of `param`."""
+    if param.kind == "iri":
+        return NamedNode(value)
+    if param.lang:
+        return Literal(value, language=param.lang)
+    if param.datatype in (None, "string"):
+        return Literal(value)
+    return Literal(value, datatype=NamedNode(XSD + param.datatype))
+
+
+def _single(params: Sequence[tuple[str, str]], name: str) -> str | None:
+    values = [v for k, v in params if k == name]
+    if len(values) > 1:
+        raise BadRequest(f"Parameter {name!r} was given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def bind_parameters(
+    saved: SavedQuery,
+    params: Sequence[tuple[str, str]],
+    enum_values: Mapping[str, frozenset[str]] | None = None,
+) -> Binding:
+    """Validate the request's parameters for `saved` and build its substitutions.
+
+    An empty value counts as not given (HTML forms send empty fields). `enum_values` holds the
+    allowed values of parameters whose enumeration comes from a query.
+    """
+    accepted = {p.name for p in saved.parameters} | set(CLIENT_PARAMS)
+    if saved.pagination:
+        accepted.add(PAGE_PARAM)
+    unknown = sorted({k for k, _ in params} - accepted)
+    if unknown:
+        raise BadRequest(
+            f"Unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+            f"for saved query {saved.name!r}; "
+            f"accepted: {', '.join(sorted(accepted))}",
+            unknown=unknown,
+        )
+    binding = Binding(
+        default_graphs=[v for k, v in params if k == "default-graph-uri"],
+        named_graphs=[v for k, v in params if k == "named-graph-uri"],
+    )
+    for name in ("format", "output", "results"):
+        value = _single(params, name)
+        if value:
+            binding.fmt = value
+            break
+    for param in saved.parameters:
+        raw = _single(params, param.name)
+        if raw is None or raw == "":
+            if param.required:
+                raise BadRequest(
+                    f"Missing required parameter {param.name!r} ({param.type}) of saved query {saved.name!r}",
+                    parameter=param.name,
+                )
+            if param.default is None:
+                continue  # an optional parameter left out stays an unbound variable
+            value = param.default
+        else:
+            value = normalize_value(param, raw)
+        allowed = param.enum if param.enum is not None else (enum_values or {}).get(param.name)
+        if allowed is not None and value not in allowed:
+            shown = ", ".join(sorted(allowed)[:20]) + (", ..." if len(allowed) > 20 else "")
+            raise BadRequest(f"Parameter {param.name!r}: {value!r} is not one of: {shown}", parameter=param.name)
+        binding.substitutions[Variable(param.variable)] = make_term(param, value)
+    if saved.pagination:
+        raw_page = _single(params, PAGE_PARAM)
+        if raw_page not in (None, ""):
+            if not re.fullmatch(r"\d{1,7}", raw_page.strip()) or not 1 <= int(raw_page) <= MAX_PAGE:
+                raise BadRequest(
+                    f"Parameter 'page': {raw_page!r} is not a page number from 1 to {MAX_PAGE}", parameter=PAGE_PARAM
+                )
+            binding.page = int(raw_page)
+    return binding
+
+
+# -- HTTP --------------------------------------------------------------------------------
+
+
+async def _request_params(request: Request) -> list[tuple[str, str]]:
+    params = parse_qsl(request.url.query, keep_blank_values=True)
+    if request.method == "POST":
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await request.body()
+        if media == "application/x-www-form-urlencoded":
+            params += parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        elif body or media:
+            raise UnsupportedMediaType(
+                f"Content-Type {media or '(none)'!r} is not accepted; send parameters in the URL or as "
+                "application/x-www-form-urlencoded"
+            )
+    return params
+
+
+def _wants_text(saved: SavedQuery, fmt: str | None, accept: str | None) -> bool:
+    """True when the client asks for the query itself rather than its results."""
+    if fmt is not None:
+        return fmt.strip().lower() in TEXT_FORMATS
+    if not accept or SPARQL_QUERY_MEDIA not in accept.lower():
+        return False
+    offers = negotiation.RDF_OFFERS if saved.graph else negotiation.RESULT_OFFERS
+    try:
+        return negotiation.negotiate(accept, (*offers, SPARQL_QUERY_MEDIA)) == SPARQL_QUERY_MEDIA
+    except NotAcceptable:  # let run_query answer the 406, listing the result formats
+        return False
+
+
+def query_text_response(saved: SavedQuery) -> Response:
+    """The saved query file itself, as application/sparql-query."""
+    return Response(saved.text, media_type=SPARQL_QUERY_MEDIA + "; charset=utf-8")
+
+
+async def _enum_values(request: Request, saved: SavedQuery, names: Sequence[str]) -> dict[str, frozenset[str]]:
+    store: Store = request.app.state.store
+    wanted = [p for p in saved.parameters if p.enum_query and p.name in names]
+    if not wanted:
+        return {}
+
+    def work() -> dict[str, frozenset[str]]:
+        return {p.name: enumeration_values(store, p) for p in wanted}
+
+    return await anyio.to_thread.run_sync(work, limiter=request.app.state.query_limiter)
+
+
+def enumeration_values(store: Store, param: Parameter) -> frozenset[str]:
+    """The allowed values of a parameter whose enumeration is a query, from the store now."""
+    if param.enum_query is None:
+        return frozenset(param.enum or ())
+    result = sparql.evaluate(store, param.enum_query)
+    first = result.variables[0]
+    return frozenset(term.value for term in (row[first] for row in result) if term is not None)
+
+
+async def _has_page(request: Request, saved: SavedQuery, binding: Binding, page: int) -> bool:
+    store: Store = request.app.state.store
+    probe = f"{saved.text}\nLIMIT 1\nOFFSET {saved.pagination * (page - 1)}\n"  # type: ignore[operator]
+
+    def work() -> bool:
+        result = sparql.evaluate(store, probe, binding.default_graphs, binding.named_graphs, binding.substitutions)
+        return any(True for _ in result)
+
+    return await anyio.to_thread.run_sync(work, limiter=request.app.state.query_limiter)
+
+
+def _page_link(request: Request, params: Sequence[tuple[str, str]], page: int, rel: str) -> str:
+    """A Link header entry: this call as a GET URL (body parameters included) on another page."""
+    kept = [(k, v) for k, v in params if k != PAGE_PARAM]
+    url = request.url.replace(query=urlencode([*kept, (PAGE_PARAM, str(page))]))
+    return f'<{url}>; rel="{rel}"'
+
+
+async def run_saved_query(request: Request, saved: SavedQuery) -> Response:
+    """Answer one call of a saved query: its results, or its text when asked for."""
+    params = await _request_params(request)
+    fmt = next((v for k, v in params if k in ("format", "output", "results") and v), None)
+    if _wants_text(saved, fmt, request.headers.get("accept")):
+        return query_text_response(saved)
+    given = [k for k, v in params if v]
+    binding = bind_parameters(saved, params, await _enum_values(request, saved, given))
+    query = saved.text
+    if saved.pagination:
+        query = paged_text(saved.text, saved.pagination, binding.page)
+    response = await sparql.run_query(
+        request,
+        query,
+        default_graphs=binding.default_graphs,
+        named_graphs=binding.named_graphs,
+        substitutions=binding.substitutions,
+        fmt=binding.fmt,
+    )
+    if saved.pagination:
+        links = [_page_link(request, params, 1, "first")]
+        if binding.page > 1:
+            links.append(_page_link(request, params, binding.page - 1, "prev"))
+        if await _has_page(request, saved, binding, binding.page + 1):
+            links.append(_page_link(request, params, binding.page + 1, "next"))
+        response.headers["Link"] = ", ".join(links)
+    return response
+
+
+def _saved(request: Request, name: str) -> SavedQuery:
+    queries: dict[str, SavedQuery] = request.app.state.saved_queries
+    if name not in queries:
+        raise NotFound(f"No saved query {name!r}; GET /api lists them")
+    return queries[name]
+
+
+def describe(saved: SavedQuery, base: str) -> dict[str, Any]:
+    """The JSON description of a saved query, as /api lists it."""
+    return {
+        "name": saved.name,
+        "summary": saved.summary,
+        "description": saved.description,
+        "tags": list(saved.tags),
+        "form": saved.form,
+        "methods": list(saved.methods),
+        "pagination": saved.pagination,
+        "url": f"{base}api/{saved.name}",
+        "query_url": f"{base}api/{saved.name}.rq",
+        "parameters": [
+            {
+                "name": p.name,
+                "variable": "?" + p.variable,
+                "required": p.required,
+                "type": p.type,
+                "datatype": XSD + p.datatype if p.datatype else None,
+                "lang": p.lang,
+                "enum": list(p.enum) if p.enum is not None else None,
+                "default": p.default,
+                "description": p.description,
+            }
+            for p in saved.parameters
+        ],
+    }
+
+
+async def list_saved_queries(request: Request) -> JSONResponse:
+    """Every saved query with its parameters and URLs."""
+    queries: dict[str, SavedQuery] = request.app.state.saved_queries
+    base = str(request.base_url)
+    listing = [describe(q, base) for q in queries.values()]
+    store = request.app.state.store
+
+    def work() -> None:
+        for entry, saved in zip(listing, queries.values()):
+            for described, param in zip(entry["parameters"], saved.parameters):
+                if param.enum_query:
+                    described["enum"] = sorted(enumeration_values(store, param))
+
+    await anyio.to_thread.run_sync(work, limiter=request.app.state.query_limiter)
+    return JSONResponse({"queries": listing})
+
+
+async def saved_query_text(request: Request, name: str) -> Response:
+    """GET /api/{name}.rq: the saved query file."""
+    return query_text_response(_saved(request, name))
+
+
+async def unknown_saved_query(request: Request, name: str) -> Response:
+    """A name with no route of its own: 404, or 405 when the query exists but not for this method."""
+    saved = _saved(request, name)
+    raise MethodNotAllowed(
+        f"Saved query {name!r} answers {', '.join(saved.methods)}, not {request.method}",
+        headers={"Allow": ", ".join(saved.methods)},
+    )
+
+
+def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
+    parameters = []
+    for p in saved.parameters:
+        schema: dict[str, Any] = {"type": _JSON_TYPES.get(p.datatype or "", "string")}
+        if p.kind == "iri":
+            schema["format"] = "uri"
+        elif p.datatype in _JSON_FORMATS:
+            schema["format"] = _JSON_FORMATS[p.datatype]
+        if p.enum is not None:
+            schema["enum"] = list(p.enum)
+        if p.default is not None:
+            schema["default"] = p.default
+        kind = "IRI" if p.kind == "iri" else f"text in @{p.lang}" if p.lang else f"xsd:{p.datatype}"
+        text = f"{p.description} " if p.description else ""
+        parameters.append(
+            {
+                "name": p.name,
+                "in": "query",
+                "required": p.required,
+                "description": f"{text}({kind}; binds ?{p.variable})",
+                "schema": schema,
+            }
+        )
+    if saved.pagination:
+        parameters.append(
+            {
+                "name": PAGE_PARAM,
+                "in": "query",
+                "required": False,
+                "description": f"Page number, {saved.pagination} rows a page; the Link header points to the others.",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            }
+        )
+    parameters.append(
+        {
+            "name": "format",
+            "in": "query",
+            "required": False,
+            "description": "Answer format (short name or media type), overriding Accept; 'sparql' gives the query text.",
+            "schema": {"type": "string"},
+        }
+    )
+    return parameters
+
+
+def _openapi_responses(saved: SavedQuery) -> dict[int | str, dict[str, Any]]:
+    offers = negotiation.RDF_OFFERS if saved.graph else negotiation.RESULT_OFFERS
+    error = {"application/json": {"schema": {"type": "object"}}}
+    return {
+        200: {"description": f"The {saved.form.upper()} results", "content": {m: {} for m in offers}},
+        400: {"description": "A parameter is missing, unknown or invalid", "content": error},
+        406: {"description": "No acceptable format", "content": error},
+    }
+
+
+def build_router(queries: Mapping[str, SavedQuery]) -> APIRouter:
+    """Routes for /api, one documented route per saved query, and the catch-alls."""
+    router = APIRouter()
+    router.add_api_route("/api", list_saved_queries, methods=["GET"], summary="List the saved queries", tags=["saved queries"])
+    for saved in queries.values():
+        router.add_api_route(
+            f"/api/{saved.name}",
+            _endpoint_for(saved),
+            methods=list(saved.methods),
+            summary=saved.summary or saved.name,
+            description=saved.description,
+            tags=list(saved.tags) or ["saved queries"],
+            operation_id="saved_" + saved.name.replace("-", "_"),
+            response_class=Response,
+            responses=_openapi_responses(saved),
+            openapi_extra={"parameters": _openapi_parameters(saved)},
+        )
+    router.add_api_route("/api/{name}.rq", saved_query_text, methods=["GET"], include_in_schema=False)
+    router.add_api_route("/api/{name}", unknown_saved_query, methods=["GET", "POST"], include_in_schema=False)
+    return router
+
+
+def _endpoint_for(saved: SavedQuery) -> Any:
+    async def endpoint(request: Request) -> Response:
+        return await run_saved_query(request, saved)
+
+    endpoint.__name__ = "saved_" + saved.name.replace("-", "_")
+    endpoint.__doc__ = saved.summary
+    return endpoint
+
+
+def _live_enumerations(app: FastAPI, queries: Mapping[str, SavedQuery]) -> None:
+    """Make /openapi.json list the current values of enumerations that come from a query."""
+    build = app.openapi
+    live = [(s, p) for s in queries.values() for p in s.parameters if p.enum_query]
+    if not live:
+        return
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        store = getattr(app.state, "store", None)
+        if store is None:
+            return schema
+        for saved, param in live:
+            values = sorted(enumeration_values(store, param))
+            for operation in schema.get("paths", {}).get(f"/api/{saved.name}", {}).values():
+                for described in operation.get("parameters", []):
+                    if described.get("name") == param.name:
+                        described["schema"]["enum"] = values
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def install(app: FastAPI, folder: Path) -> None:
+    """Load the saved queries of `folder` (raising SavedQueryError) and serve them."""
+    queries = load_saved_queries(folder)
+    app.state.saved_queries = queries
+    app.include_router(build_router(queries))
+    _live_enumerations(app, queries)
