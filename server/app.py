@@ -9,7 +9,7 @@ import anyio
 from fastapi import FastAPI
 from pyoxigraph import Store
 
-from . import __version__, sparql
+from . import __version__, graphstore, sparql
 from .errors import install_error_handlers
 from .settings import Settings
 from .store import open_store
@@ -34,8 +34,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.query_limiter = anyio.CapacityLimiter(settings.workers)
+    app.state.generation = 0  # bumped by every successful write
     install_error_handlers(app)
     app.include_router(sparql.router)
+    app.include_router(graphstore.router)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -31,6 +31,7 @@ from .store import (
     STATE_FILE,
     LoadError,
     StoreInUse,
+    backup_store,
     is_source_graph,
     load_files,
     open_disk_store,
@@ -267,25 +268,9 @@ def _backup(args: argparse.Namespace) -> int:
             "back up the live store through the running server: onteam backup --url http://HOST:PORT "
             "--token TOKEN TARGET",
         ) from None
-    write_backup(store, settings.store, target)
+    backup_store(store, settings.store, target)
     print(f"backed up {settings.store} to {target}", file=sys.stderr)
     return 0
-
-
-def write_backup(store: Any, store_dir: Path, target: Path) -> None:
-    """A consistent copy of an open store into the new directory `target` (same layout).
-
-    RocksDB checkpoints hard-link the immutable files when `target` is on the same file
-    system, so this is cheap; the copy is consistent even while the store is written.
-    """
-    target.mkdir(parents=True)
-    try:
-        store.backup(str(target / DATABASE_DIR))
-        if (store_dir / STATE_FILE).exists():
-            shutil.copy2(store_dir / STATE_FILE, target / STATE_FILE)
-    except BaseException:
-        shutil.rmtree(target, ignore_errors=True)
-        raise
 
 
 def _backup_remote(url: str, token: str | None, target: Path) -> int:

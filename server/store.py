@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -93,9 +94,15 @@ def read_quads(path: Path, graph: GraphName | None = None) -> list[Quad]:
 
 
 def parse_data(data: bytes, fmt: RdfFormat, source: str, graph: GraphName, base_iri: str | None) -> list[Quad]:
-    """Parse a request body; triples go to `graph`. LoadError names `source`, line and column."""
+    """Parse a request body holding ONE graph; its triples go to `graph`.
+
+    A dataset format (TriG, N-Quads) is accepted only without named graphs. LoadError names
+    `source`, line and column. Blank nodes get fresh ids, so a merge never joins two of them.
+    """
     try:
-        return list(redirect(parse(input=data, format=fmt, base_iri=base_iri, rename_blank_nodes=True), graph))
+        quads = parse(input=data, format=fmt, base_iri=base_iri, rename_blank_nodes=True,
+                      without_named_graphs=fmt.supports_datasets)
+        return list(redirect(quads, graph))
     except SyntaxError as exc:
         raise parse_error(source, exc) from None
 
@@ -276,13 +283,13 @@ def write_graphs_now(store: Store, contents: Mapping[GraphName, list[Quad]], *, 
     for graph, quads in contents.items():
         if not append:
             operations.append(f"DROP SILENT {_graph_ref(graph)}")
+        if not isinstance(graph, DefaultGraph):
+            # An empty PUT or POST still leaves the graph in place (empty), as the client asked.
+            operations.append(f"CREATE SILENT GRAPH {graph}")
         if quads:
             triples = " .\n".join(f"{_node(q.subject)} {q.predicate} {_node(q.object)}" for q in quads)
             body = triples if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{\n{triples} }}"
             operations.append(f"INSERT DATA {{\n{body} }}")
-        elif append and not isinstance(graph, DefaultGraph):
-            # An empty POST still creates the graph, as an empty PUT does.
-            operations.append(f"CREATE SILENT GRAPH {graph}")
     if operations:
         store.update(" ;\n".join(operations))
 
@@ -344,6 +351,22 @@ def load_files(store: Store, plan: LoadPlan, *, append: bool = False) -> dict[st
 
 def _name(graph: object) -> str:
     return "" if isinstance(graph, DefaultGraph) else str(getattr(graph, "value", graph))
+
+
+def backup_store(store: Store, store_dir: Path, target: Path) -> None:
+    """A consistent copy of an open on-disk store into the new directory `target` (same layout).
+
+    RocksDB checkpoints hard-link the immutable files when `target` is on the same file
+    system, so this is cheap; the copy is consistent even while the store is being written.
+    """
+    target.mkdir(parents=True)
+    try:
+        store.backup(str(target / DATABASE_DIR))
+        if (store_dir / STATE_FILE).exists():
+            shutil.copy2(store_dir / STATE_FILE, target / STATE_FILE)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
 
 
 def _write_atomically(path: Path, text: str) -> None:
