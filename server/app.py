@@ -24,6 +24,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             app.state.store = open_store(settings)
         yield
         app.state.store.flush() if not settings.memory else None
+        app.state.store = None  # drop the last reference: RocksDB closes before the process ends
 
     app = FastAPI(
         title="OnTeam",

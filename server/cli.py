@@ -101,15 +101,16 @@ def _serve(args: argparse.Namespace) -> int:
     # Open (and sync) the store before uvicorn starts, so a bad source file or a store in use
     # is one clear line and a non-zero exit rather than a traceback from the lifespan.
     try:
-        store = open_store(settings)
+        app = create_app(settings, open_store(settings))  # the app holds the only reference
     except LoadError as exc:
         raise CommandError(f"a source file does not parse, the store was left as it was: {exc}", USAGE) from None
     except StoreInUse as exc:
         raise _in_use(exc, "stop the other server or give another --store") from None
-    # uvicorn turns SIGTERM/SIGINT into a graceful shutdown: the app's lifespan then flushes
-    # the store, and the store is closed when this process ends.
+    # uvicorn turns SIGTERM/SIGINT into a graceful shutdown: the app's lifespan flushes the
+    # store and drops it (RocksDB closes); uvicorn then re-raises the signal, so the exit
+    # status is that of SIGTERM, as service managers expect.
     uvicorn.run(
-        create_app(settings, store),
+        app,
         host=settings.host,
         port=settings.port,
         log_level="info",
