@@ -28,7 +28,6 @@ from typing import Any, NoReturn
 from .settings import Settings
 from .store import (
     DATABASE_DIR,
-    STATE_FILE,
     LoadError,
     StoreInUse,
     backup_store,
