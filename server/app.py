@@ -9,7 +9,7 @@ import anyio
 from fastapi import FastAPI
 from pyoxigraph import Store
 
-from . import __version__, queries, sparql
+from . import __version__, graphstore, queries, sparql
 from .errors import install_error_handlers
 from .settings import Settings
 from .store import open_store
@@ -24,6 +24,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             app.state.store = open_store(settings)
         yield
         app.state.store.flush() if not settings.memory else None
+        app.state.store = None  # drop the last reference: RocksDB closes before the process ends
 
     app = FastAPI(
         title="OnTeam",
@@ -34,8 +35,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.query_limiter = anyio.CapacityLimiter(settings.workers)
+    app.state.generation = 0  # bumped by every successful write
     install_error_handlers(app)
     app.include_router(sparql.router)
+    app.include_router(graphstore.router)
     queries.install(app, settings.root / "queries")
 
     @app.get("/health", include_in_schema=False)

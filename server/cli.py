@@ -1,13 +1,85 @@
-"""The `onteam` command line."""
+"""The `onteam` command line: serve, load, query, validate, dump, backup, restore.
+
+Every failure prints one line `onteam: error: ...` on stderr and exits 2 (bad usage or bad
+input: a file that does not parse, a query with a syntax error) or 1 (anything else: the
+store is in use, the disk is full, the server did not answer).
+"""
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
+import fcntl
+import importlib.util
+import json
+import os
+import shutil
 import sys
-from collections.abc import Sequence
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, NoReturn
 
 from .settings import Settings
+from .store import (
+    DATABASE_DIR,
+    LoadError,
+    StoreInUse,
+    backup_store,
+    is_source_graph,
+    load_files,
+    open_disk_store,
+    open_store,
+    plan_load,
+)
+
+USAGE, FAILURE = 2, 1
+
+
+class CommandError(Exception):
+    """A failure to report in one line; `code` is the exit status."""
+
+    def __init__(self, message: str, code: int = FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    """Settings from ONTEAM_* with the command line's explicit options on top."""
+    try:
+        return Settings.from_env(
+            store=getattr(args, "store", None),
+            memory=True if getattr(args, "memory", False) else None,
+            **extra,
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc), USAGE) from None
+
+
+def _in_use(exc: StoreInUse, instead: str) -> CommandError:
+    return CommandError(f"{exc}; {instead}", FAILURE)
+
+
+# --- serve -------------------------------------------------------------------------------
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """uvicorn's fastest HTTP parser and event loop when installed (uvicorn[standard]).
+
+    Accepted connections get TCP_NODELAY from the event loop's transport (asyncio and uvloop
+    both set it), so small answers are not held back by Nagle's algorithm.
+    """
+    options: dict[str, Any] = {}
+    if importlib.util.find_spec("httptools"):
+        options["http"] = "httptools"
+    if importlib.util.find_spec("uvloop"):
+        options["loop"] = "uvloop"
+    return options
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -15,44 +87,384 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    settings = Settings.from_env(
+    settings = _settings(
+        args,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        store=args.store,
-        memory=True if args.memory else None,
         update_token=args.update_token,
         read_only=True if args.read_only else None,
         query_timeout=args.query_timeout,
         public_base=args.public_base,
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    # Open (and sync) the store before uvicorn starts, so a bad source file or a store in use
+    # is one clear line and a non-zero exit rather than a traceback from the lifespan.
+    try:
+        app = create_app(settings, open_store(settings))  # the app holds the only reference
+    except LoadError as exc:
+        raise CommandError(f"a source file does not parse, the store was left as it was: {exc}", USAGE) from None
+    except StoreInUse as exc:
+        raise _in_use(exc, "stop the other server or give another --store") from None
+    # uvicorn turns SIGTERM/SIGINT into a graceful shutdown: the app's lifespan flushes the
+    # store and drops it (RocksDB closes); uvicorn then re-raises the signal, so the exit
+    # status is that of SIGTERM, as service managers expect.
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+        **uvicorn_options(),
+    )
     return 0
+
+
+# --- load --------------------------------------------------------------------------------
+
+
+def _load(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings.memory:
+        raise CommandError("`onteam load` writes an on-disk store; --memory makes no sense here", USAGE)
+    if args.graph and is_source_graph(args.graph):
+        raise CommandError(
+            f"{args.graph} belongs to a source file of the project and would be overwritten on the "
+            "next start; choose another --graph", USAGE
+        )
+    if args.graph and ":" not in args.graph:
+        raise CommandError(f"--graph {args.graph!r} is not an absolute IRI", USAGE)
+    try:
+        plan = plan_load(args.files, args.graph)  # every file is parsed in full before any write
+    except LoadError as exc:
+        raise CommandError(f"{exc} (nothing was loaded)", USAGE) from None
+    try:
+        store = open_disk_store(settings.store)
+    except StoreInUse as exc:
+        raise _in_use(
+            exc,
+            "send the data to the running service instead: PUT/POST to /store?graph=IRI "
+            "(Graph Store Protocol) or a SPARQL Update to /sparql",
+        ) from None
+    counts = load_files(store, plan, append=args.append)
+    store.flush()
+    for graph, count in sorted(counts.items()):
+        print(f"{count}\t{graph or '(default graph)'}")
+    print(f"loaded {sum(counts.values())} quads from {len(plan.files)} file(s) into {settings.store}", file=sys.stderr)
+    return 0
+
+
+# --- query -------------------------------------------------------------------------------
+
+
+def _query_text(args: argparse.Namespace) -> str:
+    if args.file and args.query:
+        raise CommandError("give the query either as an argument or with -f, not both", USAGE)
+    if args.file:
+        try:
+            return args.file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"{args.file}: {exc.strerror or exc}", USAGE) from None
+    if args.query is None or args.query == "-":
+        return sys.stdin.read()
+    return args.query
+
+
+def _query(args: argparse.Namespace) -> int:
+    from . import negotiation, sparql
+    from .errors import OnTeamError, QuerySyntaxError
+
+    text = _query_text(args)
+    if args.format:  # an unknown name fails before the store is opened
+        try:
+            negotiation.format_from_name(args.format, graph=True)
+        except OnTeamError:
+            try:
+                negotiation.format_from_name(args.format, graph=False)
+            except OnTeamError as exc:
+                raise CommandError(f"--format {args.format!r} is not a known format", USAGE) from exc
+    store = _open_for_reading(_settings(args), "query the running service at /sparql instead, or use --memory")
+    try:
+        result = sparql.evaluate(store, text)
+        media = sparql.choose_format(result, None, args.format)
+        body = sparql.serialize(result, media)
+    except QuerySyntaxError as exc:
+        line, column = exc.extra.get("line"), exc.extra.get("column")
+        where = f" (line {line}, column {column})" if line is not None else ""
+        raise CommandError(f"{exc.message}{where}", USAGE) from None
+    except OnTeamError as exc:  # e.g. --format csv for a CONSTRUCT
+        raise CommandError(exc.message, USAGE) from None
+    sys.stdout.buffer.write(body)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def _open_for_reading(settings: Settings, instead: str) -> Any:
+    """The store as it is (a read command does not sync sources); --memory builds it from them."""
+    try:
+        return open_store(settings, sync=settings.memory)
+    except LoadError as exc:
+        raise CommandError(f"a source file does not parse: {exc}", USAGE) from None
+    except StoreInUse as exc:
+        raise _in_use(exc, instead) from None
+
+
+# --- validate ----------------------------------------------------------------------------
+
+
+def _validate(args: argparse.Namespace) -> int:
+    # Imported here: the validator (and its pyshacl/owlrl imports) is only paid for when used.
+    try:
+        from . import validate
+    except ImportError as exc:
+        raise CommandError(f"the validator is not installed in this build ({exc})") from None
+
+    root = args.root or Settings.from_env().root
+    report = validate.validate(Path(root))
+    print(validate.format_report(report))
+    return 0 if report.ok else FAILURE
+
+
+# --- dump --------------------------------------------------------------------------------
+
+
+def _dump(args: argparse.Namespace) -> int:
+    from pyoxigraph import RdfFormat
+
+    fmt = {"nquads": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG}[args.format]
+    store = _open_for_reading(
+        _settings(args), "fetch it from the running service instead: curl -H 'Accept: application/n-quads' URL/store"
+    )
+    if args.output is None:
+        store.dump(sys.stdout.buffer, format=fmt)
+        sys.stdout.buffer.flush()
+        return 0
+    # Written beside the target and renamed: a failed dump never leaves half a file.
+    target = Path(args.output)
+    with tempfile.NamedTemporaryFile("wb", dir=target.parent or ".", prefix=target.name, delete=False) as out:
+        try:
+            store.dump(out, format=fmt)
+        except BaseException:
+            os.unlink(out.name)
+            raise
+    os.replace(out.name, target)
+    return 0
+
+
+# --- backup / restore --------------------------------------------------------------------
+
+
+def _backup(args: argparse.Namespace) -> int:
+    target = Path(args.target)
+    if target.exists():
+        raise CommandError(f"{target} already exists; a backup goes to a new directory", USAGE)
+    if args.url:
+        return _backup_remote(args.url, args.token or os.environ.get("ONTEAM_UPDATE_TOKEN"), target)
+    settings = _settings(args)
+    try:
+        store = open_disk_store(settings.store)
+    except StoreInUse as exc:
+        raise _in_use(
+            exc,
+            "back up the live store through the running server: onteam backup --url http://HOST:PORT "
+            "--token TOKEN TARGET",
+        ) from None
+    backup_store(store, settings.store, target)
+    print(f"backed up {settings.store} to {target}", file=sys.stderr)
+    return 0
+
+
+def _backup_remote(url: str, token: str | None, target: Path) -> int:
+    if not token:
+        raise CommandError("backing up through the server needs the writer token (--token or ONTEAM_UPDATE_TOKEN)", USAGE)
+    request = urllib.request.Request(
+        url.rstrip("/") + "/admin/backup", method="POST", headers={"Authorization": f"Bearer {token}"}
+    )
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response, tarfile.open(fileobj=response, mode="r|") as tar:
+            tar.extractall(partial, filter="data")
+    except urllib.error.HTTPError as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        detail = exc.read().decode("utf-8", "replace")
+        try:
+            detail = json.loads(detail).get("error", detail)
+        except ValueError:
+            pass
+        raise CommandError(f"the server refused the backup ({exc.code}): {detail}") from None
+    except (urllib.error.URLError, OSError, tarfile.TarError) as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise CommandError(f"backup through {url} failed: {getattr(exc, 'reason', exc)}") from None
+    os.replace(partial, target)
+    print(f"backed up the store of {url} to {target}", file=sys.stderr)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pyoxigraph import Store
+
+    backup = Path(args.backup)
+    settings = _settings(args)
+    if not (backup / DATABASE_DIR).is_dir():
+        raise CommandError(f"{backup} is not a backup (it has no {DATABASE_DIR}/ directory)", USAGE)
+    try:
+        count = len(Store.read_only(str(backup / DATABASE_DIR)))  # nobody writes a backup: safe
+    except OSError as exc:
+        raise CommandError(f"{backup} does not open as a store: {exc}", USAGE) from None
+    destination = settings.store.resolve()
+    staging = destination.with_name(destination.name + ".restoring")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(backup, staging, symlinks=True)
+    try:
+        if destination.exists():
+            with _store_lock(destination):
+                swap_directories(staging, destination)
+        else:
+            os.replace(staging, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # after a swap it holds the old store
+    print(f"restored {count} quads from {backup} into {destination}", file=sys.stderr)
+    return 0
+
+
+@contextmanager
+def _store_lock(store_dir: Path) -> Iterator[None]:
+    """Hold the store's RocksDB lock (the POSIX lock on `oxigraph/LOCK`) without opening it.
+
+    Taking RocksDB's own lock keeps a server from starting on the store meanwhile; opening the
+    store instead would not do, as closing it after the swap would write into the new one.
+    """
+    lock_path = store_dir / DATABASE_DIR / "LOCK"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+b") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise CommandError(
+                f"the store {store_dir} is in use by another process (is `onteam serve` running on it?); "
+                "stop the server before restoring"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.lockf(handle, fcntl.LOCK_UN)
+
+
+def swap_directories(a: Path, b: Path) -> None:
+    """Exchange two directories in one step (Linux renameat2 RENAME_EXCHANGE).
+
+    Elsewhere it falls back to two renames, with a short moment where `b` is missing.
+    """
+    libc_name = ctypes.util.find_library("c")
+    renameat2: Callable[..., int] | None = None
+    if libc_name:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        at_fdcwd, rename_exchange = -100, 2
+        if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+            return
+    aside = b.with_name(b.name + ".old")
+    os.replace(b, aside)
+    os.replace(a, b)
+    os.replace(aside, a)
+
+
+# --- parser ------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit status 2, as every other failure here."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _store_options(parser: argparse.ArgumentParser, memory: bool = True) -> None:
+    parser.add_argument("--store", type=Path, help="store directory (ONTEAM_STORE, default var/store)")
+    if memory:
+        parser.add_argument("--memory", action="store_true", help="build the store in memory from the sources (ONTEAM_MEMORY)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(prog="onteam", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="onteam", description="OnTeam: KT's One Team consortia as linked data.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     serve = commands.add_parser("serve", help="Serve the SPARQL endpoint and the resource pages.")
     serve.add_argument("--host", help="interface to listen on (ONTEAM_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="TCP port (ONTEAM_PORT, default 8000)")
     serve.add_argument("--workers", type=int, help="queries evaluated at once (ONTEAM_WORKERS, default 2)")
-    serve.add_argument("--store", type=Path, help="store directory (ONTEAM_STORE, default var/store)")
-    serve.add_argument("--memory", action="store_true", help="keep the store in memory (ONTEAM_MEMORY)")
+    _store_options(serve)
     serve.add_argument("--update-token", help="bearer token that turns updates on (ONTEAM_UPDATE_TOKEN)")
     serve.add_argument("--read-only", action="store_true", help="refuse all writes (ONTEAM_READ_ONLY)")
     serve.add_argument("--query-timeout", type=float, help="seconds per query (ONTEAM_QUERY_TIMEOUT, default 30)")
     serve.add_argument("--public-base", help="origin standing for https://w3id.org/onteam/ (ONTEAM_PUBLIC_BASE)")
     serve.set_defaults(run=_serve)
+
+    load = commands.add_parser(
+        "load",
+        help="Load RDF files into the store, all or nothing.",
+        description="Every file is parsed before anything is written. Triples go to --graph, or to "
+        "https://w3id.org/onteam/graph/load/<file stem>; quads files (.nq, .trig) keep their graphs. "
+        "Each graph written is replaced (or added to, with --append).",
+    )
+    _store_options(load, memory=False)
+    load.add_argument("--graph", help="named graph for the files' triples (default: one graph per file)")
+    load.add_argument("--append", action="store_true", help="add to the graphs instead of replacing them")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load.set_defaults(run=_load)
+
+    query = commands.add_parser("query", help="Run a SPARQL query on the store; results to stdout.")
+    query.add_argument("query", nargs="?", help="the query; '-' or nothing reads it from stdin")
+    query.add_argument("-f", "--file", type=Path, help="read the query from this file")
+    query.add_argument("--format", help="result format: json, xml, csv, tsv, turtle, nt, nq, trig, rdfxml, jsonld or a media type")
+    _store_options(query)
+    query.set_defaults(run=_query)
+
+    validate = commands.add_parser("validate", help="Check the ontology and data (syntax, SHACL, reasoning).")
+    validate.add_argument("--root", type=Path, help="project folder with ontology/ and data/ (ONTEAM_ROOT)")
+    validate.set_defaults(run=_validate)
+
+    dump = commands.add_parser("dump", help="Write the whole store (every graph) to stdout or a file.")
+    dump.add_argument("--format", choices=("nquads", "trig"), default="nquads", help="default nquads")
+    dump.add_argument("-o", "--output", help="file to write (default stdout)")
+    _store_options(dump)
+    dump.set_defaults(run=_dump)
+
+    backup = commands.add_parser(
+        "backup",
+        help="Copy the store consistently into a new directory.",
+        description="Without --url the store must not be in use. With --url the running server makes "
+        "the copy (POST /admin/backup with the writer token) and sends it here.",
+    )
+    _store_options(backup, memory=False)
+    backup.add_argument("--url", help="base URL of a running `onteam serve` to back up live")
+    backup.add_argument("--token", help="writer token for --url (ONTEAM_UPDATE_TOKEN)")
+    backup.add_argument("target", help="new directory for the backup")
+    backup.set_defaults(run=_backup)
+
+    restore = commands.add_parser("restore", help="Replace a store (not in use) by a backup, in one swap.")
+    _store_options(restore, memory=False)
+    restore.add_argument("backup", help="directory made by `onteam backup`")
+    restore.set_defaults(run=_restore)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `onteam` console script."""
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return int(args.run(args))
+    except CommandError as exc:
+        print(f"onteam: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0  # `onteam dump | head` is fine
+    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        print(f"onteam: error: {type(exc).__name__}: {' '.join(str(exc).split())}", file=sys.stderr)
+        return FAILURE
 
 
 if __name__ == "__main__":

@@ -1,0 +1,284 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /store, and direct identification at /graph/...
+
+- `/store?default` is the store's own default graph (queries without a dataset see the union
+  of all graphs; this is the one graph that has no name).
+- `/store?graph=IRI` is the named graph IRI.
+- `/graph/<path>` directly identifies https://w3id.org/onteam/graph/<path> (the service
+  stands for https://w3id.org/onteam/, at `--public-base` or wherever it is reached).
+- `/store` alone: GET/HEAD return the whole dataset (N-Quads or TriG); POST makes a new graph
+  with a server-chosen IRI (protocol §5.5); PUT and DELETE need a graph (400).
+
+GET and HEAD are open to everyone; PUT, POST and DELETE need the writer token. Each write is
+one update: concurrent queries see the graph before or after it, never half-way.
+`POST /admin/backup` (writer token) sends a consistent copy of the live store as a tar file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.parser
+import email.policy
+import shutil
+import tarfile
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store
+from starlette.background import BackgroundTask
+
+from . import negotiation
+from .auth import require_writer
+from .errors import BadRequest, NotFound, UnsupportedMediaType
+from .store import GRAPH_BASE, GraphName, LoadError, backup_store, parse_data, write_graphs_now
+
+router = APIRouter()
+
+# What a graph can be served as: a graph is triples, so no N-Quads or TriG here.
+GRAPH_OFFERS: tuple[str, ...] = (
+    "text/turtle",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/ld+json",
+    "text/plain",
+    "application/x-turtle",
+)
+DATASET_OFFERS: tuple[str, ...] = ("application/n-quads", "application/trig")
+NEW_GRAPH_BASE = GRAPH_BASE + "store/"
+_ANY_TYPE = {"", "application/octet-stream"}
+
+
+def _write_lock(request: Request) -> asyncio.Lock:
+    """One writer at a time, so 'did the graph exist?' and the write agree."""
+    lock = getattr(request.app.state, "graph_write_lock", None)
+    if lock is None:
+        lock = request.app.state.graph_write_lock = asyncio.Lock()
+    return lock
+
+
+def _bump_generation(request: Request) -> None:
+    # Caches keyed on the generation (ETags, saved query results) drop what they hold.
+    request.app.state.generation = getattr(request.app.state, "generation", 0) + 1
+
+
+def _origin(request: Request) -> str:
+    settings = request.app.state.settings
+    if settings.public_base:
+        return settings.public_base.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+def graph_location(request: Request, graph: GraphName) -> str:
+    """Where a client finds `graph` on this service (direct identification when it can)."""
+    if isinstance(graph, DefaultGraph):
+        return f"{_origin(request)}/store?default"
+    if graph.value.startswith(GRAPH_BASE):
+        return f"{_origin(request)}/graph/{graph.value[len(GRAPH_BASE):]}"
+    return f"{_origin(request)}/store?graph={quote(graph.value, safe='')}"
+
+
+def _named(iri: str) -> NamedNode:
+    if ":" not in iri:
+        raise BadRequest(f"graph={iri!r} is not an absolute IRI")
+    try:
+        return NamedNode(iri)
+    except ValueError as exc:
+        raise BadRequest(f"graph={iri!r} is not a valid IRI: {exc}") from None
+
+
+def _target(request: Request) -> GraphName | None:
+    """The graph a /store request names, or None for the graph store itself."""
+    params = parse_qsl(request.url.query, keep_blank_values=True)
+    names = [k for k, _ in params]
+    graphs = [v for k, v in params if k == "graph"]
+    if "default" in names and graphs:
+        raise BadRequest("Give either 'default' or 'graph', not both")
+    if len(graphs) > 1:
+        raise BadRequest("Parameter 'graph' was given more than once; name one graph")
+    if "default" in names:
+        return DefaultGraph()
+    return _named(graphs[0]) if graphs else None
+
+
+def _exists(store: Store, graph: GraphName) -> bool:
+    return isinstance(graph, DefaultGraph) or store.contains_named_graph(graph)
+
+
+async def _serve(request: Request, graph: GraphName | None) -> Response:
+    """A graph (or, for None, the whole dataset) in the negotiated format."""
+    store: Store = request.app.state.store
+    offers = DATASET_OFFERS if graph is None else GRAPH_OFFERS
+    media = negotiation.negotiate(request.headers.get("accept"), offers)
+    if graph is not None and not _exists(store, graph):
+        raise NotFound(f"No graph {graph} in the store")
+    fmt = negotiation.RDF_FORMATS[media]
+    # Serializing runs on a worker thread, within the same limit as queries.
+    body = await anyio.to_thread.run_sync(
+        lambda: store.dump(format=fmt, from_graph=graph), limiter=request.app.state.query_limiter
+    )
+    return Response(body, media_type=negotiation.content_type(media), headers={"Vary": "Accept"})
+
+
+def _body_format(media_type: str, filename: str | None = None) -> RdfFormat:
+    """The RDF format of a body (or a multipart part, whose file name extension wins)."""
+    if filename and "." in filename:
+        fmt = RdfFormat.from_extension(filename.rsplit(".", 1)[1].lower())
+        if fmt is not None:
+            return fmt
+    media = media_type.split(";")[0].strip().lower()
+    fmt = RdfFormat.from_media_type(media) if media not in _ANY_TYPE else None
+    if fmt is None:
+        what = f"part {filename!r}" if filename else "request body"
+        raise UnsupportedMediaType(
+            f"Content-Type {media or '(none)'!r} of the {what} is not an RDF format; use one of: "
+            "text/turtle, application/n-triples, application/rdf+xml, application/ld+json, "
+            "application/trig, application/n-quads (without named graphs), multipart/form-data"
+        )
+    return fmt
+
+
+def _parse(data: bytes, fmt: RdfFormat, source: str, graph: GraphName, base: str | None) -> list[Quad]:
+    try:
+        return parse_data(data, fmt, source, graph, base)
+    except LoadError as exc:
+        extra: dict[str, Any] = {}
+        if exc.line is not None:
+            extra = {"line": exc.line, "column": exc.column}
+        raise BadRequest(f"Syntax error in {exc}; nothing was written", **extra) from None
+
+
+def _multipart_parts(content_type: str, body: bytes) -> list[tuple[str | None, str, bytes]]:
+    """(file name, part Content-Type, bytes) of each part of a multipart/form-data body."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        raise BadRequest("The multipart/form-data body could not be read (is the boundary right?)")
+    parts = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True) or b""
+        media = part.get("content-type", "") if part.get("content-type") else ""
+        parts.append((part.get_filename(), str(media), payload))
+    if not parts:
+        raise BadRequest("The multipart/form-data body has no parts")
+    return parts
+
+
+async def _read_graph(request: Request, graph: GraphName) -> list[Quad]:
+    """Parse the request body (or every multipart part, all before any write) into `graph`."""
+    content_type = request.headers.get("content-type", "")
+    body = await request.body()
+    base = graph.value if isinstance(graph, NamedNode) else str(request.url)
+    if content_type.split(";")[0].strip().lower() != "multipart/form-data":
+        fmt = _body_format(content_type)
+        return await anyio.to_thread.run_sync(_parse, body, fmt, "request body", graph, base)
+    if request.method != "POST":
+        raise UnsupportedMediaType("multipart/form-data is accepted by POST only")
+
+    def parse_parts() -> list[Quad]:
+        quads: list[Quad] = []
+        for index, (filename, media, data) in enumerate(_multipart_parts(content_type, body), start=1):
+            quads += _parse(data, _body_format(media, filename), filename or f"part {index}", graph, base)
+        return quads
+
+    return await anyio.to_thread.run_sync(parse_parts)
+
+
+async def _write(request: Request, graph: GraphName, *, append: bool) -> Response:
+    require_writer(request)
+    quads = await _read_graph(request, graph)
+    store: Store = request.app.state.store
+    async with _write_lock(request):
+        existed = _exists(store, graph)
+        await anyio.to_thread.run_sync(lambda: write_graphs_now(store, {graph: quads}, append=append))
+        _bump_generation(request)
+    if existed:
+        return Response(status_code=204)
+    return Response(status_code=201, headers={"Location": graph_location(request, graph)})
+
+
+async def _delete(request: Request, graph: GraphName) -> Response:
+    require_writer(request)
+    store: Store = request.app.state.store
+    async with _write_lock(request):
+        if not _exists(store, graph):
+            raise NotFound(f"No graph {graph} in the store")
+        target = "DEFAULT" if isinstance(graph, DefaultGraph) else f"GRAPH {graph}"
+        await anyio.to_thread.run_sync(lambda: store.update(f"DROP SILENT {target}"))
+        _bump_generation(request)
+    return Response(status_code=204)
+
+
+async def _handle(request: Request, graph: GraphName) -> Response:
+    if request.method in ("GET", "HEAD"):
+        return await _serve(request, graph)
+    if request.method == "PUT":
+        return await _write(request, graph, append=False)
+    if request.method == "POST":
+        return await _write(request, graph, append=True)
+    return await _delete(request, graph)
+
+
+METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
+
+
+@router.api_route("/store", methods=METHODS)
+async def graph_store(request: Request) -> Response:
+    """Indirect graph identification (`?default`, `?graph=IRI`) and the graph store itself."""
+    graph = _target(request)
+    if graph is not None:
+        return await _handle(request, graph)
+    if request.method in ("GET", "HEAD"):
+        return await _serve(request, None)
+    if request.method == "POST":
+        # §5.5: a new graph with an IRI of the server's choosing.
+        return await _write(request, NamedNode(NEW_GRAPH_BASE + uuid.uuid4().hex), append=True)
+    raise BadRequest(f"{request.method} /store needs '?default' or '?graph=IRI'")
+
+
+@router.api_route("/graph/{path:path}", methods=METHODS)
+async def direct_graph(request: Request, path: str) -> Response:
+    """Direct identification: /graph/<path> is the graph https://w3id.org/onteam/graph/<path>."""
+    if request.query_params.get("graph") is not None or "default" in request.query_params:
+        raise BadRequest("A directly identified graph takes no 'graph' or 'default' parameter")
+    if not path:
+        raise NotFound("Name a graph: /graph/<path>")
+    return await _handle(request, _named(GRAPH_BASE + path))
+
+
+@router.post("/admin/backup")
+async def admin_backup(request: Request) -> FileResponse:
+    """A consistent copy of the live store (RocksDB checkpoint + sources.json) as a tar file."""
+    require_writer(request)
+    settings = request.app.state.settings
+    if settings.memory:
+        raise BadRequest("This service keeps its store in memory; there is nothing on disk to back up")
+    store: Store = request.app.state.store
+    # Inside the store directory: same file system, so the checkpoint only hard-links files.
+    work = Path(settings.store) / f".backup-{uuid.uuid4().hex}"
+    archive = work.with_suffix(".tar")
+
+    def make() -> None:
+        backup_store(store, Path(settings.store), work)
+        with tarfile.open(archive, "w") as tar:
+            for item in sorted(work.iterdir()):
+                tar.add(item, arcname=item.name)
+        shutil.rmtree(work, ignore_errors=True)
+
+    try:
+        await anyio.to_thread.run_sync(make)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        archive.unlink(missing_ok=True)
+        raise
+    return FileResponse(
+        archive,
+        media_type="application/x-tar",
+        filename="onteam-store-backup.tar",
+        background=BackgroundTask(archive.unlink, missing_ok=True),
+    )
+

@@ -1,0 +1,127 @@
+"""`onteam load`: all files parse or nothing is written; where triples go; a store in use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from cli_run import DATA, assert_clean_failure, onteam, quad_count
+from conftest import Server
+from pyoxigraph import NamedNode, Store
+
+GOOD = '<https://example.org/a> <https://example.org/p> "one" , "two" .\n'
+BAD = '<https://example.org/b> <https://example.org/p> "fine" .\n<https://example.org/b> <https://example.org/p> "broken .\n'
+TRIG = "<https://example.org/s> <https://example.org/p> 1 .\n<https://example.org/g> { <https://example.org/s> <https://example.org/p> 2 }\n"
+
+
+def test_load_with_bad_second_file_leaves_store_unchanged(tmp_path: Path, make_root: Callable[..., Path]) -> None:
+    store = tmp_path / "store"
+    (tmp_path / "first.ttl").write_text(GOOD)
+    assert onteam("load", "--store", str(store), str(tmp_path / "first.ttl")).returncode == 0
+    before = quad_count(store)
+    (tmp_path / "second.ttl").write_text(GOOD.replace("one", "three"))
+    (tmp_path / "third.ttl").write_text(BAD)
+    result = onteam("load", "--store", str(store), str(tmp_path / "second.ttl"), str(tmp_path / "third.ttl"))
+    assert_clean_failure(result, 2)
+    assert f"{tmp_path / 'third.ttl'}:2:" in result.stderr  # file:line:column
+    assert "nothing was loaded" in result.stderr
+    assert quad_count(store) == before
+
+
+def test_load_triples_go_to_one_graph_per_file(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    (tmp_path / "people.ttl").write_text(GOOD)
+    result = onteam("load", "--store", str(store), str(tmp_path / "people.ttl"))
+    assert result.returncode == 0, result.stderr
+    assert "https://w3id.org/onteam/graph/load/people" in result.stdout
+    db = Store.read_only(str(store / "oxigraph"))
+    assert len(list(db.quads_for_pattern(None, None, None, NamedNode("https://w3id.org/onteam/graph/load/people")))) == 2
+
+
+def test_load_twice_replaces_the_graph_instead_of_growing_it(tmp_path: Path) -> None:
+    store, path = tmp_path / "store", tmp_path / "x.ttl"
+    path.write_text(GOOD)
+    onteam("load", "--store", str(store), str(path))
+    path.write_text('<https://example.org/a> <https://example.org/p> "only" .\n')
+    assert onteam("load", "--store", str(store), str(path)).returncode == 0
+    assert quad_count(store) == 1
+
+
+def test_load_append_adds_to_the_graph(tmp_path: Path) -> None:
+    store, path = tmp_path / "store", tmp_path / "x.ttl"
+    path.write_text(GOOD)
+    onteam("load", "--store", str(store), "--graph", "https://example.org/g", str(path))
+    path.write_text('<https://example.org/a> <https://example.org/p> "more" .\n')
+    assert onteam("load", "--store", str(store), "--append", "--graph", "https://example.org/g", str(path)).returncode == 0
+    assert quad_count(store) == 3
+
+
+def test_load_quads_file_keeps_its_graphs(tmp_path: Path) -> None:
+    store, path = tmp_path / "store", tmp_path / "d.trig"
+    path.write_text(TRIG)
+    result = onteam("load", "--store", str(store), "--graph", "https://example.org/main", str(path))
+    assert result.returncode == 0, result.stderr
+    db = Store.read_only(str(store / "oxigraph"))
+    graphs = {g.value for g in db.named_graphs()}
+    assert graphs == {"https://example.org/main", "https://example.org/g"}
+
+
+def test_load_into_a_source_graph_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "x.ttl").write_text(GOOD)
+    result = onteam("load", "--store", str(tmp_path / "s"), "--graph",
+                    "https://w3id.org/onteam/graph/data/instances", str(tmp_path / "x.ttl"))
+    assert_clean_failure(result, 2)
+    assert "source file" in result.stderr
+
+
+def test_load_unknown_extension_is_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "x.docx").write_text(GOOD)
+    result = onteam("load", "--store", str(tmp_path / "s"), str(tmp_path / "x.docx"))
+    assert_clean_failure(result, 2)
+    assert "unknown RDF file extension" in result.stderr
+
+
+def test_load_missing_file_is_usage_error(tmp_path: Path) -> None:
+    result = onteam("load", "--store", str(tmp_path / "s"), str(tmp_path / "nope.ttl"))
+    assert_clean_failure(result, 2)
+    assert "nope.ttl" in result.stderr
+
+
+def test_loaded_data_is_served(tmp_path: Path, make_root: Callable[..., Path],
+                               make_server: Callable[..., Server]) -> None:
+    root, store = make_root(DATA), tmp_path / "served"
+    (tmp_path / "extra.ttl").write_text(GOOD)
+    assert onteam("load", "--store", str(store), str(tmp_path / "extra.ttl")).returncode == 0
+    server = make_server("--store", str(store), root=root)
+    response = server.client.get("/sparql", params={"query": 'ASK { <https://example.org/a> ?p "two" }'})
+    assert response.json()["boolean"] is True
+
+
+def test_load_while_served_fails_with_a_hint(tmp_path: Path, make_root: Callable[..., Path],
+                                             make_server: Callable[..., Server]) -> None:
+    store = tmp_path / "busy"
+    make_server("--store", str(store), root=make_root(DATA))
+    (tmp_path / "x.ttl").write_text(GOOD)
+    result = onteam("load", "--store", str(store), str(tmp_path / "x.ttl"))
+    assert_clean_failure(result, 1)
+    assert "in use" in result.stderr
+    assert "/store" in result.stderr and "SPARQL Update" in result.stderr
+
+
+def test_big_load_through_bulk_loader_is_complete(tmp_path: Path) -> None:
+    # The bulk path starts at 64 MiB; a unit test lowers the threshold on a real on-disk store.
+    from server import store as store_module
+
+    path = tmp_path / "big.nt"
+    path.write_text("".join(f"<https://example.org/s{i}> <https://example.org/p> \"{i}\" .\n" for i in range(5000)))
+    db = Store(str(tmp_path / "db"))
+    plan = store_module.plan_load([path], "https://example.org/big")
+    old = store_module.BULK_THRESHOLD
+    store_module.BULK_THRESHOLD = 0
+    try:
+        counts = store_module.load_files(db, plan)
+    finally:
+        store_module.BULK_THRESHOLD = old
+    assert counts == {"https://example.org/big": 5000}
+    assert len(db) == 5000
+    assert not [g for g in db.named_graphs() if g.value.startswith(store_module.SCRATCH_PREFIX)]
