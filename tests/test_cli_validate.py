@@ -1,0 +1,30 @@
+"""`onteam validate` prints the report of the project's graph and exits by its verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_run import PROJECT_ROOT, onteam
+
+
+def test_validate_reports_the_project_graph_as_valid() -> None:
+    done = onteam("validate")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "triples" in done.stdout.lower()
+    assert "conforms" in done.stdout.lower()
+    assert "VALID" in done.stdout
+
+
+def test_validate_fails_on_a_consortium_without_founding_date(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    for folder in ("ontology", "data"):
+        (root / folder).mkdir(parents=True)
+    for path in (PROJECT_ROOT / "ontology").glob("*.ttl"):
+        (root / "ontology" / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    data = (PROJECT_ROOT / "data" / "instances.ttl").read_text(encoding="utf-8")
+    broken = data.replace('ot:foundingDate      "2020-02"^^xsd:gYearMonth ;', "", 1)
+    assert broken != data, "the AI One Team's founding date line moved; update this test"
+    (root / "data" / "instances.ttl").write_text(broken, encoding="utf-8")
+    done = onteam("validate", "--root", str(root))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "INVALID" in done.stdout
