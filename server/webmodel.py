@@ -74,7 +74,7 @@ class MembershipRow:
     other: Value
     role: Value | None
     as_of: str | None
-    quotes: list[Quote]
+    quotes: list[int]  # numbers of the quotes in ResourceView.membership_quotes (1-based)
 
 
 @dataclass
@@ -89,6 +89,7 @@ class ResourceView:
     incoming: list[Fact]
     memberships: list[MembershipRow]
     quotes: list[Quote]
+    membership_quotes: list[Quote] = field(default_factory=list)
     consortium: ConsortiumView | None = None
 
 
@@ -197,6 +198,20 @@ def resource_view(store: Any, iri: str, triples: list[Triple], lang: str) -> Res
         return found
 
     memberships = []
+    # Many memberships cite the same sentence: each distinct quote is listed once and numbered.
+    distinct: dict[tuple[str | None, str | None, str], int] = {}
+    distinct_quotes: list[Quote] = []
+
+    def numbered(node: Any) -> list[int]:
+        numbers = []
+        for q in quotes_of(node):
+            key = (q.ko, q.en, q.iri)
+            if key not in distinct:
+                distinct_quotes.append(q)
+                distinct[key] = len(distinct_quotes)
+            numbers.append(distinct[key])
+        return numbers
+
     membership_nodes = {s for p in _MEMBERSHIP_LINKS for s in incoming.get(p, [])}
     for node in sorted(membership_nodes, key=str):
         props = by_subject.get(node, {})
@@ -213,7 +228,7 @@ def resource_view(store: Any, iri: str, triples: list[Triple], lang: str) -> Res
                 other=_value(other[0], labels, lang),
                 role=_value(role[0], labels, lang) if role else None,
                 as_of=as_of[0].value if as_of else None,
-                quotes=quotes_of(node),
+                quotes=numbered(node),
             )
         )
     memberships.sort(key=lambda m: (m.role.text if m.role else "", m.other.text.lower()))
@@ -239,6 +254,7 @@ def resource_view(store: Any, iri: str, triples: list[Triple], lang: str) -> Res
         incoming=facts(incoming, _MEMBERSHIP_LINKS),
         memberships=memberships,
         quotes=quotes_of(me),
+        membership_quotes=distinct_quotes,
     )
     if NamedNode(OT + "Consortium") in out.get(RDF_TYPE, []):
         view.consortium = consortium_view(store, iri, lang)
@@ -510,6 +526,7 @@ class NetNode:
 
     iri: str
     label: str
+    short: str
     x: float
     y: float
     kind: str  # "consortium", "shared" (in several consortia) or "member"
@@ -526,7 +543,27 @@ class Network:
     edges: list[tuple[NetNode, NetNode]]
 
 
-def network(store: Any, lang: str, size: int = 1200) -> Network:
+def short_labels(store: Any, labels: Labels, lang: str, limit: int = 22) -> dict[str, str]:
+    """A label short enough to draw: the label, or its shortest alternative name, cut at `limit`."""
+    alts: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    iris = sorted(i for i in labels if ">" not in i)
+    if iris:
+        query = "SELECT ?x ?a WHERE { VALUES ?x { %s } ?x <%s> ?a }" % (" ".join(f"<{i}>" for i in iris), ALT_LABEL)
+        for row in evaluate(store, query):
+            alts[row["x"].value].append((row["a"].language or "", row["a"].value))
+    result = {}
+    for iri in iris:
+        label = pick(labels.get(iri), lang, iri)
+        candidates = [a for lg, a in alts.get(iri, []) if lg in (lang, "") and len(a) < len(label)]
+        if len(label) > limit and not candidates:
+            candidates = [a for _, a in alts.get(iri, []) if len(a) < len(label)]
+        if len(label) > limit and candidates:
+            label = min(candidates, key=len)
+        result[iri] = label if len(label) <= limit + 6 else label[: limit + 5].rstrip() + "…"
+    return result
+
+
+def network(store: Any, lang: str, size: int = 1000) -> Network:
     """Consortia on a circle, each one's own members fanned out behind it, shared members
     (in two or more consortia) in the middle, so the overlap is what the eye finds first."""
     import math
@@ -536,6 +573,7 @@ def network(store: Any, lang: str, size: int = 1200) -> Network:
     for row in rows:
         members[row["c"].value].append(row["m"].value)
     labels = fetch_labels(store, set(members) | {m for ms in members.values() for m in ms})
+    shorts = short_labels(store, labels, lang)
     consortia_iris = sorted(members, key=lambda c: pick(labels.get(c), "en", c).lower())
     count: dict[str, int] = defaultdict(int)
     for ms in members.values():
@@ -547,25 +585,28 @@ def network(store: Any, lang: str, size: int = 1200) -> Network:
     for k, c in enumerate(consortia_iris):
         angle = -90 + 360 * k / n
         rad = math.radians(angle)
-        nodes[c] = NetNode(c, pick(labels.get(c), lang, c), center + 0.2 * size * math.cos(rad),
+        nodes[c] = NetNode(c, pick(labels.get(c), lang, c), shorts.get(c, c), center + 0.2 * size * math.cos(rad),
                            center + 0.2 * size * math.sin(rad), "consortium", angle)
     shared = sorted((m for m, k in count.items() if k > 1), key=lambda m: (-count[m], pick(labels.get(m), "en", m)))
-    for j, m in enumerate(shared):
-        if len(shared) == 1:
-            x, y = center, center
-        else:
-            ring = 0.06 * size if len(shared) <= 6 else 0.09 * size
-            rad = math.radians(-90 + 360 * j / len(shared))
-            x, y = center + ring * math.cos(rad), center + ring * math.sin(rad)
-        nodes[m] = NetNode(m, pick(labels.get(m), lang, m), x, y, "shared", consortia=count[m])
+    # The organization in the most consortia sits in the centre when it alone has that many;
+    # the other shared ones go on a small ring around it, offset between the spokes.
+    hub = shared[:1] if len(shared) == 1 or (shared and count[shared[0]] > count[shared[1]]) else []
+    ring_members = shared[len(hub):]
+    for m in hub:
+        nodes[m] = NetNode(m, pick(labels.get(m), lang, m), shorts.get(m, m), center, center, "shared", consortia=count[m])
+    for j, m in enumerate(ring_members):
+        rad = math.radians(-90 + 180 / n + 360 * j / len(ring_members))
+        ring = 0.11 * size
+        nodes[m] = NetNode(m, pick(labels.get(m), lang, m), shorts.get(m, m), center + ring * math.cos(rad),
+                           center + ring * math.sin(rad), "shared", consortia=count[m])
     for k, c in enumerate(consortia_iris):
         own = sorted((m for m in set(members[c]) if count[m] == 1), key=lambda m: pick(labels.get(m), "en", m).lower())
-        span = 360 / n * 0.85
+        span = 360 / n * 0.9
         for j, m in enumerate(own):
             angle = -90 + 360 * k / n + (span * ((j + 0.5) / len(own) - 0.5))
             rad = math.radians(angle)
-            radius = 0.33 * size
-            nodes[m] = NetNode(m, pick(labels.get(m), lang, m), center + radius * math.cos(rad),
+            radius = 0.34 * size
+            nodes[m] = NetNode(m, pick(labels.get(m), lang, m), shorts.get(m, m), center + radius * math.cos(rad),
                                center + radius * math.sin(rad), "member", angle, 1)
     edges = [(nodes[c], nodes[m]) for c in consortia_iris for m in sorted(set(members[c]))]
     ordered = [nodes[c] for c in consortia_iris] + [x for x in nodes.values() if x.kind != "consortium"]
