@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from typing import Any
 
 import anyio
@@ -151,12 +150,12 @@ def describe(store: Any, iri: str) -> list[Triple]:
     """The description of a resource: outgoing and incoming triples, its memberships and
     their evidence, its own evidence, and the labels of everything mentioned."""
     triples = list(evaluate(store, DESCRIBE_QUERY, substitutions={Variable("r"): NamedNode(iri)}))
-    return triples + labels_for(store, triples)
+    return list(dict.fromkeys(triples + labels_for(store, triples, skip={iri})))
 
 
-def labels_for(store: Any, triples: Iterable[Triple]) -> list[Triple]:
-    """rdfs:label / skos:prefLabel triples of the IRIs in `triples` not described already."""
-    described = {t.subject.value for t in triples if isinstance(t.subject, NamedNode)}
+def labels_for(store: Any, triples: list[Triple], skip: frozenset[str] | set[str] = frozenset()) -> list[Triple]:
+    """rdfs:label / skos:prefLabel triples of the IRIs mentioned in `triples` (but those in `skip`)."""
+    described = set(skip)
     mentioned: set[str] = set()
     for t in triples:
         for term in (t.subject, t.object):

@@ -30,6 +30,7 @@ LANGS = webmodel.LANGS
 COOKIE = "lang"
 COOKIE_AGE = 365 * 24 * 3600
 XSD = PREFIXES["xsd"]
+FIELD = "param-"
 
 
 def accept_language(header: str | None) -> str | None:
@@ -273,8 +274,10 @@ async def query_page(request: Request, name: str) -> Response:
     if saved is None:
         return render(request, "query.html", {"name": name, "saved": None}, status=404)
     parameters = list(getattr(saved, "parameters", None) or [])
-    given = {k: v for k, v in request.query_params.items() if k != "lang"}
-    submitted = "run" in request.query_params or any(given.get(str(getattr(p, "name", ""))) for p in parameters)
+    # Form fields are `param-<name>`: a parameter may well be called `lang`, which the pages
+    # already use for the interface language.
+    given = {k[len(FIELD):]: v for k, v in request.query_params.items() if k.startswith(FIELD)}
+    submitted = "run" in request.query_params or any(given.values())
     fields = []
     substitutions: dict[Variable, Any] = {}
     errors: list[str] = []
@@ -285,7 +288,7 @@ async def query_page(request: Request, name: str) -> Response:
         value = given.get(pname, "")
         if not value and getattr(p, "default", None) is not None and not submitted:
             value = str(getattr(p, "default"))
-        fields.append({"name": pname, "type": kind, "required": required, "value": value,
+        fields.append({"name": pname, "field": FIELD + pname, "type": kind, "required": required, "value": value,
                        "description": getattr(p, "description", None) or ""})
         if not submitted:
             continue
@@ -306,6 +309,9 @@ async def query_page(request: Request, name: str) -> Response:
         except OnTeamError as exc:
             errors.append(exc.message)
             status = exc.status
+        except RuntimeError as exc:  # pyoxigraph refuses some substitutions (e.g. of unprojected variables)
+            errors.append(str(exc))
+            status = 500
     resources = await _in_thread(request, _instance_iris, request.app.state.store)
     return render(
         request,

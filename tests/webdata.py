@@ -1,6 +1,14 @@
-"""Small Turtle following the pinned names, for deterministic web tests (not the real data)."""
+"""Web test support: small Turtle following the pinned names (not the real data), stand-in
+saved queries, and the real app served in-process with those saved queries on app.state."""
 
 from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 PREFIXES = """\
 @prefix ot: <https://w3id.org/onteam/ontology#> .
@@ -128,3 +136,82 @@ id:ev-ai-1 a ot:Evidence ;
     prov:wasQuotedFrom id:newsfreezone-kt-one-team-2021 ;
     ot:paragraphNumber 7 .
 """
+
+
+@dataclass
+class Param:
+    """A saved-query parameter, shaped like the ones the `queries` module keeps on app.state."""
+
+    name: str
+    required: bool
+    type: str
+
+
+@dataclass
+class Saved:
+    """A saved query, shaped like the ones the `queries` module keeps on app.state."""
+
+    name: str
+    summary: str
+    description: str
+    query: str
+    parameters: list[Param] = field(default_factory=list)
+
+
+MEMBERS_QUERY = """PREFIX ot: <https://w3id.org/onteam/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?_consortium_iri ?org ?label WHERE {
+  ?_consortium_iri ot:hasMember ?org . ?org rdfs:label ?label . FILTER(LANG(?label) = "en")
+} ORDER BY ?label"""
+
+SAVED_QUERIES = {
+    "consortium-members": Saved(
+        "consortium-members",
+        "Organizations that take part in a consortium",
+        "Named members, by label.",
+        MEMBERS_QUERY,
+        [Param("consortium", True, "iri"), Param("lang", False, "string")],  # `lang` is not in the query
+    ),
+    "consortia": Saved(
+        "consortia", "Every consortium", "",
+        "SELECT ?c WHERE { ?c a <https://w3id.org/onteam/ontology#Consortium> } ORDER BY ?c",
+    ),
+}
+
+
+def fixture_store() -> Any:
+    """A real in-memory Oxigraph store holding the fixture, one named graph per file as on disk."""
+    from pyoxigraph import NamedNode, RdfFormat, Store
+
+    store = Store()
+    for text, graph in ((ONTOLOGY, "ontology/onteam"), (DATA, "data/instances")):
+        store.load(text.encode(), format=RdfFormat.TURTLE, to_graph=NamedNode("https://w3id.org/onteam/graph/" + graph))
+    return store
+
+
+@contextmanager
+def serve_with_saved_queries() -> Iterator[str]:
+    """The real app under uvicorn on a loopback port, over the fixture, with SAVED_QUERIES on
+    app.state (as the `queries` module will put them); yields the base URL."""
+    import uvicorn
+    from conftest import free_port
+
+    from server.app import create_app
+    from server.settings import Settings
+
+    app = create_app(Settings(memory=True), store=fixture_store())
+    app.state.saved_queries = dict(SAVED_QUERIES)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the in-process server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
