@@ -26,18 +26,24 @@
       if (yasqe.autocompleters && yasqe.autocompleters[name]) yasqe.disableCompleter(name);
     });
   }
+  document.documentElement.classList.add("js-editor");
   var first = yasgui.getTab();
   if (first) {
-    first.setEndpoint && first.setEndpoint(config.endpoint);
+    if (first.setEndpoint) first.setEndpoint(config.endpoint);
     quiet(first);
   }
   (config.examples || []).forEach(function (example) {
-    var tab = yasgui.addTab(false, { name: example.name, yasqe: { value: example.query } });
-    tab.setEndpoint && tab.setEndpoint(config.endpoint);
-    tab.setQuery && tab.setQuery(example.query);
-    quiet(tab);
+    // Tabs not shown yet have no editor: give them their query and endpoint as configuration.
+    try {
+      yasgui.addTab(false, {
+        name: example.name,
+        yasqe: { value: example.query },
+        requestConfig: { endpoint: config.endpoint, method: "POST" }
+      });
+    } catch (error) {
+      if (window.console) window.console.warn("could not open saved query " + example.name, error);
+    }
   });
   yasgui.on("tabChange", function (instance, id) { quiet(instance.getTab(id)); });
   window.onteamEditor = { yasgui: yasgui, prefixes: prefixLines };
-  document.documentElement.classList.add("js-editor");
 })();
