@@ -25,6 +25,8 @@ from .sparql import evaluate
 router = APIRouter()
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
+# Ontology labels are lower case ("bank"); headings start with a capital, the rest untouched.
+templates.env.filters["ucfirst"] = lambda text: str(text)[:1].upper() + str(text)[1:]
 STATIC = HERE / "static"
 LANGS = webmodel.LANGS
 COOKIE = "lang"

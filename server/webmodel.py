@@ -261,18 +261,25 @@ def resource_view(store: Any, iri: str, triples: list[Triple], lang: str) -> Res
     return view
 
 
-def organization_kinds(store: Any) -> list[str]:
-    """Subclasses of ot:Organization (the organization kinds), most specific not required."""
+def organization_kinds(store: Any) -> dict[str, set[str]]:
+    """Subclasses of ot:Organization (the organization kinds), each with its ancestor kinds."""
     query = (
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-        "SELECT DISTINCT ?k WHERE { ?k rdfs:subClassOf+ <%sOrganization> }" % OT
+        "SELECT DISTINCT ?k ?up WHERE { ?k rdfs:subClassOf+ <%sOrganization> "
+        "OPTIONAL { ?k rdfs:subClassOf+ ?up . ?up rdfs:subClassOf+ <%sOrganization> } }" % (OT, OT)
     )
-    return sorted(row["k"].value for row in evaluate(store, query))
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for row in evaluate(store, query):
+        ancestors = kinds[row["k"].value]
+        if row["up"] is not None:
+            ancestors.add(row["up"].value)
+    return dict(kinds)
 
 
 def consortium_view(store: Any, iri: str, lang: str) -> ConsortiumView:
     """Members by kind, leaders, roles, initiatives, outcomes and dated facts of a consortium."""
-    kinds = set(organization_kinds(store))
+    ancestry = organization_kinds(store)
+    kinds = set(ancestry)
     members: dict[str, set[str]] = defaultdict(set)  # member -> its kinds
     query = (
         "PREFIX ot: <%s> SELECT ?m ?t WHERE { <%s> ot:hasMember ?m . OPTIONAL { ?m a ?t } }" % (OT, iri)
@@ -324,11 +331,13 @@ def consortium_view(store: Any, iri: str, lang: str) -> ConsortiumView:
 
     groups: dict[str, list[Value]] = defaultdict(list)
     for member, kinds_of in members.items():
-        for kind in sorted(kinds_of) or [OT + "Organization"]:
+        # A bank that is also typed as a company is listed under bank only.
+        specific = {k for k in kinds_of if not any(k in ancestry.get(other, set()) for other in kinds_of)}
+        for kind in sorted(specific) or [OT + "Organization"]:
             groups[kind].append(v(member))
     member_groups = [
         (v(kind), sorted(values, key=lambda x: x.text.lower()))
-        for kind, values in sorted(groups.items(), key=lambda kv: pick(labels.get(kv[0]), lang, kv[0]))
+        for kind, values in sorted(groups.items(), key=lambda kv: pick(labels.get(kv[0]), lang, kv[0]).lower())
     ]
     timeline = sorted(
         ((row["d"].value, v(row["s"].value), pick(labels.get(row["p"].value), lang, row["p"].value)) for row in dated),
@@ -393,6 +402,13 @@ CATEGORIES = (
     ("initiatives", "Initiative"),
     ("outcomes", "Outcome"),
 )
+HEADINGS = {
+    "consortia": ("Consortia", "협력체"),
+    "organizations": ("Organizations", "기관"),
+    "people": ("People", "인물"),
+    "initiatives": ("Initiatives", "사업"),
+    "outcomes": ("Outcomes", "성과"),
+}
 
 
 def index(store: Any, lang: str) -> list[tuple[str, Value, list[Value]]]:
@@ -407,16 +423,24 @@ def index(store: Any, lang: str) -> list[tuple[str, Value, list[Value]]]:
         keys = [main[t] for t in types if t in main]
         for key in keys or ["other"]:
             grouped[key].append(iri)
-    labels = fetch_labels(store, set(typed) | set(main))
+    # Everything else (memberships, evidence, documents...) is grouped by its own class.
+    for iri in grouped.pop("other", []):
+        own = {t for t in typed[iri] if t.startswith(OT)} or typed[iri]
+        for t in own:
+            grouped["other:" + t].append(iri)
+    labels = fetch_labels(store, set(typed) | {t for ts in typed.values() for t in ts})
     result = []
-    for key, name in (*CATEGORIES, ("other", "")):
-        heading = (
-            Value(pick(labels.get(OT + name), lang, OT + name), iri=OT + name)
-            if name
-            else Value("기타" if lang == "ko" else "Other")
-        )
+    for key, name in CATEGORIES:
+        en, ko = HEADINGS[key]
+        heading = Value(ko if lang == "ko" else en, iri=OT + name)
         values = sorted((Value(pick(labels.get(i), lang, i), iri=i) for i in grouped.get(key, [])), key=lambda v: v.text.lower())
         result.append((key, heading, values))
+    others = sorted((k for k in grouped if k.startswith("other:")), key=lambda k: local_name(k[6:]).lower())
+    for key in others:
+        cls = key[6:]
+        heading = Value(pick(labels.get(cls), lang, cls), iri=cls)
+        values = sorted((Value(pick(labels.get(i), lang, i), iri=i) for i in grouped[key]), key=lambda v: v.text.lower())
+        result.append(("other-" + local_name(cls).replace(":", "-").lower(), heading, values))
     return result
 
 
@@ -514,9 +538,10 @@ def ontology_view(triples: list[Triple], lang: str) -> tuple[dict[str, str], lis
             groups.append((ko_name if lang == "ko" else en_name, sorted(terms, key=lambda t: t.anchor.lower())))
     header: dict[str, str] = {}
     for prop, objects in by_subject.get(NamedNode(ONTOLOGY_IRI), {}).items():
+        key = local_name(prop)
         for o in objects:
-            if isinstance(o, Literal) and (o.language in (None, lang) or prop not in header):
-                header[local_name(prop)] = o.value
+            if isinstance(o, Literal) and (o.language in (None, lang) or key not in header):
+                header[key] = o.value
     return header, groups
 
 

@@ -152,7 +152,7 @@ def test_resource_page_shows_both_languages_labels(web: Server, lang: str) -> No
 def test_resource_page_labels_properties_from_the_ontology_in_the_current_language(web: Server) -> None:
     english = web.client.get("/id/kaist?lang=en", headers=HTML).text
     korean = web.client.get("/id/kaist?lang=ko", headers=HTML).text
-    assert ">member of</a>" in english
+    assert ">Member of</a>" in english
     assert ">참여 원팀</a>" in korean
 
 
@@ -173,13 +173,14 @@ def test_resource_page_shows_membership_evidence_in_both_languages(web: Server) 
 def test_resource_page_shows_incoming_links(web: Server) -> None:
     text = web.client.get("/id/kt?lang=en", headers=HTML).text
     section = text.split('id="incoming"', 1)[1]
-    assert "affiliated with" in section and "Jang Du-seong" in section
+    assert "Affiliated with" in section and "Jang Du-seong" in section
 
 
 def test_consortium_page_groups_members_by_kind_with_roles_and_timeline(web: Server) -> None:
     text = web.client.get("/id/ai-one-team?lang=en", headers=HTML).text
     members = text.split('id="members"', 1)[1].split("</section>\n</div>", 1)[0]
-    assert "Company" in members and "University" in members
+    assert ">Telecom company</a> <span class=\"muted\">(1)</span>" in members and "University" in members
+    assert ">Company</a>" not in members  # KT is listed under its most specific kind only
     university = members.split("University", 1)[1]
     assert "Hanyang University" in university and "KAIST" in university
     assert "3 named members" in text and "the source states 10" in text
@@ -192,7 +193,7 @@ def test_consortium_page_groups_members_by_kind_with_roles_and_timeline(web: Ser
 
 def test_consortium_page_in_korean(web: Server) -> None:
     text = web.client.get("/id/ai-one-team?lang=ko", headers=HTML).text
-    assert "종류별 참여 기관" in text and "기업" in text and "대학" in text
+    assert "종류별 참여 기관" in text and "통신 기업" in text and "대학" in text
     assert "이름이 밝혀진 참여 기관 3곳" in text
 
 
@@ -212,6 +213,13 @@ def test_browse_lists_every_kind(web: Server) -> None:
     for anchor, name in (("consortia", "Cloud One Team"), ("organizations", "Hanyang University"),
                          ("people", "Jang Du-seong"), ("initiatives", "Hyperscale AI model")):
         assert name in text.split(f'id="{anchor}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_browse_groups_other_resources_by_their_class(web: Server) -> None:
+    text = web.client.get("/browse?lang=en", headers=HTML).text
+    memberships = text.split('id="other-ot-membership"', 1)[1].split("</section>", 1)[0]
+    assert "Membership <span" in memberships and memberships.count("<li>") == 2
+    assert 'id="other-org-membership"' not in text  # listed once, under the OnTeam class
 
 
 def test_ontology_page_documents_each_term_from_the_graph(web: Server) -> None:

@@ -36,6 +36,8 @@ ot:Organization a owl:Class ; rdfs:label "Organization"@en, "조직"@ko ;
     rdfs:comment "A company, university or institute."@en ; rdfs:subClassOf org:Organization .
 ot:Company a owl:Class ; rdfs:label "Company"@en, "기업"@ko ;
     rdfs:comment "A business."@en ; rdfs:subClassOf ot:Organization .
+ot:TelecomCompany a owl:Class ; rdfs:label "telecom company"@en, "통신 기업"@ko ;
+    rdfs:comment "A telecommunications business."@en ; rdfs:subClassOf ot:Company .
 ot:University a owl:Class ; rdfs:label "University"@en, "대학"@ko ;
     rdfs:comment "A university."@en ; rdfs:subClassOf ot:Organization .
 ot:Person a owl:Class ; rdfs:label "Person"@en, "사람"@ko ; rdfs:comment "A person."@en .
@@ -92,7 +94,7 @@ id:cloud-one-team a ot:Consortium ;
     ot:foundingDate "2020-11"^^xsd:gYearMonth ;
     prov:wasDerivedFrom id:newsfreezone-kt-one-team-2021 .
 
-id:kt a ot:Organization, ot:Company ;
+id:kt a ot:Organization, ot:Company, ot:TelecomCompany ;
     rdfs:label "KT"@ko, "KT"@en ;
     ot:memberOf id:ai-one-team, id:cloud-one-team ;
     prov:wasDerivedFrom id:newsfreezone-kt-one-team-2021 .

@@ -102,7 +102,7 @@ def test_one_team_page_shows_members_by_kind_and_evidence(browser: Any, site: st
     browser.get(site + "/id/ai-one-team?lang=en")
     assert text_of(browser, "h1") == "AI One Team"
     kinds = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#members + .groups h3")]
-    assert kinds == ["Company (1)", "University (2)"]
+    assert kinds == ["Telecom company (1)", "University (2)"]  # KT only under its most specific kind
     quotes = browser.find_elements(By.CSS_SELECTOR, "blockquote[lang=ko]")
     assert quotes and all(q.is_displayed() for q in quotes)
     shot(browser, "one-team-ai-en")
