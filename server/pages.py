@@ -26,7 +26,9 @@ router = APIRouter()
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
 # Ontology labels are lower case ("bank"); headings start with a capital, the rest untouched.
-templates.env.filters["ucfirst"] = lambda text: str(text)[:1].upper() + str(text)[1:]
+templates.env.filters["ucfirst"] = lambda text: (
+    str(text) if re.match(r"^[\w-]+:\S", str(text)) else str(text)[:1].upper() + str(text)[1:]  # not CURIEs
+)
 STATIC = HERE / "static"
 LANGS = webmodel.LANGS
 COOKIE = "lang"

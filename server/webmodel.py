@@ -158,8 +158,9 @@ def _value(term: Any, labels: Labels, lang: str) -> Value:
     return Value("(blank node)")
 
 
-def _sort_values(values: list[Value]) -> list[Value]:
-    return sorted(values, key=lambda v: (v.lang not in (None, "ko"), v.text.lower()))
+def _sort_values(values: list[Value], lang: str) -> list[Value]:
+    """Literals in the page's language first, then untagged ones, then the others; by text."""
+    return sorted(values, key=lambda v: (0 if v.lang == lang else 1 if v.lang is None else 2, v.text.lower()))
 
 
 def resource_view(store: Any, iri: str, triples: list[Triple], lang: str) -> ResourceView:
@@ -238,17 +239,17 @@ def resource_view(store: Any, iri: str, triples: list[Triple], lang: str) -> Res
         for prop, objects in table.items():
             if prop in skip:
                 continue
-            values = _sort_values([_value(o, labels, lang) for o in objects if not isinstance(o, BlankNode)])
+            values = _sort_values([_value(o, labels, lang) for o in objects if not isinstance(o, BlankNode)], lang)
             if values:
                 result.append(Fact(prop, pick(labels.get(prop), lang, prop), values))
         return sorted(result, key=lambda f: f.label.lower())
 
     own = {lab.language or "": lab.value for lab in out.get(LABEL, []) if isinstance(lab, Literal)}
-    types = _sort_values([_value(t, labels, lang) for t in out.get(RDF_TYPE, []) if isinstance(t, NamedNode)])
+    types = _sort_values([_value(t, labels, lang) for t in out.get(RDF_TYPE, []) if isinstance(t, NamedNode)], lang)
     view = ResourceView(
         iri=iri,
         labels=own,
-        alt_labels=_sort_values([_value(a, labels, lang) for a in out.get(ALT_LABEL, [])]),
+        alt_labels=_sort_values([_value(a, labels, lang) for a in out.get(ALT_LABEL, [])], lang),
         types=types,
         facts=facts(out, _HEADER_PROPERTIES),
         incoming=facts(incoming, _MEMBERSHIP_LINKS),

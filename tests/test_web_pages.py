@@ -354,3 +354,10 @@ def test_real_data_ai_one_team_page(server: Server) -> None:
     assert "AI 원팀" in text and "KT" in text
     home = server.client.get("/?lang=en", headers=HTML).text
     assert home.count('href="' + server.base + "/id/") >= 5
+
+
+def test_headings_capitalise_labels_but_not_curies() -> None:
+    ucfirst = pages.templates.env.filters["ucfirst"]
+    assert ucfirst("telecom company") == "Telecom company"
+    assert ucfirst("dcterms:description") == "dcterms:description"
+    assert ucfirst("통신 기업") == "통신 기업"
