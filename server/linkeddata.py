@@ -94,6 +94,7 @@ WHERE {
   UNION { ?n org:member|org:organization ?r . ?n ?np ?no }
   UNION { ?m org:member|org:organization ?r . ?m ot:evidence ?n . ?n ?np ?no }
   UNION { ?r ot:evidence ?n . ?n ?np ?no }
+  UNION { ?n ot:about ?r . ?n ?np ?no }
 }
 """
 
@@ -148,7 +149,7 @@ def context_document(base: str) -> dict[str, Any]:
 
 def describe(store: Any, iri: str) -> list[Triple]:
     """The description of a resource: outgoing and incoming triples, its memberships and
-    their evidence, its own evidence, and the labels of everything mentioned."""
+    their evidence, its own evidence, statements about it, and the labels of everything mentioned."""
     triples = list(evaluate(store, DESCRIBE_QUERY, substitutions={Variable("r"): NamedNode(iri)}))
     return list(dict.fromkeys(triples + labels_for(store, triples, skip={iri})))
 
@@ -261,6 +262,8 @@ async def resource(request: Request, name: str) -> Response:
     if _SLUG.match(slug):
         triples = await _in_thread(request, describe, request.app.state.store, iri)
     found = any(t.subject == NamedNode(iri) or t.object == NamedNode(iri) for t in triples)
+    if not found:
+        headers.pop("Content-Location", None)  # there is no representation to point at
     if media == HTML:
         if not found:
             return await pages.not_found_page(request, iri, headers)

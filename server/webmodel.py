@@ -90,6 +90,7 @@ class ResourceView:
     memberships: list[MembershipRow]
     quotes: list[Quote]
     membership_quotes: list[Quote] = field(default_factory=list)
+    statements: list[Quote] = field(default_factory=list)
     consortium: ConsortiumView | None = None
 
 
@@ -244,6 +245,24 @@ def resource_view(store: Any, iri: str, triples: list[Triple], lang: str) -> Res
                 result.append(Fact(prop, pick(labels.get(prop), lang, prop), values))
         return sorted(result, key=lambda f: f.label.lower())
 
+    # Statements (claims, remarks) the source reports about this resource, with who made them.
+    statements = []
+    for node in sorted(incoming.get(OT + "about", []), key=str):
+        props = by_subject.get(node, {})
+        texts = {q.language or "": q.value for q in props.get(QUOTE, []) if isinstance(q, Literal)}
+        if not texts:
+            continue
+        speakers = props.get(OT + "statedBy", []) or props.get(OT + "speakerDescription", [])
+        speakers = sorted(speakers, key=lambda x: not (isinstance(x, Literal) and x.language == lang))
+        statements.append(
+            Quote(
+                iri=node.value if isinstance(node, NamedNode) else "",
+                ko=texts.get("ko"),
+                en=texts.get("en") or texts.get(""),
+                source=_value(speakers[0], labels, lang) if speakers else None,
+                paragraph=None,
+            )
+        )
     own = {lab.language or "": lab.value for lab in out.get(LABEL, []) if isinstance(lab, Literal)}
     types = _sort_values([_value(t, labels, lang) for t in out.get(RDF_TYPE, []) if isinstance(t, NamedNode)], lang)
     view = ResourceView(
@@ -256,6 +275,7 @@ def resource_view(store: Any, iri: str, triples: list[Triple], lang: str) -> Res
         memberships=memberships,
         quotes=quotes_of(me),
         membership_quotes=distinct_quotes,
+        statements=statements,
     )
     if NamedNode(OT + "Consortium") in out.get(RDF_TYPE, []):
         view.consortium = consortium_view(store, iri, lang)

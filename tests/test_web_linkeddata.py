@@ -106,6 +106,8 @@ def test_consortium_description_has_outgoing_incoming_and_memberships(web: Serve
         "The AI One Team is run with KT at its centre, and KAIST among others take part.", lang="en")) in graph
     assert (ID["ev-ai-1"], OT.paragraphNumber, Literal(7)) in graph  # the consortium's own evidence
     assert (ID.kaist, RDFS.label, Literal("KAIST", lang="en")) in graph  # labels of linked resources
+    statement = ID["statement-open-innovation"]
+    assert (statement, OT.quote, Literal("it is becoming a successful model", lang="en")) in graph
 
 
 @pytest.mark.parametrize("ext", sorted(RDF_TYPES))
@@ -225,6 +227,7 @@ def test_unknown_iri_is_404_with_an_empty_graph_in_the_asked_format(web: Server,
         assert response.status_code == 404
         assert response.headers["content-type"].split(";")[0] == media
         assert len(parse(response, fmt)) == 0
+        assert "content-location" not in response.headers
 
 
 def test_malformed_slug_is_404(web: Server) -> None:

@@ -191,6 +191,13 @@ def test_consortium_page_groups_members_by_kind_with_roles_and_timeline(web: Ser
     assert '<blockquote lang="ko">이 팀은 지난해 2월 결성된 협력체로서</blockquote>' in text
 
 
+def test_resource_page_shows_statements_about_it(web: Server) -> None:
+    text = web.client.get("/id/ai-one-team?lang=en", headers=HTML).text
+    section = text.split('id="statements"', 1)[1].split("</section>", 1)[0]
+    assert '<blockquote lang="ko">성공적인 모델로 자리잡아 가고 있다</blockquote>' in section
+    assert "it is becoming a successful model" in section and "an industry insider" in section
+
+
 def test_consortium_page_in_korean(web: Server) -> None:
     text = web.client.get("/id/ai-one-team?lang=ko", headers=HTML).text
     assert "종류별 참여 기관" in text and "통신 기업" in text and "대학" in text

@@ -133,6 +133,10 @@ id:ev-ai-members a ot:Evidence ;
              "The AI One Team is run with KT at its centre, and KAIST among others take part."@en ;
     prov:wasQuotedFrom id:newsfreezone-kt-one-team-2021 ;
     ot:paragraphNumber 4 .
+id:statement-open-innovation a ot:Statement ;
+    ot:about id:ai-one-team ;
+    ot:speakerDescription "업계 관계자"@ko, "an industry insider"@en ;
+    ot:quote "성공적인 모델로 자리잡아 가고 있다"@ko, "it is becoming a successful model"@en .
 id:ev-ai-1 a ot:Evidence ;
     ot:quote "이 팀은 지난해 2월 결성된 협력체로서"@ko, "This team is a partnership formed in February last year"@en ;
     prov:wasQuotedFrom id:newsfreezone-kt-one-team-2021 ;
