@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test install
+.PHONY: serve test install chromium
 
 $(BIN)/onteam: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,5 +18,16 @@ install: $(BIN)/onteam
 serve: install
 	$(BIN)/onteam serve
 
-test: install
+test: install chromium
 	$(BIN)/pytest
+
+# The browser tests drive Debian's headless Chromium; install it when missing (as root),
+# otherwise stop with the command to run.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk; \
+	  else \
+	    echo "The browser tests need Chromium: sudo apt-get install chromium chromium-driver fonts-noto-cjk" >&2; exit 1; \
+	  fi; \
+	fi

@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from pyoxigraph import Store
 
-from . import __version__, graphstore, queries, sparql
+from . import __version__, graphstore, linkeddata, pages, queries, sparql
 from .errors import install_error_handlers
 from .settings import Settings
 from .store import open_store
@@ -40,6 +41,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(graphstore.router)
     queries.install(app, settings.root / "queries")
+    app.include_router(linkeddata.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

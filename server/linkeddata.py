@@ -1,0 +1,315 @@
+"""Dereferenceable IRIs: /id/<slug>, /ontology and /context.jsonld, with content negotiation.
+
+`https://w3id.org/onteam/<path>` is served at `<public base>/<path>`. Returned RDF keeps the
+canonical w3id IRIs (they are the identifiers); only HTML links point at the local pages.
+Each format also has its own URL (`/id/kt.ttl`), named in a `Link` header on every answer.
+
+An unknown IRI is a 404 in the asked format: an HTML page for browsers, and for RDF an
+empty graph (with a comment where the syntax has one), so RDF clients still get RDF.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import anyio
+import rdflib
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pyoxigraph import NamedNode, RdfFormat, Triple, Variable, serialize
+
+from . import negotiation
+from .errors import NotFound
+from .sparql import evaluate
+
+router = APIRouter()
+
+ONTEAM = "https://w3id.org/onteam/"
+ID_BASE = ONTEAM + "id/"
+ONTOLOGY_IRI = ONTEAM + "ontology"
+OT = ONTOLOGY_IRI + "#"
+SOURCE_GRAPHS = ONTEAM + "graph/"
+
+PREFIXES: dict[str, str] = {
+    "ot": OT,
+    "id": ID_BASE,
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "schema": "https://schema.org/",
+    "vann": "http://purl.org/vocab/vann/",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+
+HTML = "text/html"
+# Extension -> media type; the order is the order of the Link header.
+EXTENSIONS: dict[str, str] = {
+    "html": HTML,
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+}
+MEDIA_EXTENSION = {media: ext for ext, media in EXTENSIONS.items()}
+# HTML first: `*/*` (curl, plain fetches) and browsers get the page; RDF clients ask for RDF.
+OFFERS: tuple[str, ...] = (
+    HTML,
+    "text/turtle",
+    "application/ld+json",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/xhtml+xml",
+    "application/x-turtle",
+    "application/json",
+    "text/plain",
+)
+_ALIASES = {
+    "application/xhtml+xml": HTML,
+    "application/x-turtle": "text/turtle",
+    "application/json": "application/ld+json",
+    "text/plain": "application/n-triples",
+}
+_OX_FORMATS = {
+    "text/turtle": RdfFormat.TURTLE,
+    "application/n-triples": RdfFormat.N_TRIPLES,
+    "application/rdf+xml": RdfFormat.RDF_XML,
+}
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+DESCRIBE_QUERY = """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX ot: <https://w3id.org/onteam/ontology#>
+CONSTRUCT { ?r ?p ?o . ?s ?q ?r . ?n ?np ?no . }
+WHERE {
+  { ?r ?p ?o }
+  UNION { ?s ?q ?r }
+  UNION { ?n org:member|org:organization ?r . ?n ?np ?no }
+  UNION { ?m org:member|org:organization ?r . ?m ot:evidence ?n . ?n ?np ?no }
+  UNION { ?r ot:evidence ?n . ?n ?np ?no }
+  UNION { ?n ot:about ?r . ?n ?np ?no }
+}
+"""
+
+# Labels of the resources a description mentions, so a client can show them without more requests.
+LABELS_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT { ?x ?lp ?l } WHERE {
+  VALUES ?lp { rdfs:label skos:prefLabel }
+  VALUES ?x { %s }
+  ?x ?lp ?l .
+}
+"""
+
+# The ontology: every triple about the ontology IRI or an ot: term, and the blank nodes
+# (unionOf lists, restrictions) hanging off them.
+ONTOLOGY_QUERY = """
+CONSTRUCT { ?s ?p ?o } WHERE {
+  {
+    ?s ?p ?o .
+    FILTER(isIRI(?s) && STRSTARTS(STR(?s), "https://w3id.org/onteam/ontology"))
+  } UNION {
+    ?t ?p0 ?b .
+    FILTER(isIRI(?t) && STRSTARTS(STR(?t), "https://w3id.org/onteam/ontology") && isBlank(?b))
+    ?b (<urn:x-onteam:any>|!<urn:x-onteam:any>)* ?s .
+    FILTER(isBlank(?s))
+    ?s ?p ?o .
+  }
+}
+"""
+
+
+def public_base(request: Request) -> str:
+    """The origin standing for https://w3id.org/onteam/ (no trailing slash)."""
+    configured = request.app.state.settings.public_base
+    if configured:
+        return configured.rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def local_url(iri: str, base: str) -> str:
+    """The local URL that serves `iri`; IRIs outside OnTeam are returned unchanged."""
+    if iri.startswith(ONTEAM):
+        return base + "/" + iri[len(ONTEAM) :]
+    return iri
+
+
+def context_document(base: str) -> dict[str, Any]:
+    """The published JSON-LD @context: the project's prefixes (a CURIE for every IRI we use)."""
+    return {"@context": {**PREFIXES}}
+
+
+def describe(store: Any, iri: str) -> list[Triple]:
+    """The description of a resource: outgoing and incoming triples, its memberships and
+    their evidence, its own evidence, statements about it, and the labels of everything mentioned."""
+    triples = list(evaluate(store, DESCRIBE_QUERY, substitutions={Variable("r"): NamedNode(iri)}))
+    return list(dict.fromkeys(triples + labels_for(store, triples, skip={iri})))
+
+
+def labels_for(store: Any, triples: list[Triple], skip: frozenset[str] | set[str] = frozenset()) -> list[Triple]:
+    """rdfs:label / skos:prefLabel triples of the IRIs mentioned in `triples` (but those in `skip`)."""
+    described = set(skip)
+    mentioned: set[str] = set()
+    for t in triples:
+        for term in (t.subject, t.object):
+            if isinstance(term, NamedNode) and term.value not in described:
+                mentioned.add(term.value)
+    if not mentioned:
+        return []
+    values = " ".join(f"<{iri}>" for iri in sorted(mentioned) if ">" not in iri)
+    return list(evaluate(store, LABELS_QUERY % values))
+
+
+def ontology_graph(store: Any) -> list[Triple]:
+    """Every triple of the ontology document (terms and their blank-node structures)."""
+    return list(evaluate(store, ONTOLOGY_QUERY))
+
+
+def serialize_rdf(triples: list[Triple], media: str, base: str) -> bytes:
+    """Serialize triples as Turtle, N-Triples, RDF/XML or compact JSON-LD."""
+    if media == "application/ld+json":
+        return _jsonld(triples, base)
+    fmt = _OX_FORMATS[media]
+    prefixes = PREFIXES if fmt != RdfFormat.N_TRIPLES else None
+    return serialize(sorted(triples, key=str), format=fmt, prefixes=prefixes)
+
+
+def _jsonld(triples: list[Triple], base: str) -> bytes:
+    """Compact JSON-LD that references the published context by URL."""
+    nt = serialize(triples, format=RdfFormat.N_TRIPLES)
+    graph = rdflib.Graph()
+    graph.parse(data=nt.decode("utf-8"), format="nt")
+    context = context_document(base)["@context"]
+    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
+    document = json.loads(text)
+    if isinstance(document, list):  # an empty graph comes back as a bare list
+        document = {"@graph": document}
+    document["@context"] = base + "/context.jsonld"
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def empty_rdf(media: str, base: str, note: str) -> bytes:
+    """An empty graph in `media`, with `note` as a comment where the syntax allows one."""
+    if media == "application/ld+json":
+        return json.dumps({"@context": base + "/context.jsonld", "@graph": []}).encode("utf-8")
+    if media == "application/rdf+xml":
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<!-- {note.replace('--', '- -')} -->\n"
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n'
+        ).encode("utf-8")
+    return f"# {note}\n".encode("utf-8")
+
+
+def choose_media(request: Request, ext: str | None) -> str:
+    """The media type to answer with: the extension wins, then the Accept header."""
+    if ext is not None:
+        return EXTENSIONS[ext]
+    media = negotiation.negotiate(request.headers.get("accept"), OFFERS)
+    return _ALIASES.get(media, media)
+
+
+def alternates_header(url_without_ext: str) -> str:
+    """The `Link` header listing every representation of a resource."""
+    links = [f'<{url_without_ext}.{ext}>; rel="alternate"; type="{media}"' for ext, media in EXTENSIONS.items()]
+    return ", ".join(links)
+
+
+def split_extension(name: str) -> tuple[str, str | None]:
+    """`kt.ttl` -> (`kt`, `ttl`); a name without a known extension has none."""
+    stem, dot, ext = name.rpartition(".")
+    if dot and ext in EXTENSIONS:
+        return stem, ext
+    return name, None
+
+
+def rdf_response(body: bytes, media: str, status: int, headers: dict[str, str]) -> Response:
+    """A response carrying RDF in `media`."""
+    return Response(body, status_code=status, media_type=negotiation.content_type(media), headers=headers)
+
+
+def _headers(local: str, canonical: str, ext: str | None, media: str) -> dict[str, str]:
+    headers = {"Vary": "Accept", "Link": alternates_header(local) + f', <{canonical}>; rel="canonical"'}
+    if ext is None:
+        headers["Content-Location"] = f"{local}.{MEDIA_EXTENSION[media]}"
+    return headers
+
+
+async def _in_thread(request: Request, fn: Any, *args: Any) -> Any:
+    return await anyio.to_thread.run_sync(fn, *args, limiter=request.app.state.query_limiter)
+
+
+@router.api_route("/id/{name}", methods=["GET", "HEAD"], include_in_schema=False)
+async def resource(request: Request, name: str) -> Response:
+    """A resource of the graph in the negotiated format (or the one its extension names)."""
+    from . import pages  # the HTML side imports this module, so import it late
+
+    slug, ext = split_extension(name)
+    base = public_base(request)
+    iri = ID_BASE + slug
+    local = f"{base}/id/{slug}"
+    media = choose_media(request, ext)
+    headers = _headers(local, iri, ext, media)
+    triples: list[Triple] = []
+    if _SLUG.match(slug):
+        triples = await _in_thread(request, describe, request.app.state.store, iri)
+    found = any(t.subject == NamedNode(iri) or t.object == NamedNode(iri) for t in triples)
+    if not found:
+        headers.pop("Content-Location", None)  # there is no representation to point at
+    if media == HTML:
+        if not found:
+            return await pages.not_found_page(request, iri, headers)
+        return await pages.resource_page(request, iri, triples, headers)
+    if not found:
+        return rdf_response(empty_rdf(media, base, f"Not found: <{iri}> is not in the graph"), media, 404, headers)
+    body = await _in_thread(request, serialize_rdf, triples, media, base)
+    return rdf_response(body, media, 200, headers)
+
+
+@router.api_route("/ontology", methods=["GET", "HEAD"], include_in_schema=False)
+async def ontology(request: Request) -> Response:
+    """The ontology document: its HTML documentation or its graph."""
+    return await _ontology(request, None)
+
+
+@router.api_route("/ontology.{ext}", methods=["GET", "HEAD"], include_in_schema=False)
+async def ontology_with_extension(request: Request, ext: str) -> Response:
+    """The ontology in the format its extension names."""
+    if ext not in EXTENSIONS:
+        raise NotFound(f"No representation of the ontology with extension {ext!r}; use one of: {', '.join(EXTENSIONS)}")
+    return await _ontology(request, ext)
+
+
+async def _ontology(request: Request, ext: str | None) -> Response:
+    from . import pages
+
+    base = public_base(request)
+    media = choose_media(request, ext)
+    headers = _headers(f"{base}/ontology", ONTOLOGY_IRI, ext, media)
+    triples = await _in_thread(request, ontology_graph, request.app.state.store)
+    if media == HTML:
+        return await pages.ontology_page(request, triples, headers)
+    body = await _in_thread(request, serialize_rdf, triples, media, base)
+    return rdf_response(body, media, 200, headers)
+
+
+@router.api_route("/ontology/{term}", methods=["GET", "HEAD"], include_in_schema=False)
+async def ontology_term(request: Request, term: str) -> Response:
+    """/ontology/Term: 303 to where the term is documented (the ontology, at #Term)."""
+    base = public_base(request)
+    return RedirectResponse(f"{base}/ontology#{term}", status_code=303, headers={"Vary": "Accept"})
+
+
+@router.get("/context.jsonld", include_in_schema=False)
+async def context(request: Request) -> Response:
+    """The JSON-LD @context that compact OnTeam JSON-LD refers to."""
+    body = json.dumps(context_document(public_base(request)), indent=2).encode("utf-8")
+    return Response(body, media_type="application/ld+json", headers={"Access-Control-Allow-Origin": "*"})

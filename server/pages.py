@@ -1,0 +1,355 @@
+"""Server-rendered HTML pages (Jinja2): home, resources, ontology, saved queries, network,
+timeline, editor. No page needs JavaScript to show its content; the editor page is
+enhanced by YASGUI, served from /static/vendor/yasgui/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, Triple, Variable
+
+from . import webmodel
+from .errors import OnTeamError
+from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
+from .sparql import evaluate
+
+router = APIRouter()
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=HERE / "templates")
+# Ontology labels are lower case ("bank"); headings start with a capital, the rest untouched.
+templates.env.filters["ucfirst"] = lambda text: (
+    str(text) if re.match(r"^[\w-]+:\S", str(text)) else str(text)[:1].upper() + str(text)[1:]  # not CURIEs
+)
+STATIC = HERE / "static"
+LANGS = webmodel.LANGS
+COOKIE = "lang"
+COOKIE_AGE = 365 * 24 * 3600
+XSD = PREFIXES["xsd"]
+FIELD = "param-"
+
+
+def accept_language(header: str | None) -> str | None:
+    """The preferred of our languages in an Accept-Language header (q-values honoured)."""
+    best, best_q = None, 0.0
+    for index, part in enumerate((header or "").split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        primary = pieces[0].split("-")[0].lower()
+        q = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 1.0
+        if primary in LANGS and q > best_q:
+            best, best_q = primary, q
+    return best
+
+
+def choose_lang(request: Request) -> tuple[str, bool]:
+    """(language, remember it): `?lang=` wins and is remembered, then the cookie, then
+    Accept-Language, then English."""
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return asked, True
+    cookie = request.cookies.get(COOKIE)
+    if cookie in LANGS:
+        return cookie, False
+    return accept_language(request.headers.get("accept-language")) or "en", False
+
+
+def switch_url(request: Request, lang: str) -> str:
+    """This page's URL with `lang` set."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", lang)]
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    lang: tuple[str, bool] | None = None,
+) -> HTMLResponse:
+    """Render a page in the chosen language, remembering an explicit choice in a cookie."""
+    current, remember = lang or choose_lang(request)
+    base = public_base(request)
+    other = "ko" if current == "en" else "en"
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": current,
+            "other_lang": other,
+            "switch_url": switch_url(request, other),
+            "base": base,
+            "href": lambda iri: local_url(iri, base),
+            "t": lambda en, ko: ko if current == "ko" else en,
+            "pick": lambda labels, iri="": webmodel.pick(labels, current, iri),
+            "ID_BASE": ID_BASE,
+            "ONTOLOGY_IRI": ONTOLOGY_IRI,
+            **context,
+        },
+        status_code=status,
+        headers=headers,
+    )
+    vary = [v.strip() for v in response.headers.get("vary", "").split(",") if v.strip()]
+    response.headers["Vary"] = ", ".join(dict.fromkeys([*vary, "Accept", "Accept-Language", "Cookie"]))
+    if remember:
+        response.set_cookie(COOKIE, current, max_age=COOKIE_AGE, path="/", samesite="lax")
+    return response
+
+
+async def _in_thread(request: Request, fn: Any, *args: Any) -> Any:
+    return await anyio.to_thread.run_sync(fn, *args, limiter=request.app.state.query_limiter)
+
+
+# ---- pages called by linkeddata (the dereferencing side) ----
+
+
+async def resource_page(request: Request, iri: str, triples: list[Triple], headers: dict[str, str]) -> Response:
+    """The HTML description of a resource (a consortium gets its extra sections)."""
+    lang = choose_lang(request)
+    view = await _in_thread(request, webmodel.resource_view, request.app.state.store, iri, triples, lang[0])
+    template = "consortium.html" if view.consortium else "resource.html"
+    return render(request, template, {"view": view}, headers=headers, lang=lang)
+
+
+async def not_found_page(request: Request, iri: str, headers: dict[str, str]) -> Response:
+    """The 404 page of an IRI the graph does not know."""
+    return render(request, "not_found.html", {"iri": iri}, status=404, headers=headers)
+
+
+async def ontology_page(request: Request, triples: list[Triple], headers: dict[str, str]) -> Response:
+    """The ontology documentation, generated from the ontology graph."""
+    lang = choose_lang(request)
+    header, groups = webmodel.ontology_view(triples, lang[0])
+    return render(request, "ontology.html", {"header": header, "groups": groups}, headers=headers, lang=lang)
+
+
+# ---- pages of their own ----
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def home(request: Request) -> Response:
+    """What the graph is, the One Teams with their member counts, and links to everything."""
+    lang = choose_lang(request)
+    store = request.app.state.store
+
+    def load() -> tuple[Any, Any]:
+        return webmodel.consortia(store, lang[0]), webmodel.index(store, lang[0])
+
+    consortia, categories = await _in_thread(request, load)
+    return render(request, "home.html", {"consortia": consortia, "categories": categories}, lang=lang)
+
+
+@router.get("/browse", response_class=HTMLResponse, include_in_schema=False)
+async def browse(request: Request) -> Response:
+    """Every resource of the graph, by kind."""
+    lang = choose_lang(request)
+    categories = await _in_thread(request, webmodel.index, request.app.state.store, lang[0])
+    return render(request, "browse.html", {"categories": categories}, lang=lang)
+
+
+@router.get("/network", response_class=HTMLResponse, include_in_schema=False)
+async def network_page(request: Request) -> Response:
+    """The network picture (server-rendered SVG) with a list of the same facts as text."""
+    lang = choose_lang(request)
+    net = await _in_thread(request, webmodel.network, request.app.state.store, lang[0])
+    return render(request, "network.html", {"net": net}, lang=lang)
+
+
+@router.get("/network.svg", include_in_schema=False)
+async def network_svg(request: Request) -> Response:
+    """The network picture alone, as an SVG document."""
+    lang = choose_lang(request)
+    net = await _in_thread(request, webmodel.network, request.app.state.store, lang[0])
+    response = render(request, "network.svg", {"net": net, "standalone": True}, lang=lang)
+    response.headers["content-type"] = "image/svg+xml; charset=utf-8"
+    return response
+
+
+@router.get("/timeline", response_class=HTMLResponse, include_in_schema=False)
+async def timeline_page(request: Request) -> Response:
+    """Every dated fact, oldest first."""
+    lang = choose_lang(request)
+    items = await _in_thread(request, webmodel.timeline, request.app.state.store, lang[0])
+    return render(request, "timeline.html", {"items": items}, lang=lang)
+
+
+def saved_queries(request: Request) -> dict[str, Any]:
+    """The saved queries the `queries` module keeps on app.state (none if it is absent)."""
+    found = getattr(request.app.state, "saved_queries", None)
+    return dict(found) if isinstance(found, dict) else {}
+
+
+@router.get("/editor", response_class=HTMLResponse, include_in_schema=False)
+async def editor(request: Request) -> Response:
+    """The SPARQL editor: YASGUI over /sparql, with a plain form when scripts do not run."""
+    base = public_base(request)
+    examples = [
+        {"name": name, "query": str(getattr(q, "query", ""))} for name, q in sorted(saved_queries(request).items())
+    ]
+    default = (
+        "PREFIX ot: <https://w3id.org/onteam/ontology#>\n"
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n\n"
+        "SELECT ?team ?label (COUNT(?member) AS ?members) WHERE {\n"
+        "  ?team a ot:Consortium ; rdfs:label ?label ; ot:hasMember ?member .\n"
+        '  FILTER(LANG(?label) = "en")\n'
+        "} GROUP BY ?team ?label ORDER BY ?label\n"
+    )
+    config = {"endpoint": base + "/sparql", "prefixes": PREFIXES, "examples": examples, "query": default}
+    # `</` cannot end the script element early once escaped.
+    config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+    return render(request, "editor.html", {"config_json": config_json, "default_query": default, "examples": examples})
+
+
+@router.get("/queries", response_class=HTMLResponse, include_in_schema=False)
+async def queries_page(request: Request) -> Response:
+    """The saved queries, each with its summary and parameters."""
+    items = sorted(saved_queries(request).items())
+    return render(request, "queries.html", {"queries": items})
+
+
+def _variable_for(query: Any, parameter: Any) -> str:
+    """The SPARQL variable a parameter binds: named by the parameter, or found in the text
+    following the `?_name` / `?__name` (+ `_type`) convention."""
+    for attr in ("variable", "var"):
+        value = getattr(parameter, attr, None)
+        if value:
+            return str(value).lstrip("?$")
+    name = str(getattr(parameter, "name", ""))
+    if name.startswith("_"):
+        return name
+    match = re.search(r"[?$](__?%s(?:_[A-Za-z0-9]+)?)\b" % re.escape(name), str(getattr(query, "query", "")))
+    return match.group(1) if match else "_" + name
+
+
+_TYPED = {
+    "integer": XSD + "integer",
+    "int": XSD + "integer",
+    "decimal": XSD + "decimal",
+    "float": XSD + "float",
+    "double": XSD + "double",
+    "boolean": XSD + "boolean",
+    "date": XSD + "date",
+    "datetime": XSD + "dateTime",
+    "gyear": XSD + "gYear",
+    "gyearmonth": XSD + "gYearMonth",
+}
+
+
+def parameter_term(kind: str, value: str) -> NamedNode | Literal:
+    """The RDF term a form value stands for, given the parameter's type.
+
+    An `iri` may be given as a slug (`kt`) for https://w3id.org/onteam/id/kt.
+    """
+    kind = (kind or "string").lower()
+    if kind in ("iri", "uri", "url"):
+        iri = value if ":" in value else ID_BASE + value
+        try:
+            return NamedNode(iri)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IRI") from None
+    if kind in _TYPED:
+        return Literal(value, datatype=NamedNode(_TYPED[kind]))
+    if re.fullmatch(r"[a-z]{2}(-[A-Za-z0-9]+)?", kind) and kind not in ("id",):
+        return Literal(value, language=kind)
+    return Literal(value)
+
+
+@router.get("/queries/{name}", response_class=HTMLResponse, include_in_schema=False)
+async def query_page(request: Request, name: str) -> Response:
+    """A saved query: a form for its parameters and, once submitted, its results as a table."""
+    queries = saved_queries(request)
+    saved = queries.get(name)
+    if saved is None:
+        return render(request, "query.html", {"name": name, "saved": None}, status=404)
+    parameters = list(getattr(saved, "parameters", None) or [])
+    # Form fields are `param-<name>`: a parameter may well be called `lang`, which the pages
+    # already use for the interface language.
+    given = {k[len(FIELD):]: v for k, v in request.query_params.items() if k.startswith(FIELD)}
+    submitted = "run" in request.query_params or any(given.values())
+    fields = []
+    substitutions: dict[Variable, Any] = {}
+    errors: list[str] = []
+    for p in parameters:
+        pname = str(getattr(p, "name", ""))
+        kind = str(getattr(p, "type", "") or "string")
+        required = bool(getattr(p, "required", False))
+        value = given.get(pname, "")
+        if not value and getattr(p, "default", None) is not None and not submitted:
+            value = str(getattr(p, "default"))
+        fields.append({"name": pname, "field": FIELD + pname, "type": kind, "required": required, "value": value,
+                       "description": getattr(p, "description", None) or ""})
+        if not submitted:
+            continue
+        if value:
+            try:
+                substitutions[Variable(_variable_for(saved, p))] = parameter_term(kind, value)
+            except ValueError as exc:
+                errors.append(f"{pname}: {exc}")
+        elif required:
+            errors.append(f"{pname}: required")
+    results = None
+    status = 200
+    if submitted and errors:
+        status = 400
+    elif submitted or not parameters:
+        try:
+            results = await _in_thread(request, run_saved, request.app.state.store, str(saved.query), substitutions)
+        except OnTeamError as exc:
+            errors.append(exc.message)
+            status = exc.status
+        except RuntimeError as exc:  # pyoxigraph refuses some substitutions (e.g. of unprojected variables)
+            errors.append(str(exc))
+            status = 500
+    resources = await _in_thread(request, _instance_iris, request.app.state.store)
+    return render(
+        request,
+        "query.html",
+        {"name": name, "saved": saved, "fields": fields, "results": results, "errors": errors, "resources": resources},
+        status=status,
+    )
+
+
+def run_saved(store: Any, query: str, substitutions: dict[Variable, Any]) -> dict[str, Any]:
+    """Evaluate a saved query and return a table: SPARQL JSON for SELECT/ASK, rows of triples otherwise."""
+    result = evaluate(store, query, substitutions=substitutions)
+    if isinstance(result, QueryBoolean):
+        return {"boolean": bool(result)}
+    if isinstance(result, QuerySolutions):
+        data = json.loads(result.serialize(format=QueryResultsFormat.JSON))
+        return {"vars": data["head"]["vars"], "rows": data["results"]["bindings"]}
+    rows = []
+    for t in result:
+        rows.append({name: _json_term(term) for name, term in zip(("subject", "predicate", "object"), t)})
+    return {"vars": ["subject", "predicate", "object"], "rows": rows}
+
+
+def _json_term(term: Any) -> dict[str, str]:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        return out
+    return {"type": "bnode", "value": str(term)}
+
+
+def _instance_iris(store: Any) -> list[str]:
+    query = "SELECT DISTINCT ?x WHERE { ?x ?p ?o FILTER(STRSTARTS(STR(?x), \"%s\")) } ORDER BY ?x" % ID_BASE
+    return [row["x"].value for row in evaluate(store, query)]

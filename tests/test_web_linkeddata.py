@@ -1,0 +1,259 @@
+"""Dereferencing /id/<slug>, /ontology and /context.jsonld over HTTP, with content negotiation."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import rdflib
+from conftest import Server, start_server
+from rdflib import Literal, Namespace, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+from webdata import DATA, ONTOLOGY
+
+OT = Namespace("https://w3id.org/onteam/ontology#")
+ID = Namespace("https://w3id.org/onteam/id/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+RDF_TYPES = {
+    "ttl": ("text/turtle", "turtle"),
+    "nt": ("application/n-triples", "nt"),
+    "jsonld": ("application/ld+json", "json-ld"),
+    "rdf": ("application/rdf+xml", "xml"),
+}
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+def write_root(folder: Path) -> Path:
+    """A project root holding the web fixture's ontology and data."""
+    for sub in ("ontology", "data", "queries"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    (folder / "ontology" / "onteam.ttl").write_text(ONTOLOGY, encoding="utf-8")
+    (folder / "data" / "instances.ttl").write_text(DATA, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server over the small fixture graph for this module."""
+    work = tmp_path_factory.mktemp("web")
+    running = start_server(work, "--memory", root=write_root(work / "root"))
+    yield running
+    running.stop()
+
+
+def parse(response: httpx.Response, fmt: str) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    with warnings.catch_warnings():
+        # rdflib's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph.parse(data=response.text, format=fmt, publicID=str(response.url))
+    return graph
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, "text/html"),
+        ("*/*", "text/html"),
+        (BROWSER_ACCEPT, "text/html"),
+        ("text/turtle", "text/turtle"),
+        ("application/x-turtle", "text/turtle"),
+        ("application/n-triples", "application/n-triples"),
+        ("text/plain", "application/n-triples"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/json", "application/ld+json"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("text/turtle;q=0.5, application/ld+json;q=0.9", "application/ld+json"),
+        ("text/html;q=0.1, application/rdf+xml", "application/rdf+xml"),
+        ("application/*", "application/ld+json"),
+    ],
+)
+def test_instance_negotiates_by_accept_with_q_values(web: Server, accept: str | None, expected: str) -> None:
+    headers = {"Accept": accept} if accept is not None else {}
+    response = web.client.get("/id/ai-one-team", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == expected
+    assert "Accept" in response.headers["vary"]
+
+
+def test_unacceptable_accept_is_406_with_the_common_error_body(web: Server) -> None:
+    response = web.client.get("/id/ai-one-team", headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    body = response.json()
+    assert body["ok"] is False and body["status"] == 406
+    assert "text/turtle" in body["available"]
+
+
+@pytest.mark.parametrize("ext", sorted(RDF_TYPES))
+def test_consortium_description_has_outgoing_incoming_and_memberships(web: Server, ext: str) -> None:
+    media, fmt = RDF_TYPES[ext]
+    response = web.client.get("/id/ai-one-team", headers={"Accept": media})
+    assert response.headers["content-type"].split(";")[0] == media
+    graph = parse(response, fmt)
+    ai = ID["ai-one-team"]
+    assert (ai, OT.hasMember, ID.kaist) in graph
+    assert (ai, RDFS.label, Literal("AI 원팀", lang="ko")) in graph
+    assert (ai, RDFS.label, Literal("AI One Team", lang="en")) in graph
+    assert (ID.kaist, OT.memberOf, ai) in graph  # incoming link
+    membership = ID["membership-ai-one-team-kaist"]
+    assert (membership, ORG.organization, ai) in graph
+    assert (membership, ORG.role, ID["role-member"]) in graph
+    assert (ID["ev-ai-members"], OT.quote, Literal(
+        "The AI One Team is run with KT at its centre, and KAIST among others take part.", lang="en")) in graph
+    assert (ID["ev-ai-1"], OT.paragraphNumber, Literal(7)) in graph  # the consortium's own evidence
+    assert (ID.kaist, RDFS.label, Literal("KAIST", lang="en")) in graph  # labels of linked resources
+    statement = ID["statement-open-innovation"]
+    assert (statement, OT.quote, Literal("it is becoming a successful model", lang="en")) in graph
+
+
+@pytest.mark.parametrize("ext", sorted(RDF_TYPES))
+def test_extension_url_serves_that_format_with_canonical_iris(web: Server, ext: str) -> None:
+    media, fmt = RDF_TYPES[ext]
+    response = web.client.get(f"/id/kaist.{ext}", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media
+    graph = parse(response, fmt)
+    membership = ID["membership-ai-one-team-kaist"]
+    assert (membership, ORG.member, ID.kaist) in graph
+    assert (membership, OT.evidence, ID["ev-ai-members"]) in graph
+    quote = Literal("AI 원팀은 KT가 중심이 돼서 운영되고 있으며, 한국과학기술원(KAIST) 등이 참여하고 있다.", lang="ko")
+    assert (ID["ev-ai-members"], OT.quote, quote) in graph
+    assert (ID["ai-one-team"], OT.hasMember, ID.kaist) in graph
+    assert not any(str(s).startswith(web.base) for s in graph.subjects())
+
+
+def test_html_extension_serves_the_page(web: Server) -> None:
+    response = web.client.get("/id/kaist.html", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "한국과학기술원" in response.text
+
+
+def test_link_header_lists_every_alternate_and_the_canonical_iri(web: Server) -> None:
+    response = web.client.get("/id/kt", headers={"Accept": "text/turtle"})
+    link = response.headers["link"]
+    for ext, media in (("ttl", "text/turtle"), ("nt", "application/n-triples"), ("jsonld", "application/ld+json"),
+                       ("rdf", "application/rdf+xml"), ("html", "text/html")):
+        assert f'<{web.base}/id/kt.{ext}>; rel="alternate"; type="{media}"' in link
+    assert '<https://w3id.org/onteam/id/kt>; rel="canonical"' in link
+    assert response.headers["vary"] == "Accept"
+    assert response.headers["content-location"] == f"{web.base}/id/kt.ttl"
+
+
+def test_head_answers_with_the_same_headers_and_no_body(web: Server) -> None:
+    response = web.client.head("/id/kt", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/turtle")
+    assert "link" in response.headers
+    assert response.content == b""
+
+
+def test_jsonld_is_compact_and_references_the_published_context(web: Server) -> None:
+    response = web.client.get("/id/kaist", headers={"Accept": "application/ld+json"})
+    document = response.json()
+    assert document["@context"] == f"{web.base}/context.jsonld"
+    ids = {node["@id"] for node in document["@graph"]}
+    assert "id:kaist" in ids
+    kaist = next(node for node in document["@graph"] if node["@id"] == "id:kaist")
+    assert "ot:memberOf" in kaist
+    context = web.client.get("/context.jsonld")
+    assert context.headers["content-type"].startswith("application/ld+json")
+    prefixes = context.json()["@context"]
+    assert prefixes["ot"] == "https://w3id.org/onteam/ontology#"
+    assert prefixes["id"] == "https://w3id.org/onteam/id/"
+
+
+@pytest.mark.parametrize("ext", sorted(RDF_TYPES))
+def test_ontology_in_every_format(web: Server, ext: str) -> None:
+    media, fmt = RDF_TYPES[ext]
+    response = web.client.get("/ontology", headers={"Accept": media})
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media
+    assert "link" in response.headers and response.headers["vary"] == "Accept"
+    graph = parse(response, fmt)
+    assert (URIRef("https://w3id.org/onteam/ontology"), RDF.type, OWL.Ontology) in graph
+    assert (OT.Consortium, RDFS.label, Literal("컨소시엄", lang="ko")) in graph
+    assert (OT.hasMember, OWL.inverseOf, OT.memberOf) in graph
+    domain = graph.value(OT.hasInitiative, RDFS.domain)
+    members = set(rdflib.collection.Collection(graph, graph.value(domain, OWL.unionOf)))
+    assert members == {OT.Consortium, OT.Organization}
+    assert not any(str(s).startswith(str(ID)) for s in graph.subjects())  # no instance data
+
+
+def test_ontology_extension_url(web: Server) -> None:
+    response = web.client.get("/ontology.ttl")
+    assert response.headers["content-type"].startswith("text/turtle")
+    assert (OT.Person, RDF.type, OWL.Class) in parse(response, "turtle")
+
+
+def test_ontology_unknown_extension_is_404(web: Server) -> None:
+    response = web.client.get("/ontology.xyz")
+    assert response.status_code == 404
+    assert response.json()["status"] == 404
+
+
+def test_ontology_html_documents_terms_at_anchors(web: Server) -> None:
+    response = web.client.get("/ontology", headers={"Accept": BROWSER_ACCEPT})
+    assert response.headers["content-type"].startswith("text/html")
+    for anchor in ('id="Consortium"', 'id="hasMember"', 'id="foundingDate"'):
+        assert anchor in response.text
+
+
+def test_term_path_redirects_to_its_anchor(web: Server) -> None:
+    response = web.client.get("/ontology/Consortium")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{web.base}/ontology#Consortium"
+
+
+def test_unknown_iri_is_404_html_for_browsers(web: Server) -> None:
+    response = web.client.get("/id/no-such-thing", headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "https://w3id.org/onteam/id/no-such-thing" in response.text
+    assert "Accept" in response.headers["vary"]
+
+
+@pytest.mark.parametrize("ext", sorted(RDF_TYPES))
+def test_unknown_iri_is_404_with_an_empty_graph_in_the_asked_format(web: Server, ext: str) -> None:
+    media, fmt = RDF_TYPES[ext]
+    for response in (
+        web.client.get("/id/no-such-thing", headers={"Accept": media}),
+        web.client.get(f"/id/no-such-thing.{ext}"),
+    ):
+        assert response.status_code == 404
+        assert response.headers["content-type"].split(";")[0] == media
+        assert len(parse(response, fmt)) == 0
+        assert "content-location" not in response.headers
+
+
+def test_malformed_slug_is_404(web: Server) -> None:
+    response = web.client.get("/id/Not_A_Slug", headers={"Accept": "text/turtle"})
+    assert response.status_code == 404
+    assert response.text.startswith("# Not found")
+
+
+def test_public_base_setting_moves_links_but_not_identifiers(
+    make_server: Callable[..., Server], tmp_path: Path
+) -> None:
+    running = make_server(
+        "--memory", env={"ONTEAM_PUBLIC_BASE": "https://data.example.org"}, root=write_root(tmp_path / "root")
+    )
+    response = running.client.get("/id/kaist", headers={"Accept": "text/turtle"})
+    assert '<https://data.example.org/id/kaist.jsonld>; rel="alternate"' in response.headers["link"]
+    assert "<https://w3id.org/onteam/id/kaist>" in response.text or "id:kaist" in response.text
+    page = running.client.get("/id/kaist", headers={"Accept": "text/html"})
+    assert 'href="https://data.example.org/id/ai-one-team"' in page.text
+    jsonld = running.client.get("/id/kaist.jsonld").json()
+    assert jsonld["@context"] == "https://data.example.org/context.jsonld"
+
+
+def test_real_data_ai_one_team_dereferences(server: Server) -> None:
+    response = server.client.get("/id/ai-one-team", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = parse(response, "turtle")
+    assert (ID["ai-one-team"], OT.hasMember, ID.kt) in graph
+    assert json.loads(server.client.get("/id/ai-one-team.jsonld").text)["@graph"]
