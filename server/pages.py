@@ -20,6 +20,7 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QueryResultsFormat, Que
 from . import webmodel
 from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
+from .queries import SavedQuery, bind_parameters, paged_text
 from .sparql import evaluate
 
 router = APIRouter()
@@ -33,7 +34,6 @@ STATIC = HERE / "static"
 LANGS = webmodel.LANGS
 COOKIE = "lang"
 COOKIE_AGE = 365 * 24 * 3600
-XSD = PREFIXES["xsd"]
 FIELD = "param-"
 
 
@@ -189,10 +189,9 @@ async def timeline_page(request: Request) -> Response:
     return render(request, "timeline.html", {"items": items}, lang=lang)
 
 
-def saved_queries(request: Request) -> dict[str, Any]:
-    """The saved queries the `queries` module keeps on app.state (none if it is absent)."""
-    found = getattr(request.app.state, "saved_queries", None)
-    return dict(found) if isinstance(found, dict) else {}
+def saved_queries(request: Request) -> dict[str, SavedQuery]:
+    """The saved queries the `queries` module keeps on app.state."""
+    return getattr(request.app.state, "saved_queries", {})
 
 
 @router.get("/editor", response_class=HTMLResponse, include_in_schema=False)
@@ -200,7 +199,7 @@ async def editor(request: Request) -> Response:
     """The SPARQL editor: YASGUI over /sparql, with a plain form when scripts do not run."""
     base = public_base(request)
     examples = [
-        {"name": name, "query": str(getattr(q, "query", ""))} for name, q in sorted(saved_queries(request).items())
+        {"name": name, "query": q.text} for name, q in sorted(saved_queries(request).items())
     ]
     default = (
         "PREFIX ot: <https://w3id.org/onteam/ontology#>\n"
@@ -223,99 +222,42 @@ async def queries_page(request: Request) -> Response:
     return render(request, "queries.html", {"queries": items})
 
 
-def _variable_for(query: Any, parameter: Any) -> str:
-    """The SPARQL variable a parameter binds: named by the parameter, or found in the text
-    following the `?_name` / `?__name` (+ `_type`) convention."""
-    for attr in ("variable", "var"):
-        value = getattr(parameter, attr, None)
-        if value:
-            return str(value).lstrip("?$")
-    name = str(getattr(parameter, "name", ""))
-    if name.startswith("_"):
-        return name
-    match = re.search(r"[?$](__?%s(?:_[A-Za-z0-9]+)?)\b" % re.escape(name), str(getattr(query, "query", "")))
-    return match.group(1) if match else "_" + name
-
-
-_TYPED = {
-    "integer": XSD + "integer",
-    "int": XSD + "integer",
-    "decimal": XSD + "decimal",
-    "float": XSD + "float",
-    "double": XSD + "double",
-    "boolean": XSD + "boolean",
-    "date": XSD + "date",
-    "datetime": XSD + "dateTime",
-    "gyear": XSD + "gYear",
-    "gyearmonth": XSD + "gYearMonth",
-}
-
-
-def parameter_term(kind: str, value: str) -> NamedNode | Literal:
-    """The RDF term a form value stands for, given the parameter's type.
-
-    An `iri` may be given as a slug (`kt`) for https://w3id.org/onteam/id/kt.
-    """
-    kind = (kind or "string").lower()
-    if kind in ("iri", "uri", "url"):
-        iri = value if ":" in value else ID_BASE + value
-        try:
-            return NamedNode(iri)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IRI") from None
-    if kind in _TYPED:
-        return Literal(value, datatype=NamedNode(_TYPED[kind]))
-    if re.fullmatch(r"[a-z]{2}(-[A-Za-z0-9]+)?", kind) and kind not in ("id",):
-        return Literal(value, language=kind)
-    return Literal(value)
-
-
 @router.get("/queries/{name}", response_class=HTMLResponse, include_in_schema=False)
 async def query_page(request: Request, name: str) -> Response:
     """A saved query: a form for its parameters and, once submitted, its results as a table."""
-    queries = saved_queries(request)
-    saved = queries.get(name)
+    saved = saved_queries(request).get(name)
     if saved is None:
         return render(request, "query.html", {"name": name, "saved": None}, status=404)
-    parameters = list(getattr(saved, "parameters", None) or [])
     # Form fields are `param-<name>`: a parameter may well be called `lang`, which the pages
     # already use for the interface language.
-    given = {k[len(FIELD):]: v for k, v in request.query_params.items() if k.startswith(FIELD)}
+    given = {k[len(FIELD):]: v.strip() for k, v in request.query_params.items() if k.startswith(FIELD)}
     submitted = "run" in request.query_params or any(given.values())
-    fields = []
-    substitutions: dict[Variable, Any] = {}
-    errors: list[str] = []
-    for p in parameters:
-        pname = str(getattr(p, "name", ""))
-        kind = str(getattr(p, "type", "") or "string")
-        required = bool(getattr(p, "required", False))
-        value = given.get(pname, "")
-        if not value and getattr(p, "default", None) is not None and not submitted:
-            value = str(getattr(p, "default"))
-        fields.append({"name": pname, "field": FIELD + pname, "type": kind, "required": required, "value": value,
-                       "description": getattr(p, "description", None) or ""})
-        if not submitted:
-            continue
-        if value:
-            try:
-                substitutions[Variable(_variable_for(saved, p))] = parameter_term(kind, value)
-            except ValueError as exc:
-                errors.append(f"{pname}: {exc}")
-        elif required:
-            errors.append(f"{pname}: required")
-    results = None
-    status = 200
-    if submitted and errors:
-        status = 400
-    elif submitted or not parameters:
+    fields = [
+        {
+            "name": p.name,
+            "field": FIELD + p.name,
+            "type": p.type,
+            "required": p.required,
+            "value": given.get(p.name) or ("" if submitted else p.default or ""),
+            "description": p.description,
+        }
+        for p in saved.parameters
+    ]
+    results, errors, status = None, [], 200
+    if submitted or not saved.parameters:
+        # A bare slug in an IRI field stands for https://w3id.org/onteam/id/<slug>.
+        params = [
+            (p.name, ID_BASE + value if p.kind == "iri" and value and ":" not in value else value)
+            for p in saved.parameters
+            if (value := given.get(p.name, ""))
+        ]
         try:
-            results = await _in_thread(request, run_saved, request.app.state.store, str(saved.query), substitutions)
+            binding = bind_parameters(saved, params)
+            text = paged_text(saved.text, saved.pagination, binding.page) if saved.pagination else saved.text
+            results = await _in_thread(request, run_saved, request.app.state.store, text, binding.substitutions)
         except OnTeamError as exc:
             errors.append(exc.message)
             status = exc.status
-        except RuntimeError as exc:  # pyoxigraph refuses some substitutions (e.g. of unprojected variables)
-            errors.append(str(exc))
-            status = 500
     resources = await _in_thread(request, _instance_iris, request.app.state.store)
     return render(
         request,

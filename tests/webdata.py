@@ -3,11 +3,13 @@ saved queries, and the real app served in-process with those saved queries on ap
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 PREFIXES = """\
@@ -144,45 +146,30 @@ id:ev-ai-1 a ot:Evidence ;
 """
 
 
-@dataclass
-class Param:
-    """A saved-query parameter, shaped like the ones the `queries` module keeps on app.state."""
-
-    name: str
-    required: bool
-    type: str
-
-
-@dataclass
-class Saved:
-    """A saved query, shaped like the ones the `queries` module keeps on app.state."""
-
-    name: str
-    summary: str
-    description: str
-    query: str
-    parameters: list[Param] = field(default_factory=list)
-
-
-MEMBERS_QUERY = """PREFIX ot: <https://w3id.org/onteam/ontology#>
+# Saved queries as `queries/<name>.rq` files, loaded by the real `queries` module.
+SAVED_QUERIES = {
+    "consortium-members": """#+ summary: Organizations that take part in a consortium
+#+ description: Named members, by label.
+#+ params:
+#+   consortium: The consortium
+PREFIX ot: <https://w3id.org/onteam/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?_consortium_iri ?org ?label WHERE {
   ?_consortium_iri ot:hasMember ?org . ?org rdfs:label ?label . FILTER(LANG(?label) = "en")
-} ORDER BY ?label"""
-
-SAVED_QUERIES = {
-    "consortium-members": Saved(
-        "consortium-members",
-        "Organizations that take part in a consortium",
-        "Named members, by label.",
-        MEMBERS_QUERY,
-        [Param("consortium", True, "iri"), Param("lang", False, "string")],  # `lang` is not in the query
-    ),
-    "consortia": Saved(
-        "consortia", "Every consortium", "",
-        "SELECT ?c WHERE { ?c a <https://w3id.org/onteam/ontology#Consortium> } ORDER BY ?c",
-    ),
+} ORDER BY ?label
+""",
+    "consortia": """#+ summary: Every consortium
+SELECT ?c WHERE { ?c a <https://w3id.org/onteam/ontology#Consortium> } ORDER BY ?c
+""",
 }
+
+
+def write_saved_queries(folder: Path) -> Path:
+    """Write SAVED_QUERIES as .rq files into `folder`; returns it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in SAVED_QUERIES.items():
+        (folder / f"{name}.rq").write_text(text, encoding="utf-8")
+    return folder
 
 
 def fixture_store() -> Any:
@@ -198,15 +185,16 @@ def fixture_store() -> Any:
 @contextmanager
 def serve_with_saved_queries() -> Iterator[str]:
     """The real app under uvicorn on a loopback port, over the fixture, with SAVED_QUERIES on
-    app.state (as the `queries` module will put them); yields the base URL."""
+    queries/ (loaded by the real `queries` module); yields the base URL."""
     import uvicorn
     from conftest import free_port
 
     from server.app import create_app
     from server.settings import Settings
 
-    app = create_app(Settings(memory=True), store=fixture_store())
-    app.state.saved_queries = dict(SAVED_QUERIES)
+    root = Path(tempfile.mkdtemp(prefix="onteam-web-"))
+    write_saved_queries(root / "queries")
+    app = create_app(Settings(memory=True, root=root), store=fixture_store())
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -221,3 +209,4 @@ def serve_with_saved_queries() -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        shutil.rmtree(root, ignore_errors=True)
