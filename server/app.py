@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from pyoxigraph import Store
 
 from . import __version__, sparql
+from .limits import install_limits
+from .observability import install_observability
 from .errors import install_error_handlers
 from .settings import Settings
 from .store import open_store
@@ -35,6 +37,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store
     app.state.query_limiter = anyio.CapacityLimiter(settings.workers)
     install_error_handlers(app)
+    install_limits(app, settings)
+    install_observability(app, settings)
     app.include_router(sparql.router)
 
     @app.get("/health", include_in_schema=False)
