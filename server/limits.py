@@ -179,7 +179,8 @@ def parse_form(data: bytes | str, what: str = "the form body") -> list[tuple[str
             continue
         name, _, value = field.partition(b"=")
         name_text = decode_utf8(unquote_to_bytes(name.replace(b"+", b" ")), what)
-        pairs.append((name_text, decode_utf8(unquote_to_bytes(value.replace(b"+", b" ")), f"parameter {name_text!r} in {what}")))
+        value_bytes = unquote_to_bytes(value.replace(b"+", b" "))
+        pairs.append((name_text, decode_utf8(value_bytes, f"parameter {name_text!r} in {what}")))
     return pairs
 
 
@@ -368,8 +369,9 @@ def _check_target(
 
 
 def install_limits(app: FastAPI, settings: Settings) -> None:
-    """Add the size/UTF-8 middleware and the admission slots to `app`."""
+    """Add the size/UTF-8 middleware, the admission slots and the parsed SERVICE allow list to `app`."""
     app.state.admission = anyio.CapacityLimiter(settings.workers)
+    app.state.service_allow = allow_list(settings)
     app.add_middleware(
         LimitsMiddleware,
         max_body_bytes=settings.max_body_bytes,

@@ -11,10 +11,11 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from pyoxigraph import Store
 
 from server.errors import BadRequest, Forbidden
-from server.limits import allow_list, check_federation
+from server.limits import allow_list, check_federation, install_limits
 from server.settings import Settings
 
 ALLOWED = "https://query.wikidata.org/sparql"
@@ -178,3 +179,9 @@ def test_allow_list_setting_is_split_on_commas() -> None:
     assert allow_list(settings) == frozenset({ALLOWED, "https://dbpedia.org/sparql"})
     assert allow_list(Settings()) == frozenset()
     assert allow_list(Settings.from_env({"ONTEAM_SERVICE_ALLOW_LIST": ""})) == frozenset()
+
+
+def test_install_limits_parses_the_allow_list_once() -> None:
+    app = FastAPI()
+    install_limits(app, Settings(service_allow_list=ALLOWED))
+    assert app.state.service_allow == ALLOW
