@@ -264,7 +264,10 @@ def cap(items: Iterable[T], limit: int) -> Capped[T]:
 # A small SPARQL lexer: just enough to find SERVICE/LOAD targets and the PREFIX/BASE they depend
 # on, skipping comments, strings and IRIs, so neither `"SERVICE"` nor `# SERVICE` nor `?service`
 # nor `ex:service` counts. Unmatched characters (operators, punctuation) are skipped one by one.
-_PN_CHARS_BASE = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
 _PN_CHARS = _PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040\\-"
 _LOCAL_CHAR = rf"(?:[{_PN_CHARS}:]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])"
 _TOKEN = re.compile(
@@ -362,7 +365,9 @@ def _check_target(
     if iri not in allow:
         what = "federated queries (SERVICE)" if keyword == "SERVICE" else "loading from the web (LOAD)"
         listed = "the allow list is empty" if not allow else "it is not on the allow list"
-        raise Forbidden(f"{keyword} <{iri}> is refused: {what} only reach allow-listed endpoints and {listed}", endpoint=iri)
+        raise Forbidden(
+            f"{keyword} <{iri}> is refused: {what} only reach allow-listed endpoints and {listed}", endpoint=iri
+        )
 
 
 # --------------------------------------------------------------------------- installation

@@ -121,12 +121,13 @@ def test_metrics_count_requests_by_route_method_and_status(running: Server) -> N
     running.client.get("/sparql", params={"query": QUERY})
     after = running.client.get("/metrics")
     assert after.headers["content-type"].startswith("text/plain; version=")
-    labels = {"method": "GET", "status": "200"}
-    requests = "onteam_http_requests_total"
-    assert metric(after.text, requests, route="/health", **labels) - metric(before, requests, route="/health", **labels) == 2
-    assert metric(after.text, requests, route="/sparql", **labels) - metric(before, requests, route="/sparql", **labels) == 1
-    histogram = "onteam_http_request_duration_seconds_count"
-    assert metric(after.text, histogram, route="/sparql", method="GET") - metric(before, histogram, route="/sparql", method="GET") == 1
+
+    def moved(name: str, **labels: str) -> float:
+        return metric(after.text, name, **labels) - metric(before, name, **labels)
+
+    assert moved("onteam_http_requests_total", route="/health", method="GET", status="200") == 2
+    assert moved("onteam_http_requests_total", route="/sparql", method="GET", status="200") == 1
+    assert moved("onteam_http_request_duration_seconds_count", route="/sparql", method="GET") == 1
 
 
 def test_metrics_label_unknown_paths_as_unmatched(running: Server) -> None:
@@ -195,8 +196,9 @@ def test_route_label_is_the_template_not_the_raw_path(collected: Collect) -> Non
 
 def test_unhandled_error_is_logged_and_counted_as_500(collected: Collect) -> None:
     with serve_app(templated_app()) as base:
-        before = metric(httpx.get(base + "/metrics").text, "onteam_http_requests_total", route="/boom", method="GET", status="500")
+        labels = {"route": "/boom", "method": "GET", "status": "500"}
+        before = metric(httpx.get(base + "/metrics").text, "onteam_http_requests_total", **labels)
         assert httpx.get(base + "/boom").status_code == 500
-        after = metric(httpx.get(base + "/metrics").text, "onteam_http_requests_total", route="/boom", method="GET", status="500")
+        after = metric(httpx.get(base + "/metrics").text, "onteam_http_requests_total", **labels)
     assert after - before == 1
     assert any(line["path"] == "/boom" and line["status"] == 500 for line in collected.lines)
