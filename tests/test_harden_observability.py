@@ -146,7 +146,7 @@ def test_metrics_count_rejections(running: Server) -> None:
 
 def test_metrics_expose_the_query_gauges_and_timeouts(running: Server) -> None:
     text = running.client.get("/metrics").text
-    for name in ("onteam_queries_running", "onteam_query_timeouts_total"):
+    for name in ("onteam_queries_running", "onteam_query_timeouts_total", "process_resident_memory_bytes"):
         assert any(line.startswith(name + " ") for line in text.splitlines()), name
 
 
