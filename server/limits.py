@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
@@ -223,40 +224,56 @@ async def admit(request: Request, query: str | None = None) -> AsyncIterator[Non
 T = TypeVar("T")
 
 
+class QueryTimeout(ServiceUnavailable):
+    """A query ran past `settings.query_timeout` while its results were being read."""
+
+
 class Capped(Generic[T]):
     """Iterate over at most `limit` items of `items`; `truncated` tells whether more were left.
 
     `limit` <= 0 means no cap. `truncated` is only known once iteration has stopped: it is set when
     the item after the `limit`-th exists (one item is read ahead, never more).
+    With a `deadline` (a `time.monotonic()` instant), reading past it raises `QueryTimeout`. The
+    check runs between items: it stops long streams (bulk SELECT, full CONSTRUCT), not a blocking
+    ORDER BY or GROUP BY that produces its first item only at the end.
     """
 
-    def __init__(self, items: Iterable[T], limit: int) -> None:
+    def __init__(self, items: Iterable[T], limit: int, deadline: float | None = None, timeout: float = 0) -> None:
         self._items = iter(items)
         self.limit = limit
+        self.deadline = deadline
+        self.timeout = timeout
         self.count = 0
         self.truncated = False
 
     def __iter__(self) -> Iterator[T]:
-        if self.limit <= 0:
-            for item in self._items:
-                self.count += 1
-                yield item
-            return
+        limit = self.limit if self.limit > 0 else -1
         for item in self._items:
-            if self.count >= self.limit:
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                self._timed_out()
+            if self.count == limit:
                 self.truncated = True
                 return
             self.count += 1
             yield item
+
+    def _timed_out(self) -> None:
+        observability.QUERY_TIMEOUTS.inc()
+        raise QueryTimeout(
+            f"The query ran longer than {self.timeout:g} s and was stopped after {self.count} results",
+            timeout=self.timeout,
+        )
 
     def headers(self) -> dict[str, str]:
         """Response headers stating the truncation (empty when nothing was cut)."""
         return {TRUNCATED_HEADER: "true"} if self.truncated else {}
 
 
-def cap(items: Iterable[T], limit: int) -> Capped[T]:
-    """Wrap `items` (solutions, triples) so that at most `limit` are produced; see `Capped`."""
-    return Capped(items, limit)
+def cap(items: Iterable[T], limit: int, timeout: float | None = None) -> Capped[T]:
+    """Wrap `items` (solutions, triples): at most `limit` of them, read within `timeout` seconds
+    from now (None or <= 0: no deadline); see `Capped`."""
+    deadline = time.monotonic() + timeout if timeout and timeout > 0 else None
+    return Capped(items, limit, deadline, timeout or 0)
 
 
 # --------------------------------------------------------------------------- federation

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+
+import pytest
 
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
-from server.limits import TRUNCATED_HEADER, cap
+from server.limits import TRUNCATED_HEADER, Capped, QueryTimeout, cap
+from server.observability import REGISTRY
 
 
 def store_with(n: int) -> Store:
@@ -70,3 +74,37 @@ def test_capped_construct_serializes_through_pyoxigraph() -> None:
     assert data is not None
     assert len(data.decode().strip().splitlines()) == 4
     assert capped.truncated
+
+
+def test_reading_past_the_deadline_raises_query_timeout_and_counts_it() -> None:
+    before = REGISTRY.get_sample_value("onteam_query_timeouts_total")
+    capped = Capped(range(10), 100, deadline=time.monotonic() - 1, timeout=30)
+    with pytest.raises(QueryTimeout) as caught:
+        list(capped)
+    assert caught.value.status == 503
+    assert caught.value.message == "The query ran longer than 30 s and was stopped after 0 results"
+    assert REGISTRY.get_sample_value("onteam_query_timeouts_total") == before + 1
+
+
+def test_deadline_is_checked_between_items() -> None:
+    def items() -> Iterator[int]:
+        yield 1
+        yield 2
+        deadline_passes()
+        yield 3
+
+    def deadline_passes() -> None:
+        capped.deadline = time.monotonic() - 1
+
+    capped = Capped(items(), 0, deadline=time.monotonic() + 3600, timeout=5)
+    seen: list[int] = []
+    with pytest.raises(QueryTimeout, match="after 2 results"):
+        for item in capped:
+            seen.append(item)
+    assert seen == [1, 2]
+
+
+def test_no_timeout_means_no_deadline() -> None:
+    assert cap(range(3), 0, timeout=None).deadline is None
+    assert cap(range(3), 0, timeout=0).deadline is None
+    assert cap(range(3), 0, timeout=5).deadline is not None
