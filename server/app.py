@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from pyoxigraph import Store
 
 from . import __version__, sparql
+from .errors import install_error_handlers
 from .limits import install_limits
 from .observability import install_observability
-from .errors import install_error_handlers
 from .settings import Settings
 from .store import open_store
 
