@@ -12,6 +12,8 @@ from pyoxigraph import Store
 
 from . import __version__, graphstore, linkeddata, pages, queries, sparql
 from .errors import install_error_handlers
+from .limits import install_limits
+from .observability import install_observability
 from .settings import Settings
 from .store import open_store
 
@@ -38,6 +40,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.query_limiter = anyio.CapacityLimiter(settings.workers)
     app.state.generation = 0  # bumped by every successful write
     install_error_handlers(app)
+    install_limits(app, settings)
+    install_observability(app, settings)
     app.include_router(sparql.router)
     app.include_router(graphstore.router)
     queries.install(app, settings.root / "queries")

@@ -33,6 +33,17 @@ class Settings:
     )
     query_timeout: float = _setting(30.0, "Seconds a query may run before it is stopped.")
     root: Path = _setting(PROJECT_ROOT, "Project folder holding ontology/, data/ and queries/.")
+    max_body_bytes: int = _setting(10 * 1024 * 1024, "Largest request body in bytes (413 beyond; 0 = no cap).")
+    max_url_bytes: int = _setting(16 * 1024, "Longest request URL (path and query string) in bytes (414 beyond).")
+    max_header_bytes: int = _setting(32 * 1024, "Largest total size of the request headers in bytes (431 beyond).")
+    queue_timeout: float = _setting(2.0, "Seconds a query waits for a free slot before a 503 with Retry-After.")
+    max_results: int = _setting(
+        100_000, "Most solutions or triples in one query answer; longer answers are cut and say so (0 = no cap)."
+    )
+    service_allow_list: str = _setting(
+        "", "Comma-separated endpoint IRIs that SERVICE and LOAD may reach (empty: refuse all)."
+    )
+    access_log: bool = _setting(True, "Write one JSON line per request to stderr (logger onteam.access).")
 
     @property
     def updates_enabled(self) -> bool:
