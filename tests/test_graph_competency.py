@@ -405,7 +405,7 @@ CASES = [
        """SELECT ?d ?stated (COUNT(DISTINCT ?m) AS ?named) WHERE {
             id:metaverse-one-team ot:foundingDate ?d ; ot:statedMemberCount ?stated ; ot:hasMember ?m }
           GROUP BY ?d ?stated""",
-       {("2021-06", "10", "7")}),
+       {("2021-06", "11", "7")}),
     CQ("metaverse-association", (19,),
        "Which association takes part in the Metaverse One Team?",
        "메타버스 원팀에 참여하는 협회는?",
@@ -548,8 +548,8 @@ CASES = [
     CQ("metaverse-stated-companies", (19,),
        "How does the article state the Metaverse One Team's participants?",
        "기사는 메타버스 원팀의 참여 규모를 어떻게 밝히나?",
-       """ASK { id:metaverse-one-team dcterms:description ?d ; ot:statedMemberCount 10 .
-               FILTER(LANG(?d) = "ko" && CONTAINS(?d, "9개 기업과 한국가상증강현실산업협회")) }""",
+       """ASK { id:metaverse-one-team dcterms:description ?d ; ot:statedMemberCount 11 .
+               FILTER(LANG(?d) = "ko" && CONTAINS(?d, "9개 기업, 그리고 한국가상증강현실산업협회")) }""",
        True),
     CQ("membership-evidence-readme", (13,),
        "Which sentence states that the ETRI Gwangju branch takes part in the Cloud One Team?",
