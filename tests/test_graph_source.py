@@ -116,3 +116,18 @@ def test_korean_labels_of_named_things_are_written_as_in_the_article(article, st
 def test_label_exceptions_are_still_current(store):
     for iri, label in LABEL_NOT_VERBATIM.items():
         assert store.query(PREFIXES + f'ASK {{ <{iri}> rdfs:label "{label}"@ko }}'), iri
+
+
+def test_readme_data_model_example_returns_the_membership_sentence(store):
+    """The example query of the README's "Data model" section runs and finds paragraph 13, sentence 1."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Data model\n", 1)[1].split("\n## ", 1)[0]
+    query = re.search(r"```sparql\n(.*?)```", section, re.S).group(1)
+    rows = [
+        (int(r["paragraph"].value), int(r["sentence"].value), r["quote_ko"].value, r["source"].value)
+        for r in store.query(query)
+    ]
+    assert len(rows) == 1
+    paragraph, sentence, quote, source = rows[0]
+    assert (paragraph, sentence, source) == (13, 1, f"{ID}newsfreezone-kt-one-team-2021")
+    assert quote.startswith("클라우드 원팀에는 올해 초 기준으로") and quote.endswith("총 22개 기관이 참여하고 있다.")
