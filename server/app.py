@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,7 +10,7 @@ import anyio
 from fastapi import FastAPI
 from pyoxigraph import Store
 
-from . import __version__, sparql
+from . import __version__, description, sparql
 from .errors import install_error_handlers
 from .settings import Settings
 from .store import open_store
@@ -34,8 +35,14 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.query_limiter = anyio.CapacityLimiter(settings.workers)
+    # Every write bumps the generation (sparql.mark_store_changed): ETags and cached
+    # descriptions depend on it.
+    app.state.generation = 0
+    app.state.last_modified = time.time()
     install_error_handlers(app)
+    sparql.install_middleware(app)
     app.include_router(sparql.router)
+    app.include_router(description.router)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
