@@ -6,7 +6,7 @@ computed once per store generation and reused until the next write.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
 from . import negotiation
 from .errors import BadRequest
-from .sparql import FORMAT_PARAMS, validators
+from .sparql import format_params, validators
 
 router = APIRouter()
 
@@ -296,11 +296,21 @@ def service_triples(stats: Stats, endpoint: str, updates: bool) -> list[Triple]:
     return out
 
 
+def _grouped(triples: Iterable[Triple]) -> list[Triple]:
+    """Triples grouped by subject (in order of first mention), so Turtle reads as blocks."""
+    groups: dict[Any, list[Triple]] = {}
+    for triple in triples:
+        groups.setdefault(triple.subject, []).append(triple)
+    return [t for group in groups.values() for t in group]
+
+
 def _offers() -> tuple[str, ...]:
     return negotiation.RDF_OFFERS + (("text/html",) if html_renderer is not None else ())
 
 
-async def describe(request: Request, title: str, kind: str, build: Callable[[Stats, str], Iterable[Triple]], fmt: str | None) -> Response:
+async def describe(
+    request: Request, title: str, kind: str, build: Callable[[Stats, str], Iterable[Triple]], fmt: Sequence[str]
+) -> Response:
     """Negotiate and render a description (Turtle unless the client prefers another)."""
     accept = request.headers.get("accept")
     endpoint = endpoint_url(request)
@@ -310,14 +320,15 @@ async def describe(request: Request, title: str, kind: str, build: Callable[[Sta
     if fresh:
         return Response(status_code=304, headers=headers)
     media = None
-    if fmt:
+    for name in (n for value in fmt for n in value.split(",") if n.strip()):
         try:
-            media = negotiation.format_from_name(fmt, graph=True)
+            media = negotiation.format_from_name(name, graph=True)
+            break
         except BadRequest:
-            media = None  # an unknown format name: let Accept decide, as for queries
+            continue  # an unknown format name: let Accept decide, as for queries
     if media is None:
         media = negotiation.negotiate(accept, _offers())
-    triples = list(build(await current_stats(request), endpoint))
+    triples = _grouped(build(await current_stats(request), endpoint))
     if media == "text/html" and html_renderer is not None:
         response = html_renderer(request, title, triples)
         response.headers.update(headers)
@@ -326,7 +337,7 @@ async def describe(request: Request, title: str, kind: str, build: Callable[[Sta
     return Response(body, media_type=negotiation.content_type(media), headers=headers)
 
 
-async def service_description_response(request: Request, fmt: str | None) -> Response:
+async def service_description_response(request: Request, fmt: Sequence[str]) -> Response:
     """GET /sparql without a query: the Service Description."""
     updates = request.app.state.settings.updates_enabled
     return await describe(
@@ -341,7 +352,5 @@ async def service_description_response(request: Request, fmt: str | None) -> Res
 @router.api_route("/.well-known/void", methods=["GET", "HEAD"])
 async def void_document(request: Request) -> Response:
     """The VoID description of the dataset, with counts from the live store."""
-    fmt = None
-    for name in FORMAT_PARAMS:
-        fmt = fmt or request.query_params.get(name)
+    fmt = format_params(list(request.query_params.multi_items()))
     return await describe(request, "VoID description", "void", void_triples, fmt)

@@ -95,25 +95,33 @@ def evaluate(
         raise syntax_error("Query", exc) from None
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
+    except RuntimeError as exc:
+        # pyoxigraph's planning errors, such as a call to an unknown function.
+        raise BadRequest(f"The query cannot be evaluated: {exc}") from None
 
 
 def _is_graph(result: Any) -> bool:
     return not isinstance(result, (QuerySolutions, QueryBoolean))
 
 
-def choose_format(result: Any, accept: str | None, fmt: str | None) -> str:
+def choose_format(result: Any, accept: str | None, fmt: str | Sequence[str] | None) -> str:
     """The media type to answer with: a `format`-like parameter wins over Accept.
 
-    A parameter value that names no format for this kind of result (say `format=csv`
-    on a CONSTRUCT) is ignored and Accept decides: clients such as SPARQLWrapper send
-    both, and the parameter is a hint, not a demand worth failing the query for.
+    Each value may be a short name (`json`, `turtle`) or a comma-separated list of media
+    types (SPARQLWrapper sends both, repeated); the first one that names a format for
+    this kind of result wins. Values naming no such format (say `format=csv` on a
+    CONSTRUCT) are ignored and Accept decides: the parameter is a hint that clients send
+    alongside Accept, not a demand worth failing the query for.
     """
     graph = _is_graph(result)
-    if fmt:
-        try:
-            return negotiation.format_from_name(fmt, graph)
-        except BadRequest:
-            pass
+    for value in (fmt,) if isinstance(fmt, str) else fmt or ():
+        for name in value.split(","):
+            if not name.strip():
+                continue
+            try:
+                return negotiation.format_from_name(name, graph)
+            except BadRequest:
+                continue
     offers = negotiation.RDF_OFFERS if graph else negotiation.RESULT_OFFERS
     return negotiation.negotiate(accept, offers)
 
@@ -265,7 +273,7 @@ async def run_query(
     default_graphs: Sequence[str] = (),
     named_graphs: Sequence[str] = (),
     substitutions: Mapping[Variable, Any] | None = None,
-    fmt: str | None = None,
+    fmt: str | Sequence[str] | None = None,
 ) -> Response:
     """Evaluate `query` on a worker thread and answer in the negotiated format.
 
@@ -280,7 +288,10 @@ async def run_query(
         raise BadRequest("SERVICE (federated query) is not enabled on this endpoint")
     accept = request.headers.get("accept")
     subs_key = sorted((str(k), str(v)) for k, v in substitutions.items()) if substitutions else None
-    headers, fresh = validators(request, query, tuple(default_graphs), tuple(named_graphs), subs_key, accept, fmt)
+    fmt_key = (fmt,) if isinstance(fmt, str) else tuple(fmt or ())
+    headers, fresh = validators(
+        request, query, tuple(default_graphs), tuple(named_graphs), subs_key, accept, fmt_key
+    )
     headers["Vary"] = "Accept"
     if fresh:
         return Response(status_code=304, headers=headers)
@@ -425,12 +436,9 @@ def _all(params: list[tuple[str, str]], name: str) -> list[str]:
     return [v for k, v in params if k == name]
 
 
-def _format_param(params: list[tuple[str, str]]) -> str | None:
-    for name in FORMAT_PARAMS:
-        value = _single(params, name)
-        if value:
-            return value
-    return None
+def format_params(params: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """Every `format`, `output` and `results` value, in that order (repeats allowed)."""
+    return tuple(v for name in FORMAT_PARAMS for k, v in params if k == name and v.strip())
 
 
 def _content_type(request: Request) -> tuple[str, str]:
@@ -462,7 +470,7 @@ async def _answer(request: Request, params: list[tuple[str, str]], query: str | 
         query,
         default_graphs=_all(params, "default-graph-uri"),
         named_graphs=_all(params, "named-graph-uri"),
-        fmt=_format_param(params),
+        fmt=format_params(params),
     )
 
 
@@ -477,7 +485,7 @@ async def sparql_get(request: Request) -> Response:
     if query is None and all(k in FORMAT_PARAMS for k, _ in params):
         from . import description  # imported late: description renders through this module
 
-        return await description.service_description_response(request, _format_param(params))
+        return await description.service_description_response(request, format_params(params))
     return await _answer(request, params, query, None)
 
 
