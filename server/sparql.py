@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from email.utils import formatdate
 from functools import lru_cache
@@ -25,10 +25,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response, StreamingResponse
-from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store, Variable
+from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
+from pyoxigraph import serialize as rdf_serialize
 
 from . import auth, negotiation, sparqlscan
-from .errors import BadRequest, OnTeamError, QuerySyntaxError, UnsupportedMediaType
+from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType
 
 router = APIRouter()
 
@@ -126,11 +127,34 @@ def choose_format(result: Any, accept: str | None, fmt: str | Sequence[str] | No
     return negotiation.negotiate(accept, offers)
 
 
+# RDF/XML writes a predicate as an XML element name, so the IRI must end in one.
+_XML_NAME_AT_END = re.compile(r"[^\W\d][\w.\-\u00B7]*$")
+RDF_XML = "application/rdf+xml"
+
+
+def _xml_writable(triples: Iterable[Triple]) -> Iterator[Triple]:
+    """Pass triples through, refusing a predicate RDF/XML cannot write.
+
+    pyoxigraph would emit an invalid element (`<oxprefix:>`) for, say, `<http://ex/1>`;
+    an error before the first byte becomes a 406 instead of a document no parser reads.
+    """
+    for triple in triples:
+        if not _XML_NAME_AT_END.search(triple.predicate.value):
+            raise NotAcceptable(
+                f"RDF/XML cannot write the predicate <{triple.predicate.value}> (its IRI does not end "
+                "in an XML name); ask for another RDF format",
+                available=[m for m in negotiation.RDF_OFFERS if m != RDF_XML],
+            )
+        yield triple
+
+
 def serialize(result: Any, media: str, output: Any = None) -> bytes | None:
     """Serialize a query result in the chosen media type (to `output` if given)."""
-    if _is_graph(result):
-        return result.serialize(output, format=negotiation.RDF_FORMATS[media])
-    return result.serialize(output, format=negotiation.RESULT_FORMATS[media])
+    if not _is_graph(result):
+        return result.serialize(output, format=negotiation.RESULT_FORMATS[media])
+    if negotiation.RDF_FORMATS[media] == RdfFormat.RDF_XML:
+        return rdf_serialize(_xml_writable(result), output, format=RdfFormat.RDF_XML)
+    return result.serialize(output, format=negotiation.RDF_FORMATS[media])
 
 
 # -- store generation: ETags and cached descriptions follow every write ----------------
@@ -317,7 +341,7 @@ async def run_query(
 
     job = asyncio.ensure_future(anyio.to_thread.run_sync(produce, limiter=request.app.state.query_limiter))
     _JOBS.add(job)
-    job.add_done_callback(_JOBS.discard)
+    job.add_done_callback(lambda done: _job_done(done, pipe))
     try:
         first = await pipe.queue.get()
     except BaseException:
@@ -334,6 +358,15 @@ async def run_query(
             del response.headers["content-length"]
         return response
     return StreamingResponse(_stream(pipe, chunk), media_type=content_type, headers=headers)
+
+
+def _job_done(job: asyncio.Future[Any], pipe: _Pipe) -> None:
+    """Forget a finished job; if it died before answering, answer for it (never hang)."""
+    _JOBS.discard(job)
+    failed = job.cancelled() or job.exception() is not None
+    if failed and not pipe.started:
+        pipe.started = True
+        pipe.queue.put_nowait(("error", OnTeamError("The query worker stopped before answering")))
 
 
 def _report(pipe: _Pipe, exc: OnTeamError) -> None:

@@ -201,6 +201,25 @@ def test_describe_parses_with_labels_in_both_languages(small: Server, accept: st
     assert labels == {("en", "AI One Team"), ("ko", "AI 원팀")}
 
 
+def test_rdfxml_refuses_predicate_without_xml_name_406(small: Server) -> None:
+    query = "CONSTRUCT { ?s <http://example.org/1> ?o } WHERE { ?s a ?o }"
+    response = small.client.get("/sparql", params={"query": query}, headers={"Accept": "application/rdf+xml"})
+    assert response.status_code == 406
+    body = response.json()
+    assert "http://example.org/1" in body["error"]
+    assert "application/rdf+xml" not in body["available"]
+    as_turtle = small.client.get("/sparql", params={"query": query}, headers={"Accept": "text/turtle"})
+    assert as_turtle.status_code == 200
+
+
+def test_rdfxml_writes_predicates_ending_in_a_name(small: Server) -> None:
+    query = "CONSTRUCT { ?s <http://example.org/p-1> ?o . ?s <http://example.org/1a> ?o } WHERE { ?s a ?o }"
+    response = small.client.get("/sparql", params={"query": query}, headers={"Accept": "application/rdf+xml"})
+    assert response.status_code == 200
+    predicates = {str(p) for _, p, _, _ in parse_rdf(response.content, "xml").quads((None, None, None, None))}
+    assert predicates == {"http://example.org/p-1", "http://example.org/1a"}
+
+
 # -- format parameters, as SPARQLWrapper and others send them -------------------------
 
 
