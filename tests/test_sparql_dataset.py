@@ -9,7 +9,7 @@ import pytest
 from conftest import Server, start_server
 from sparql_support import DATA_GRAPH, ID, ONTOLOGY_GRAPH, OT, select, write_root
 
-ORGS = f"SELECT ?s WHERE {{ ?s a ?type }} ORDER BY ?s"
+ORGS = "SELECT ?s WHERE { ?s a ?type } ORDER BY ?s"
 GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
 
 
