@@ -421,14 +421,22 @@ async def run_update(
             if shape.loads:
                 raise BadRequest(f"LOAD failed; nothing was changed: {exc}") from None
             raise OnTeamError(f"Update failed in the store; nothing was changed: {exc}") from None
-        if on_disk:
+
+    def flush() -> None:
+        try:
             store.flush()
+        except OSError as exc:
+            raise OnTeamError(f"The update was applied but could not be flushed to disk: {exc}") from None
 
     lock = _update_lock(state)
     async with lock:
         # One update at a time: the generation then counts updates in commit order.
         await anyio.to_thread.run_sync(apply, limiter=state.query_limiter)
+        # Committed: from here on readers may see it, so caches must move on even if
+        # the flush below fails.
         mark_store_changed(state)
+        if on_disk:
+            await anyio.to_thread.run_sync(flush, limiter=state.query_limiter)
     return Response(status_code=204)
 
 
@@ -539,6 +547,8 @@ async def sparql_post(request: Request) -> Response:
     for name in ("query", "update"):
         if _single(params, name) is not None:
             raise BadRequest(f"A direct POST carries the operation in its body; drop the {name!r} URL parameter")
+    if media == UPDATE_MEDIA:
+        auth.require_writer(request)  # before looking at the body of someone not allowed to write
     text = _decode(body, charset, "request body")
     if media == QUERY_MEDIA:
         return await _answer(request, params, text, None)

@@ -171,6 +171,14 @@ def parse_rdf(data: bytes, rdflib_format: str) -> rdflib.Dataset:
     return dataset
 
 
+@pytest.mark.parametrize("accept", ["text/csv", "text/tab-separated-values"])
+@pytest.mark.parametrize(("query", "expected"), [(ASK_TRUE, "true"), (ASK_FALSE, "false")])
+def test_ask_as_csv_and_tsv_is_a_bare_boolean(small: Server, accept: str, query: str, expected: str) -> None:
+    response = small.client.get("/sparql", params={"query": query}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.text.strip() == expected
+
+
 RDF_PARSERS = {
     "text/turtle": "turtle",
     "application/n-triples": "nt",
