@@ -197,3 +197,13 @@ def test_void_counts_follow_updates(make_server: Callable[..., Server], tmp_path
     after = _graph(server, "/.well-known/void")
     assert _int(after, DATASET, VOID.triples) == before + 2
     assert URIRef("http://example.org/new") in set(after.objects(DATASET, VOID.subset))
+
+
+def test_void_and_service_description_of_an_empty_store(make_server: Callable[..., Server], tmp_path: Path) -> None:
+    server = make_server(root=write_root(tmp_path / "root", data="", ontology=""))
+    void = _graph(server, "/.well-known/void")
+    assert _int(void, DATASET, VOID.triples) == 0
+    assert _int(void, DATASET, VOID.entities) == 0
+    assert list(void.objects(DATASET, VOID.subset)) == []
+    sd = _graph(server, "/sparql")
+    assert list(sd.objects(DATASET, SD.namedGraph)) == []
