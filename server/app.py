@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from pyoxigraph import Store
 
-from . import __version__, graphstore, linkeddata, pages, queries, sparql
+from . import __version__, description, graphstore, linkeddata, pages, queries, sparql
 from .errors import install_error_handlers
 from .limits import install_limits
 from .observability import install_observability
@@ -38,11 +39,18 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.query_limiter = anyio.CapacityLimiter(settings.workers)
-    app.state.generation = 0  # bumped by every successful write
+    # Every write bumps the generation (sparql.mark_store_changed): ETags and cached
+    # descriptions depend on it.
+    app.state.generation = 0
+    app.state.last_modified = time.time()
     install_error_handlers(app)
+    # Middleware added last runs first: observability sees every request, then the size
+    # limits, then CORS and gzip.
+    sparql.install_middleware(app)
     install_limits(app, settings)
     install_observability(app, settings)
     app.include_router(sparql.router)
+    app.include_router(description.router)
     app.include_router(graphstore.router)
     queries.install(app, settings.root / "queries")
     app.include_router(linkeddata.router)

@@ -1,27 +1,54 @@
-"""The SPARQL 1.1 Protocol at /sparql: query by GET, form POST or direct POST.
+"""The SPARQL 1.1 Protocol at /sparql: queries, updates, datasets, formats, ETags.
 
 `run_query` is the one way a query is evaluated and answered; saved queries use it too.
+Results are serialized on a worker thread; small ones come back as one body, large
+ones stream through a bounded queue (see `_Pipe`), so memory stays flat and a slow
+client slows the serializer down instead of filling the server's memory.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import os
 import re
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
+from email.utils import formatdate
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
-from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store, Variable
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import Response, StreamingResponse
+from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
+from pyoxigraph import serialize as rdf_serialize
 
-from . import negotiation
-from .errors import BadRequest, QuerySyntaxError, UnsupportedMediaType
+from . import auth, negotiation, sparqlscan
+from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType
 
 router = APIRouter()
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 FORMAT_PARAMS = ("format", "output", "results")
+FORM = "application/x-www-form-urlencoded"
+QUERY_MEDIA = "application/sparql-query"
+UPDATE_MEDIA = "application/sparql-update"
+ALLOW = "GET, HEAD, POST, OPTIONS"
+
+# Bytes gathered before the first piece is handed over: results below this size are
+# answered as one ordinary body (cheap, with Content-Length); errors raised while
+# producing them still become proper JSON errors.
+CHUNK_SIZE = 64 * 1024
+# Chunks in flight between the serializer thread and the client: the back-pressure bound.
+QUEUE_CHUNKS = 8
+
+# Identifies this process in ETags: the generation counter restarts at 0 on each start.
+_BOOT_ID = os.urandom(8).hex()
 
 
 def syntax_error(kind: str, exc: SyntaxError) -> QuerySyntaxError:
@@ -33,6 +60,15 @@ def syntax_error(kind: str, exc: SyntaxError) -> QuerySyntaxError:
     return QuerySyntaxError(f"{kind} syntax error: {exc.msg}", **extra)
 
 
+@lru_cache(maxsize=1024)
+def graph_iri(value: str, parameter: str) -> NamedNode:
+    """A dataset IRI from a protocol parameter; 400 if it is not an absolute IRI."""
+    try:
+        return NamedNode(value)
+    except ValueError as exc:
+        raise BadRequest(f"{parameter}={value!r} is not an absolute IRI: {exc}") from None
+
+
 def evaluate(
     store: Store,
     query: str,
@@ -40,36 +76,218 @@ def evaluate(
     named_graphs: Sequence[str] = (),
     substitutions: Mapping[Variable, Any] | None = None,
 ) -> Any:
-    """Run a query; without a dataset the default graph is the union of all graphs."""
+    """Run a query on the dataset the protocol and the query text describe.
+
+    - `default_graphs` / `named_graphs` (protocol parameters) win over FROM / FROM NAMED
+      (SPARQL 1.1 Protocol §2.1.4); given only one kind, the other part is empty.
+    - Otherwise FROM / FROM NAMED in the query apply. pyoxigraph lets the union flag
+      override FROM, so the flag is only set for queries without a dataset clause.
+    - Otherwise the default graph is the union of all graphs.
+    """
     options: dict[str, Any] = {"substitutions": dict(substitutions) if substitutions else None}
-    if default_graphs:
-        options["default_graph"] = [NamedNode(g) for g in default_graphs]
-    else:
+    if default_graphs or named_graphs:
+        options["default_graph"] = [graph_iri(g, "default-graph-uri") for g in default_graphs]
+        options["named_graphs"] = [graph_iri(g, "named-graph-uri") for g in named_graphs]
+    elif not sparqlscan.query_shape(query).has_dataset:
         options["use_default_graph_as_union"] = True
-    if named_graphs:
-        options["named_graphs"] = [NamedNode(g) for g in named_graphs]
     try:
         return store.query(query, **options)
     except SyntaxError as exc:
         raise syntax_error("Query", exc) from None
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
+    except RuntimeError as exc:
+        # pyoxigraph's planning errors, such as a call to an unknown function.
+        raise BadRequest(f"The query cannot be evaluated: {exc}") from None
 
 
-def choose_format(result: Any, accept: str | None, fmt: str | None) -> str:
-    """The media type to answer with: an explicit format parameter wins over Accept."""
-    graph = not isinstance(result, (QuerySolutions, QueryBoolean))
-    if fmt:
-        return negotiation.format_from_name(fmt, graph)
+def _is_graph(result: Any) -> bool:
+    return not isinstance(result, (QuerySolutions, QueryBoolean))
+
+
+def choose_format(result: Any, accept: str | None, fmt: str | Sequence[str] | None) -> str:
+    """The media type to answer with: a `format`-like parameter wins over Accept.
+
+    Each value may be a short name (`json`, `turtle`) or a comma-separated list of media
+    types (SPARQLWrapper sends both, repeated); the first one that names a format for
+    this kind of result wins. Values naming no such format (say `format=csv` on a
+    CONSTRUCT) are ignored and Accept decides: the parameter is a hint that clients send
+    alongside Accept, not a demand worth failing the query for.
+    """
+    graph = _is_graph(result)
+    for value in (fmt,) if isinstance(fmt, str) else fmt or ():
+        for name in value.split(","):
+            if not name.strip():
+                continue
+            try:
+                return negotiation.format_from_name(name, graph)
+            except BadRequest:
+                continue
     offers = negotiation.RDF_OFFERS if graph else negotiation.RESULT_OFFERS
     return negotiation.negotiate(accept, offers)
 
 
-def serialize(result: Any, media: str) -> bytes:
-    """Serialize a query result in the chosen media type."""
-    if isinstance(result, (QuerySolutions, QueryBoolean)):
-        return result.serialize(format=negotiation.RESULT_FORMATS[media])
-    return result.serialize(format=negotiation.RDF_FORMATS[media])
+# RDF/XML writes a predicate as an XML element name, so the IRI must end in one.
+_XML_NAME_AT_END = re.compile(r"[^\W\d][\w.\-\u00B7]*$")
+RDF_XML = "application/rdf+xml"
+
+
+def _xml_writable(triples: Iterable[Triple]) -> Iterator[Triple]:
+    """Pass triples through, refusing a predicate RDF/XML cannot write.
+
+    pyoxigraph would emit an invalid element (`<oxprefix:>`) for, say, `<http://ex/1>`;
+    an error before the first byte becomes a 406 instead of a document no parser reads.
+    """
+    for triple in triples:
+        if not _XML_NAME_AT_END.search(triple.predicate.value):
+            raise NotAcceptable(
+                f"RDF/XML cannot write the predicate <{triple.predicate.value}> (its IRI does not end "
+                "in an XML name); ask for another RDF format",
+                available=[m for m in negotiation.RDF_OFFERS if m != RDF_XML],
+            )
+        yield triple
+
+
+def serialize(result: Any, media: str, output: Any = None) -> bytes | None:
+    """Serialize a query result in the chosen media type (to `output` if given)."""
+    if not _is_graph(result):
+        return result.serialize(output, format=negotiation.RESULT_FORMATS[media])
+    if negotiation.RDF_FORMATS[media] == RdfFormat.RDF_XML:
+        return rdf_serialize(_xml_writable(result), output, format=RdfFormat.RDF_XML)
+    return result.serialize(output, format=negotiation.RDF_FORMATS[media])
+
+
+# -- store generation: ETags and cached descriptions follow every write ----------------
+
+
+def mark_store_changed(state: Any) -> None:
+    """Call after every write to the store: new ETags, new Last-Modified, fresh VoID."""
+    state.generation = getattr(state, "generation", 0) + 1
+    state.last_modified = time.time()
+
+
+@lru_cache(maxsize=64)
+def _http_date(timestamp: float) -> str:
+    return formatdate(timestamp, usegmt=True)
+
+
+def _etag(state: Any, *parts: object) -> str:
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(f"{_BOOT_ID}\x00{getattr(state, 'generation', 0)}".encode())
+    for part in parts:
+        digest.update(b"\x00" + repr(part).encode("utf-8", "surrogatepass"))
+    # Weak: gzip may re-encode the same representation on the way out.
+    return f'W/"{digest.hexdigest()}"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """Weak comparison (RFC 9110 §13.1.2) of an If-None-Match list with our ETag."""
+    if if_none_match.strip() == "*":
+        return True
+    ours = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == ours for tag in if_none_match.split(","))
+
+
+def validators(request: Request, *parts: object) -> tuple[dict[str, str], bool]:
+    """ETag and Last-Modified headers for a response, and whether a 304 may answer it."""
+    state = request.app.state
+    etag = _etag(state, *parts)
+    headers = {"ETag": etag, "Last-Modified": _http_date(getattr(state, "last_modified", 0.0))}
+    if_none_match = request.headers.get("if-none-match")
+    fresh = bool(if_none_match) and request.method in ("GET", "HEAD") and _matches(if_none_match or "", etag)
+    return headers, fresh
+
+
+# -- from the serializer thread to the client ------------------------------------------
+
+
+class _Abandoned(Exception):
+    """The client went away; the serializer stops."""
+
+
+class _Pipe:
+    """A bounded queue from one worker thread to the event loop.
+
+    The worker blocks while QUEUE_CHUNKS chunks wait unsent (back-pressure); when the
+    consumer abandons the pipe, the worker's next write raises `_Abandoned`.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue(QUEUE_CHUNKS)
+        self.abandoned = False
+        self.started = False
+
+    def put(self, item: tuple[Any, ...]) -> None:
+        """Hand `item` to the event loop (worker thread side)."""
+        if self.abandoned:
+            raise _Abandoned()
+        if not self.started:
+            # The first item always fits in the empty queue: no round trip needed.
+            self.started = True
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+            return
+        future = asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop)
+        while True:
+            try:
+                future.result(timeout=1.0)
+                return
+            except FutureTimeout:
+                if self.abandoned:
+                    future.cancel()
+                    raise _Abandoned() from None
+
+    def abandon(self) -> None:
+        """Stop the worker (event loop side): wake a blocked put and refuse the next."""
+        self.abandoned = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+
+
+class _ChunkWriter:
+    """The file-like object pyoxigraph serializes into: gathers bytes into chunks."""
+
+    def __init__(self, pipe: _Pipe, media: str) -> None:
+        self.pipe = pipe
+        self.media = media
+        self.buffer = bytearray()
+        self.sent = False
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        if len(self.buffer) >= CHUNK_SIZE:
+            self.send(more=True)
+        return len(data)
+
+    def flush(self) -> None:
+        """pyoxigraph flushes at the end; chunks go out by size, so nothing to do."""
+
+    def send(self, *, more: bool) -> None:
+        chunk = bytes(self.buffer)
+        self.buffer.clear()
+        if not self.sent:
+            self.sent = True
+            self.pipe.put(("start", self.media, chunk, more))
+        else:
+            self.pipe.put(("data", chunk, more))
+
+
+_JOBS: set[asyncio.Future[Any]] = set()  # keeps running serializer jobs referenced
+
+
+async def _stream(pipe: _Pipe, first: bytes) -> AsyncIterator[bytes]:
+    try:
+        yield first
+        while True:
+            item = await pipe.queue.get()
+            if item[0] == "error":
+                # Headers are gone: all that is left is to cut the response short.
+                raise item[1]
+            yield item[1]
+            if not item[2]:
+                return
+    finally:
+        pipe.abandon()
 
 
 async def run_query(
@@ -79,20 +297,173 @@ async def run_query(
     default_graphs: Sequence[str] = (),
     named_graphs: Sequence[str] = (),
     substitutions: Mapping[Variable, Any] | None = None,
-    fmt: str | None = None,
+    fmt: str | Sequence[str] | None = None,
 ) -> Response:
-    """Evaluate `query` on a worker thread and answer in the negotiated format."""
-    store: Store = request.app.state.store
-    limiter = request.app.state.query_limiter
+    """Evaluate `query` on a worker thread and answer in the negotiated format.
+
+    Answers 304 to a matching If-None-Match without evaluating; HEAD evaluates (to know
+    the result kind and so the Content-Type) but serializes nothing.
+    """
+    for value in default_graphs:
+        graph_iri(value, "default-graph-uri")
+    for value in named_graphs:
+        graph_iri(value, "named-graph-uri")
+    if sparqlscan.query_shape(query).uses_service:
+        raise BadRequest("SERVICE (federated query) is not enabled on this endpoint")
     accept = request.headers.get("accept")
+    subs_key = sorted((str(k), str(v)) for k, v in substitutions.items()) if substitutions else None
+    fmt_key = (fmt,) if isinstance(fmt, str) else tuple(fmt or ())
+    headers, fresh = validators(
+        request, query, tuple(default_graphs), tuple(named_graphs), subs_key, accept, fmt_key
+    )
+    headers["Vary"] = "Accept"
+    if fresh:
+        return Response(status_code=304, headers=headers)
 
-    def work() -> tuple[bytes, str]:
-        result = evaluate(store, query, default_graphs, named_graphs, substitutions)
-        media = choose_format(result, accept, fmt)
-        return serialize(result, media), media
+    store: Store = request.app.state.store
+    head = request.method == "HEAD"
+    pipe = _Pipe(asyncio.get_running_loop())
 
-    body, media = await anyio.to_thread.run_sync(work, limiter=limiter)
-    return Response(body, media_type=negotiation.content_type(media), headers={"Vary": "Accept"})
+    def produce() -> None:
+        try:
+            result = evaluate(store, query, default_graphs, named_graphs, substitutions)
+            media = choose_format(result, accept, fmt)
+            writer = _ChunkWriter(pipe, media)
+            if not head:
+                serialize(result, media, writer)
+            writer.send(more=False)
+        except _Abandoned:
+            pass
+        except OnTeamError as exc:
+            _report(pipe, exc)
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the client as a 500
+            _report(pipe, OnTeamError(f"Query evaluation failed: {exc}"))
+
+    job = asyncio.ensure_future(anyio.to_thread.run_sync(produce, limiter=request.app.state.query_limiter))
+    _JOBS.add(job)
+    job.add_done_callback(lambda done: _job_done(done, pipe))
+    try:
+        first = await pipe.queue.get()
+    except BaseException:
+        pipe.abandon()
+        raise
+    if first[0] == "error":
+        raise first[1]
+    _, media, chunk, more = first
+    content_type = negotiation.content_type(media)
+    if not more:
+        response = Response(chunk, media_type=content_type, headers=headers)
+        if head:
+            # A HEAD answer carries no body, but its length is not 0: leave it unsaid.
+            del response.headers["content-length"]
+        return response
+    return StreamingResponse(_stream(pipe, chunk), media_type=content_type, headers=headers)
+
+
+def _job_done(job: asyncio.Future[Any], pipe: _Pipe) -> None:
+    """Forget a finished job; if it died before answering, answer for it (never hang)."""
+    _JOBS.discard(job)
+    failed = job.cancelled() or job.exception() is not None
+    if failed and not pipe.started:
+        pipe.started = True
+        pipe.queue.put_nowait(("error", OnTeamError("The query worker stopped before answering")))
+
+
+def _report(pipe: _Pipe, exc: OnTeamError) -> None:
+    try:
+        pipe.put(("error", exc))
+    except _Abandoned:
+        pass
+
+
+# -- updates ---------------------------------------------------------------------------
+
+
+async def run_update(
+    request: Request,
+    update: str,
+    *,
+    using_graphs: Sequence[str] = (),
+    using_named_graphs: Sequence[str] = (),
+) -> Response:
+    """Check the writer, apply `update` as one transaction, make it durable, answer 204.
+
+    Durability: pyoxigraph commits each update as one RocksDB transaction written to
+    the write-ahead log, which survives a crash of this process; the WAL is not fsynced
+    though, so `flush()` then writes the memtables to synced table files, and only then
+    is the update acknowledged (an OS crash or power cut loses nothing acknowledged).
+    """
+    auth.require_writer(request)
+    for value in using_graphs:
+        graph_iri(value, "using-graph-uri")
+    for value in using_named_graphs:
+        graph_iri(value, "using-named-graph-uri")
+    if using_graphs or using_named_graphs:
+        try:
+            update = sparqlscan.add_using(update, using_graphs, using_named_graphs)
+        except sparqlscan.UsingNotApplicable as exc:
+            raise BadRequest(str(exc)) from None
+    shape = sparqlscan.update_shape(update)
+    if shape.uses_service:
+        raise BadRequest("SERVICE (federated query) is not enabled on this endpoint")
+    state = request.app.state
+    store: Store = state.store
+    on_disk = not state.settings.memory
+
+    def apply() -> None:
+        try:
+            store.update(update)
+        except SyntaxError as exc:
+            raise syntax_error("Update", exc) from None
+        except (ValueError, RuntimeError) as exc:
+            raise BadRequest(f"Update failed; nothing was changed: {exc}") from None
+        except OSError as exc:
+            if shape.loads:
+                raise BadRequest(f"LOAD failed; nothing was changed: {exc}") from None
+            raise OnTeamError(f"Update failed in the store; nothing was changed: {exc}") from None
+
+    def flush() -> None:
+        try:
+            store.flush()
+        except OSError as exc:
+            raise OnTeamError(f"The update was applied but could not be flushed to disk: {exc}") from None
+
+    lock = _update_lock(state)
+    async with lock:
+        # One update at a time: the generation then counts updates in commit order.
+        await anyio.to_thread.run_sync(apply, limiter=state.query_limiter)
+        # Committed: from here on readers may see it, so caches must move on even if
+        # the flush below fails.
+        mark_store_changed(state)
+        if on_disk:
+            await anyio.to_thread.run_sync(flush, limiter=state.query_limiter)
+    return Response(status_code=204)
+
+
+def _update_lock(state: Any) -> anyio.Lock:
+    lock = getattr(state, "update_lock", None)
+    if lock is None:
+        lock = state.update_lock = anyio.Lock()
+    return lock
+
+
+# -- reading the protocol request ------------------------------------------------------
+
+
+def _parse_pairs(text: str, where: str) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"The {where} is not valid UTF-8 once percent-decoded: {exc.reason} at byte {exc.start}") from None
+
+
+def _decode(body: bytes, charset: str, where: str) -> str:
+    try:
+        return body.decode(charset)
+    except LookupError:
+        raise UnsupportedMediaType(f"Unknown charset {charset!r}; send UTF-8") from None
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"The {where} is not valid {charset}: {exc.reason} at byte {exc.start}") from None
 
 
 def _single(params: list[tuple[str, str]], name: str) -> str | None:
@@ -102,54 +473,109 @@ def _single(params: list[tuple[str, str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _format_param(params: list[tuple[str, str]]) -> str | None:
-    for name in FORMAT_PARAMS:
-        value = _single(params, name)
-        if value:
-            return value
-    return None
+def _all(params: list[tuple[str, str]], name: str) -> list[str]:
+    return [v for k, v in params if k == name]
 
 
-@router.get("/sparql")
-async def sparql_get(request: Request) -> Response:
-    """SPARQL query via GET."""
-    params = parse_qsl(request.url.query, keep_blank_values=True)
-    query = _single(params, "query")
+def format_params(params: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """Every `format`, `output` and `results` value, in that order (repeats allowed)."""
+    return tuple(v for name in FORMAT_PARAMS for k, v in params if k == name and v.strip())
+
+
+def _content_type(request: Request) -> tuple[str, str]:
+    """The request's media type (lower-case) and its charset (default UTF-8)."""
+    raw = request.headers.get("content-type", "")
+    media, _, rest = raw.partition(";")
+    charset = "utf-8"
+    for param in rest.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"')
+    return media.strip().lower(), charset
+
+
+async def _answer(request: Request, params: list[tuple[str, str]], query: str | None, update: str | None) -> Response:
+    if query is not None and update is not None:
+        raise BadRequest("The request carries both 'query' and 'update'; send one operation per request")
+    if update is not None:
+        return await run_update(
+            request,
+            update,
+            using_graphs=_all(params, "using-graph-uri"),
+            using_named_graphs=_all(params, "using-named-graph-uri"),
+        )
     if query is None:
-        raise BadRequest("Missing 'query' parameter")
+        raise BadRequest("Missing 'query' (or, with POST, 'update') parameter")
     return await run_query(
         request,
         query,
-        default_graphs=[v for k, v in params if k == "default-graph-uri"],
-        named_graphs=[v for k, v in params if k == "named-graph-uri"],
-        fmt=_format_param(params),
+        default_graphs=_all(params, "default-graph-uri"),
+        named_graphs=_all(params, "named-graph-uri"),
+        fmt=format_params(params),
     )
+
+
+@router.api_route("/sparql", methods=["GET", "HEAD"])
+async def sparql_get(request: Request) -> Response:
+    """SPARQL query via GET; without a query, the Service Description."""
+    params = _parse_pairs(request.url.query, "query string")
+    query = _single(params, "query")
+    if _single(params, "update") is not None:
+        # 400, not 405: GET is allowed on /sparql, it is the operation that needs POST.
+        raise BadRequest("SPARQL Update must be sent with POST (SPARQL 1.1 Protocol §2.2)")
+    if query is None and all(k in FORMAT_PARAMS for k, _ in params):
+        from . import description  # imported late: description renders through this module
+
+        return await description.service_description_response(request, format_params(params))
+    return await _answer(request, params, query, None)
 
 
 @router.post("/sparql")
 async def sparql_post(request: Request) -> Response:
-    """SPARQL query via POST, URL-encoded form or a direct `application/sparql-query` body."""
-    params = parse_qsl(request.url.query, keep_blank_values=True)
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    if media == "application/x-www-form-urlencoded":
-        params += parse_qsl(body.decode("utf-8"), keep_blank_values=True)
-        query = _single(params, "query")
-    elif media == "application/sparql-query":
-        if _single(params, "query") is not None:
-            raise BadRequest("A query was sent both in the URL and in the body; send it once")
-        query = body.decode("utf-8")
-    else:
+    """Query or update via POST: URL-encoded form, or a direct query / update body."""
+    params = _parse_pairs(request.url.query, "query string")
+    media, charset = _content_type(request)
+    if media not in (FORM, QUERY_MEDIA, UPDATE_MEDIA):
         raise UnsupportedMediaType(
-            f"Content-Type {media or '(none)'!r} is not accepted; use application/sparql-query "
-            "or application/x-www-form-urlencoded"
+            f"Content-Type {media or '(none)'!r} is not accepted; use {QUERY_MEDIA}, {UPDATE_MEDIA} or {FORM}",
+            accepted=[QUERY_MEDIA, UPDATE_MEDIA, FORM],
         )
-    if query is None:
-        raise BadRequest("Missing 'query' parameter")
-    return await run_query(
-        request,
-        query,
-        default_graphs=[v for k, v in params if k == "default-graph-uri"],
-        named_graphs=[v for k, v in params if k == "named-graph-uri"],
-        fmt=_format_param(params),
+    body = await request.body()
+    if media == FORM:
+        params += _parse_pairs(_decode(body, charset, "form body"), "form body")
+        return await _answer(request, params, _single(params, "query"), _single(params, "update"))
+    for name in ("query", "update"):
+        if _single(params, name) is not None:
+            raise BadRequest(f"A direct POST carries the operation in its body; drop the {name!r} URL parameter")
+    if media == UPDATE_MEDIA:
+        auth.require_writer(request)  # before looking at the body of someone not allowed to write
+    text = _decode(body, charset, "request body")
+    if media == QUERY_MEDIA:
+        return await _answer(request, params, text, None)
+    return await _answer(request, params, None, text)
+
+
+@router.options("/sparql")
+async def sparql_options() -> Response:
+    """What /sparql allows (CORS preflights are answered by the middleware before this)."""
+    return Response(status_code=204, headers={"Allow": ALLOW})
+
+
+def install_middleware(app: FastAPI) -> None:
+    """CORS for every client, gzip for those that accept it.
+
+    CORS allows any origin but never credentials (no cookies): writes need an explicit
+    bearer token, which a foreign page cannot know. GZip compresses streamed chunks one
+    by one (each flushed), so streaming and flat memory survive it; level 5 keeps large
+    exports from being bound by compression.
+    """
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=False,
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Authorization", "Content-Type", "If-None-Match", "If-Modified-Since", "Cache-Control"],
+        expose_headers=["ETag", "Last-Modified", "Content-Length", "Content-Location", "Link", "Location", "Vary"],
+        max_age=86400,
     )

@@ -1,0 +1,356 @@
+"""What the endpoint and the data are: SPARQL 1.1 Service Description and VoID.
+
+Both are generated from the live store. The statistics (counts, partitions) are
+computed once per store generation and reused until the next write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
+
+from . import negotiation
+from .errors import BadRequest
+from .sparql import format_params, validators
+
+router = APIRouter()
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+DCTERMS = "http://purl.org/dc/terms/"
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+FORMATS = "http://www.w3.org/ns/formats/"
+
+DATASET = NamedNode("https://w3id.org/onteam/dataset")
+URI_SPACE = "https://w3id.org/onteam/id/"
+DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+PREFIXES = {
+    "sd": SD,
+    "void": VOID,
+    "dcterms": DCTERMS,
+    "formats": FORMATS,
+    "ot": "https://w3id.org/onteam/ontology#",
+}
+
+# The result formats /sparql can produce, as W3C format IRIs.
+RESULT_FORMAT_IRIS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "N-Quads",
+    "TriG",
+    "RDF_XML",
+    "JSON-LD",
+)
+
+# Another module (the HTML pages) may set this to render descriptions as text/html:
+# called with the request, the title and the triples; it returns the response.
+html_renderer: Callable[[Request, str, list[Triple]], Response] | None = None
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A class (with its number of instances) or a property (with its number of triples)."""
+
+    iri: NamedNode
+    count: int
+
+
+@dataclass(frozen=True)
+class GraphStats:
+    """Counts for one named graph."""
+
+    graph: NamedNode
+    triples: int
+    subjects: int
+    objects: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    """VoID statistics of the default graph (the union of all graphs) and of each graph."""
+
+    triples: int
+    subjects: int
+    objects: int
+    properties: int
+    classes: int
+    entities: int
+    class_partitions: tuple[Partition, ...]
+    property_partitions: tuple[Partition, ...]
+    graphs: tuple[GraphStats, ...]
+    licenses: tuple[NamedNode, ...]
+
+
+def _count(store: Store, query: str) -> int:
+    solutions = store.query(query, use_default_graph_as_union=True)
+    for solution in solutions:
+        return int(solution[0].value)
+    return 0
+
+
+def _pairs(store: Store, query: str) -> list[tuple[Any, int]]:
+    return [(s[0], int(s[1].value)) for s in store.query(query, use_default_graph_as_union=True)]
+
+
+def compute_stats(store: Store) -> Stats:
+    """Count everything VoID reports, over the union of all graphs (the default graph here).
+
+    Triples are counted distinct: a triple stated in two graphs is one triple of the union.
+    """
+    distinct = "{ SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+    triples = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {distinct}")
+    subjects = _count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
+    objects = _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }")
+    entities = _count(
+        store,
+        f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{URI_SPACE}")) }}',
+    )
+    classes = _pairs(
+        store,
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c",
+    )
+    properties = _pairs(
+        store,
+        f"SELECT ?p (COUNT(*) AS ?n) WHERE {distinct} GROUP BY ?p ORDER BY ?p",
+    )
+    per_graph = {
+        g: n
+        for g, n in (
+            (s[0], int(s[1].value))
+            for s in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        )
+    }
+    graphs = []
+    for graph in sorted(store.named_graphs(), key=lambda g: str(g)):
+        if not isinstance(graph, NamedNode):
+            continue
+        iri = f"<{graph.value}>"
+        graphs.append(
+            GraphStats(
+                graph,
+                per_graph.get(graph, 0),
+                _count(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH {iri} {{ ?s ?p ?o }} }}"),
+                _count(store, f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ GRAPH {iri} {{ ?s ?p ?o }} }}"),
+            )
+        )
+    licenses = tuple(
+        s[0]
+        for s in store.query(
+            f"SELECT DISTINCT ?l WHERE {{ ?x <{DCTERMS}license> ?l FILTER(isIRI(?l)) }} ORDER BY ?l",
+            use_default_graph_as_union=True,
+        )
+    )
+    return Stats(
+        triples=triples,
+        subjects=subjects,
+        objects=objects,
+        properties=len(properties),
+        classes=len(classes),
+        entities=entities,
+        class_partitions=tuple(Partition(c, n) for c, n in classes),
+        property_partitions=tuple(Partition(p, n) for p, n in properties),
+        graphs=tuple(graphs),
+        licenses=licenses,
+    )
+
+
+async def current_stats(request: Request) -> Stats:
+    """The statistics for the store as it is now, computed at most once per generation."""
+    state = request.app.state
+    generation = getattr(state, "generation", 0)
+    cached = getattr(state, "description_stats", None)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    lock = getattr(state, "description_lock", None)
+    if lock is None:
+        lock = state.description_lock = anyio.Lock()
+    async with lock:
+        cached = getattr(state, "description_stats", None)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        stats = await anyio.to_thread.run_sync(compute_stats, state.store, limiter=state.query_limiter)
+        state.description_stats = (generation, stats)
+        return stats
+
+
+def _int(value: int) -> Literal:
+    return Literal(str(value), datatype=XSD_INTEGER)
+
+
+def _vocabulary(iri: str) -> str:
+    """The vocabulary a term belongs to: its namespace, without a trailing '#'."""
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    namespace = iri[: cut + 1]
+    return namespace[:-1] if namespace.endswith("#") else namespace
+
+
+def endpoint_url(request: Request) -> str:
+    """The absolute URL of /sparql as this request reached the server."""
+    return str(request.base_url).rstrip("/") + "/sparql"
+
+
+def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
+    """The VoID description of the dataset."""
+    v = lambda name: NamedNode(VOID + name)  # noqa: E731 - a local shorthand
+    d = lambda name: NamedNode(DCTERMS + name)  # noqa: E731
+    out = [
+        Triple(DATASET, RDF_TYPE, v("Dataset")),
+        Triple(DATASET, d("title"), Literal("OnTeam: Korea's cross-organization consortia", language="en")),
+        Triple(DATASET, d("title"), Literal("온팀: 국내 기업·기관 간 협력체", language="ko")),
+        Triple(
+            DATASET,
+            d("description"),
+            Literal(
+                "KT's One Team (원팀) alliances and their members, initiatives and outcomes, "
+                "with the source sentence behind every fact.",
+                language="en",
+            ),
+        ),
+        Triple(DATASET, v("sparqlEndpoint"), NamedNode(endpoint)),
+        Triple(DATASET, v("uriSpace"), Literal(URI_SPACE)),
+        Triple(DATASET, v("triples"), _int(stats.triples)),
+        Triple(DATASET, v("distinctSubjects"), _int(stats.subjects)),
+        Triple(DATASET, v("distinctObjects"), _int(stats.objects)),
+        Triple(DATASET, v("properties"), _int(stats.properties)),
+        Triple(DATASET, v("classes"), _int(stats.classes)),
+        Triple(DATASET, v("entities"), _int(stats.entities)),
+    ]
+    for license_ in stats.licenses or (NamedNode(DEFAULT_LICENSE),):
+        out.append(Triple(DATASET, d("license"), license_))
+    vocabularies = sorted(
+        {_vocabulary(p.iri.value) for p in stats.property_partitions}
+        | {_vocabulary(c.iri.value) for c in stats.class_partitions}
+    )
+    out += [Triple(DATASET, v("vocabulary"), NamedNode(iri)) for iri in vocabularies if iri]
+    for partition in stats.class_partitions:
+        node = BlankNode()
+        out += [
+            Triple(DATASET, v("classPartition"), node),
+            Triple(node, v("class"), partition.iri),
+            Triple(node, v("entities"), _int(partition.count)),
+        ]
+    for partition in stats.property_partitions:
+        node = BlankNode()
+        out += [
+            Triple(DATASET, v("propertyPartition"), node),
+            Triple(node, v("property"), partition.iri),
+            Triple(node, v("triples"), _int(partition.count)),
+        ]
+    for graph in stats.graphs:
+        out += [
+            Triple(DATASET, v("subset"), graph.graph),
+            Triple(graph.graph, RDF_TYPE, v("Dataset")),
+            Triple(graph.graph, v("triples"), _int(graph.triples)),
+            Triple(graph.graph, v("distinctSubjects"), _int(graph.subjects)),
+            Triple(graph.graph, v("distinctObjects"), _int(graph.objects)),
+            Triple(graph.graph, v("sparqlEndpoint"), NamedNode(endpoint)),
+        ]
+    return out
+
+
+def service_triples(stats: Stats, endpoint: str, updates: bool) -> list[Triple]:
+    """The SPARQL 1.1 Service Description of /sparql."""
+    s = lambda name: NamedNode(SD + name)  # noqa: E731
+    service = BlankNode()
+    out = [
+        Triple(service, RDF_TYPE, s("Service")),
+        Triple(service, s("endpoint"), NamedNode(endpoint)),
+        Triple(service, s("supportedLanguage"), s("SPARQL11Query")),
+        Triple(service, s("feature"), s("UnionDefaultGraph")),
+        Triple(service, s("defaultEntailmentRegime"), NamedNode("http://www.w3.org/ns/entailment/Simple")),
+        Triple(service, s("defaultDataset"), DATASET),
+    ]
+    if updates:
+        out.append(Triple(service, s("supportedLanguage"), s("SPARQL11Update")))
+    out += [Triple(service, s("resultFormat"), NamedNode(FORMATS + name)) for name in RESULT_FORMAT_IRIS]
+    default_graph = BlankNode()
+    out += [
+        Triple(DATASET, RDF_TYPE, s("Dataset")),
+        Triple(DATASET, RDF_TYPE, NamedNode(VOID + "Dataset")),
+        Triple(DATASET, s("defaultGraph"), default_graph),
+        Triple(default_graph, RDF_TYPE, s("Graph")),
+        # The default graph is the union of all graphs: its size is the dataset's.
+        Triple(default_graph, NamedNode(VOID + "triples"), _int(stats.triples)),
+    ]
+    for graph in stats.graphs:
+        named, content = BlankNode(), BlankNode()
+        out += [
+            Triple(DATASET, s("namedGraph"), named),
+            Triple(named, RDF_TYPE, s("NamedGraph")),
+            Triple(named, s("name"), graph.graph),
+            Triple(named, s("graph"), content),
+            Triple(content, RDF_TYPE, s("Graph")),
+            Triple(content, NamedNode(VOID + "triples"), _int(graph.triples)),
+        ]
+    return out
+
+
+def _grouped(triples: Iterable[Triple]) -> list[Triple]:
+    """Triples grouped by subject (in order of first mention), so Turtle reads as blocks."""
+    groups: dict[Any, list[Triple]] = {}
+    for triple in triples:
+        groups.setdefault(triple.subject, []).append(triple)
+    return [t for group in groups.values() for t in group]
+
+
+def _offers() -> tuple[str, ...]:
+    return negotiation.RDF_OFFERS + (("text/html",) if html_renderer is not None else ())
+
+
+async def describe(
+    request: Request, title: str, kind: str, build: Callable[[Stats, str], Iterable[Triple]], fmt: Sequence[str]
+) -> Response:
+    """Negotiate and render a description (Turtle unless the client prefers another)."""
+    accept = request.headers.get("accept")
+    endpoint = endpoint_url(request)
+    updates = request.app.state.settings.updates_enabled
+    headers, fresh = validators(request, kind, endpoint, updates, accept, fmt)
+    headers["Vary"] = "Accept"
+    if fresh:
+        return Response(status_code=304, headers=headers)
+    media = None
+    for name in (n for value in fmt for n in value.split(",") if n.strip()):
+        try:
+            media = negotiation.format_from_name(name, graph=True)
+            break
+        except BadRequest:
+            continue  # an unknown format name: let Accept decide, as for queries
+    if media is None:
+        media = negotiation.negotiate(accept, _offers())
+    triples = _grouped(build(await current_stats(request), endpoint))
+    if media == "text/html" and html_renderer is not None:
+        response = html_renderer(request, title, triples)
+        response.headers.update(headers)
+        return response
+    body = serialize(triples, format=negotiation.RDF_FORMATS[media], prefixes=PREFIXES)
+    return Response(body, media_type=negotiation.content_type(media), headers=headers)
+
+
+async def service_description_response(request: Request, fmt: Sequence[str]) -> Response:
+    """GET /sparql without a query: the Service Description."""
+    updates = request.app.state.settings.updates_enabled
+    return await describe(
+        request,
+        "SPARQL service description",
+        "sd",
+        lambda stats, endpoint: service_triples(stats, endpoint, updates),
+        fmt,
+    )
+
+
+@router.api_route("/.well-known/void", methods=["GET", "HEAD"])
+async def void_document(request: Request) -> Response:
+    """The VoID description of the dataset, with counts from the live store."""
+    fmt = format_params(list(request.query_params.multi_items()))
+    return await describe(request, "VoID description", "void", void_triples, fmt)

@@ -1,0 +1,157 @@
+"""A small SPARQL lexer: what pyoxigraph does not tell us about a query or update text.
+
+pyoxigraph parses and evaluates in one call, so a few protocol rules need a look at the
+text first: does the query carry its own dataset (FROM / FROM NAMED), does it call
+SERVICE, where do `USING` clauses go for `using-graph-uri`. The lexer splits the text
+into strings, IRIs, comments, braces and words exactly as the SPARQL grammar delimits
+them, so a keyword is only ever found where the grammar can have one (never inside a
+string, an IRI, a comment, a variable or a prefixed name).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\r\n]*)
+  | (?P<string>"{3}(?:\\.|[^\\])*?"{3}(?!")|'{3}(?:\\.|[^\\])*?'{3}(?!')
+              |"(?:\\.|[^"\\\r\n])*"|'(?:\\.|[^'\\\r\n])*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<open>\{)
+  | (?P<close>\})
+  | (?P<word>[^\s{}()\[\]<>,;'"\#=!&|+*/^]+)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """A bare keyword (upper-cased), where it starts, and the brace depth it sits at."""
+
+    word: str
+    start: int
+    depth: int
+
+
+def keywords(text: str) -> Iterator[Keyword]:
+    """Yield every bare keyword and brace of a SPARQL text, skipping strings, IRIs, comments.
+
+    Variables (`?x`, `$x`), prefixed names (`ex:from`), blank nodes (`_:b`), language
+    tags (`@en`) and numbers are words but not keywords: a keyword is all letters.
+    """
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            yield Keyword("{", match.start(), depth)
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            yield Keyword("}", match.start(), depth)
+        elif kind == "word":
+            word = match.group()
+            if word.isascii() and word.isalpha():
+                yield Keyword(word.upper(), match.start(), depth)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryShape:
+    """What the protocol layer needs to know about a query before running it."""
+
+    has_dataset: bool  # FROM or FROM NAMED: the query names its own dataset
+    uses_service: bool  # SERVICE: a federated call out of this server
+
+
+_PLAIN_QUERY = QueryShape(has_dataset=False, uses_service=False)
+
+
+@lru_cache(maxsize=2048)
+def query_shape(query: str) -> QueryShape:
+    """Look for FROM and SERVICE keywords; cached, since the same queries come back often."""
+    lowered = query.lower()
+    # The cheap test settles most queries: no such letters, no such keyword.
+    if "from" not in lowered and "service" not in lowered:
+        return _PLAIN_QUERY
+    found = {k.word for k in keywords(query)}
+    return QueryShape(has_dataset="FROM" in found, uses_service="SERVICE" in found)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateShape:
+    """The keywords of an update that the protocol layer acts on."""
+
+    has_dataset: bool  # USING, USING NAMED or WITH somewhere in the request
+    uses_service: bool
+    loads: bool  # LOAD: the server fetches a document
+    where_positions: tuple[int, ...]  # start of each top-level WHERE of a DELETE/INSERT
+    delete_where: bool  # a `DELETE WHERE { }` shortcut, which cannot take USING
+
+
+@lru_cache(maxsize=256)
+def update_shape(update: str) -> UpdateShape:
+    """Find the dataset keywords and the WHERE of each DELETE/INSERT operation."""
+    found: set[str] = set()
+    wheres: list[int] = []
+    delete_where = False
+    previous: Keyword | None = None
+    for keyword in keywords(update):
+        found.add(keyword.word)
+        if keyword.word == "WHERE" and keyword.depth == 0:
+            # At depth 0, WHERE only closes a Modify operation (DELETE/INSERT ... WHERE)
+            # or forms the DELETE WHERE shortcut; WHEREs of subqueries sit inside braces.
+            # Braces are tokens too, so `DELETE { … } WHERE` is not mistaken for the shortcut.
+            if previous is not None and previous.word == "DELETE":
+                delete_where = True
+            else:
+                wheres.append(keyword.start)
+        previous = keyword
+    return UpdateShape(
+        has_dataset=bool(found & {"USING", "WITH"}),
+        uses_service="SERVICE" in found,
+        loads="LOAD" in found,
+        where_positions=tuple(wheres),
+        delete_where=delete_where,
+    )
+
+
+class UsingNotApplicable(ValueError):
+    """`using-graph-uri` / `using-named-graph-uri` cannot be applied to this update."""
+
+
+def add_using(update: str, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> str:
+    """Apply the protocol's using-graph-uri / using-named-graph-uri to every DELETE/INSERT.
+
+    SPARQL 1.1 Protocol §2.2.3: these parameters set the dataset of the WHERE clause of
+    each operation, and a request that also has USING or WITH in its text is an error.
+    The clauses are inserted just before each top-level WHERE, the one place the grammar
+    puts them; graph IRIs must already be validated (no `>` or spaces can occur).
+    """
+    shape = update_shape(update)
+    if shape.has_dataset:
+        raise UsingNotApplicable(
+            "The update has its own USING or WITH clause; it cannot be combined with "
+            "using-graph-uri or using-named-graph-uri (SPARQL 1.1 Protocol §2.2.3)"
+        )
+    if shape.delete_where:
+        raise UsingNotApplicable(
+            "using-graph-uri / using-named-graph-uri cannot apply to a 'DELETE WHERE { … }' "
+            "shortcut, whose grammar has no USING; write 'DELETE { … } WHERE { … }' instead"
+        )
+    clause = "".join(f"USING <{g}> " for g in default_graphs) + "".join(
+        f"USING NAMED <{g}> " for g in named_graphs
+    )
+    pieces: list[str] = []
+    last = 0
+    for position in shape.where_positions:
+        pieces.append(update[last:position])
+        pieces.append(clause)
+        last = position
+    pieces.append(update[last:])
+    return "".join(pieces)

@@ -1,0 +1,209 @@
+"""Service Description (GET /sparql without a query) and VoID (/.well-known/void), read with rdflib."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib import RDF, Literal, Namespace, URIRef
+
+from conftest import Server, start_server
+from sparql_support import DATA_GRAPH, ONTOLOGY_GRAPH, TOKEN, count, select, update, write_root
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+DATASET = URIRef("https://w3id.org/onteam/dataset")
+PARSERS = {
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = write_root(tmp_path_factory.mktemp("root"))
+    running = start_server(tmp_path_factory.mktemp("server"), root=root)
+    yield running
+    running.stop()
+
+
+def _graph(server: Server, path: str, accept: str | None = None, **params: str) -> rdflib.Graph:
+    response = server.client.get(path, headers={"Accept": accept} if accept else {}, params=params)
+    assert response.status_code == 200, response.text
+    media = response.headers["content-type"].split(";")[0]
+    graph = rdflib.Graph()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph.parse(data=response.content, format=PARSERS[media])
+    return graph
+
+
+def _service(graph: rdflib.Graph) -> rdflib.term.Node:
+    services = list(graph.subjects(RDF.type, SD.Service))
+    assert len(services) == 1
+    return services[0]
+
+
+def _int(graph: rdflib.Graph, subject: rdflib.term.Node, predicate: URIRef) -> int:
+    value = graph.value(subject, predicate)
+    assert isinstance(value, Literal), f"no {predicate} on {subject}"
+    return int(value)
+
+
+# -- Service Description -----------------------------------------------------------------
+
+
+def test_get_without_query_is_service_description_in_turtle(small: Server) -> None:
+    response = small.client.get("/sparql")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/turtle")
+
+
+@pytest.mark.parametrize("accept", list(PARSERS))
+def test_service_description_in_every_format(small: Server, accept: str) -> None:
+    graph = _graph(small, "/sparql", accept)
+    service = _service(graph)
+    assert graph.value(service, SD.endpoint) == URIRef(small.base + "/sparql")
+
+
+def test_service_description_format_parameter(small: Server) -> None:
+    response = small.client.get("/sparql", params={"format": "json-ld"})
+    assert response.headers["content-type"].startswith("application/ld+json")
+
+
+def test_service_description_names_languages_formats_and_features(small: Server) -> None:
+    graph = _graph(small, "/sparql")
+    service = _service(graph)
+    assert set(graph.objects(service, SD.supportedLanguage)) == {SD.SPARQL11Query}
+    formats = set(graph.objects(service, SD.resultFormat))
+    assert {FORMATS.SPARQL_Results_JSON, FORMATS.SPARQL_Results_XML, FORMATS.SPARQL_Results_CSV} <= formats
+    assert {FORMATS.Turtle, FORMATS["JSON-LD"], FORMATS["N-Triples"], FORMATS.RDF_XML} <= formats
+    features = set(graph.objects(service, SD.feature))
+    assert SD.UnionDefaultGraph in features
+    assert SD.BasicFederatedQuery not in features
+
+
+def test_service_description_lists_named_graphs_with_counts(small: Server) -> None:
+    graph = _graph(small, "/sparql")
+    dataset = graph.value(_service(graph), SD.defaultDataset)
+    assert dataset == DATASET
+    named = {graph.value(node, SD.name): graph.value(node, SD.graph) for node in graph.objects(dataset, SD.namedGraph)}
+    assert set(named) == {URIRef(DATA_GRAPH), URIRef(ONTOLOGY_GRAPH)}
+    for name, content in named.items():
+        expected = int(select(small, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")[0]["n"])
+        assert _int(graph, content, VOID.triples) == expected
+    default = graph.value(dataset, SD.defaultGraph)
+    assert _int(graph, default, VOID.triples) == count(small, "?s ?p ?o")
+
+
+def test_service_description_lists_update_when_enabled(make_server: Callable[..., Server], tmp_path: Path) -> None:
+    server = make_server("--update-token", TOKEN, root=write_root(tmp_path / "root"))
+    graph = _graph(server, "/sparql")
+    assert set(graph.objects(_service(graph), SD.supportedLanguage)) == {SD.SPARQL11Query, SD.SPARQL11Update}
+
+
+def test_service_description_head_and_etag(small: Server) -> None:
+    got = small.client.get("/sparql")
+    head = small.client.head("/sparql")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == got.headers["etag"]
+    assert small.client.get("/sparql", headers={"If-None-Match": got.headers["etag"]}).status_code == 304
+
+
+def test_service_description_unmeetable_accept_is_406(small: Server) -> None:
+    response = small.client.get("/sparql", headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert "text/turtle" in response.json()["available"]
+
+
+# -- VoID --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("accept", list(PARSERS))
+def test_void_in_every_format(small: Server, accept: str) -> None:
+    graph = _graph(small, "/.well-known/void", accept)
+    assert (DATASET, RDF.type, VOID.Dataset) in graph
+
+
+def test_void_links_endpoint_uri_space_and_license(small: Server) -> None:
+    graph = _graph(small, "/.well-known/void")
+    assert graph.value(DATASET, VOID.sparqlEndpoint) == URIRef(small.base + "/sparql")
+    assert str(graph.value(DATASET, VOID.uriSpace)) == "https://w3id.org/onteam/id/"
+    assert graph.value(DATASET, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+    vocabularies = set(graph.objects(DATASET, VOID.vocabulary))
+    assert URIRef("https://w3id.org/onteam/ontology") in vocabularies
+    assert URIRef("http://www.w3.org/2000/01/rdf-schema") in vocabularies
+
+
+def test_void_counts_match_independent_queries(small: Server) -> None:
+    graph = _graph(small, "/.well-known/void")
+
+    def one(query: str) -> int:
+        return int(select(small, query)[0]["n"])
+
+    assert _int(graph, DATASET, VOID.triples) == one(
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+    )
+    assert _int(graph, DATASET, VOID.distinctSubjects) == one("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
+    assert _int(graph, DATASET, VOID.distinctObjects) == one("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }")
+    assert _int(graph, DATASET, VOID.properties) == one("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }")
+    assert _int(graph, DATASET, VOID.classes) == one("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }")
+    assert _int(graph, DATASET, VOID.entities) == one(
+        'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), "https://w3id.org/onteam/id/")) }'
+    )
+    # The fixture: 3 organizations + 1 consortium are entities.
+    assert _int(graph, DATASET, VOID.entities) == 4
+
+
+def test_void_partitions_match_independent_queries(small: Server) -> None:
+    graph = _graph(small, "/.well-known/void")
+    classes = {graph.value(p, VOID["class"]): _int(graph, p, VOID.entities) for p in graph.objects(DATASET, VOID.classPartition)}
+    expected_classes = {
+        URIRef(r["c"]): int(r["n"]) for r in select(small, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")
+    }
+    assert classes == expected_classes
+    assert classes[URIRef("https://w3id.org/onteam/ontology#Organization")] == 3
+    properties = {
+        graph.value(p, VOID.property): _int(graph, p, VOID.triples) for p in graph.objects(DATASET, VOID.propertyPartition)
+    }
+    expected_properties = {
+        URIRef(r["p"]): int(r["n"]) for r in select(small, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")
+    }
+    assert properties == expected_properties
+    assert properties[URIRef("https://w3id.org/onteam/ontology#hasMember")] == 3
+
+
+def test_void_subsets_per_named_graph(small: Server) -> None:
+    graph = _graph(small, "/.well-known/void")
+    subsets = set(graph.objects(DATASET, VOID.subset))
+    assert subsets == {URIRef(DATA_GRAPH), URIRef(ONTOLOGY_GRAPH)}
+    for subset in subsets:
+        expected = int(select(small, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{subset}> {{ ?s ?p ?o }} }}")[0]["n"])
+        assert _int(graph, subset, VOID.triples) == expected
+
+
+def test_void_counts_follow_updates(make_server: Callable[..., Server], tmp_path: Path) -> None:
+    server = make_server("--update-token", TOKEN, root=write_root(tmp_path / "root"))
+    before = _int(_graph(server, "/.well-known/void"), DATASET, VOID.triples)
+    text = "INSERT DATA { GRAPH <http://example.org/new> { <http://example.org/a> <http://example.org/p> 1, 2 } }"
+    assert update(server, text).status_code == 204
+    after = _graph(server, "/.well-known/void")
+    assert _int(after, DATASET, VOID.triples) == before + 2
+    assert URIRef("http://example.org/new") in set(after.objects(DATASET, VOID.subset))
+
+
+def test_void_and_service_description_of_an_empty_store(make_server: Callable[..., Server], tmp_path: Path) -> None:
+    server = make_server(root=write_root(tmp_path / "root", data="", ontology=""))
+    void = _graph(server, "/.well-known/void")
+    assert _int(void, DATASET, VOID.triples) == 0
+    assert _int(void, DATASET, VOID.entities) == 0
+    assert list(void.objects(DATASET, VOID.subset)) == []
+    sd = _graph(server, "/sparql")
+    assert list(sd.objects(DATASET, SD.namedGraph)) == []
