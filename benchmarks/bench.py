@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import check, datasets, export
-from .loadgen import Sample, run_wrk
+from .loadgen import Sample, run_fixed, run_wrk
 from .queries import Query, load_queries
 from .servers import Server, onteam_server, oxigraph_server
 
@@ -36,6 +36,9 @@ MIX_ROW = "mix"
 # Throughput targets onteam/oxigraph from the issue.
 TARGETS = {"q01": 0.5, "q02": 0.5, "q08": 0.5, "q03": 0.9, "q04": 0.9, "q05": 0.9}
 EXPORT_RSS_TARGET_MB = 50
+# Queries whose warm single request takes this long (on either server) are measured with a
+# fixed request count instead of wrk's time window (see loadgen.run_fixed).
+SLOW_QUERY_S = 0.05
 
 
 def log(message: str) -> None:
@@ -101,7 +104,7 @@ def measure_scale(scale: str, args: argparse.Namespace, queries: list[Query], ex
                 server.start(log_dir)
             log(f"[{scale}] answer sizes (both servers must agree):")
             result["answers"] = check.compare(servers, queries + ([export_query] if export_query else []), log)
-            result["rounds"] = _interleaved(servers, queries, args, result["samples"], scale)
+            result["rounds"] = _interleaved(servers, queries, args, result, scale)
         finally:
             for server in servers:
                 server.stop()
@@ -118,20 +121,40 @@ def measure_scale(scale: str, args: argparse.Namespace, queries: list[Query], ex
     return result
 
 
-def _interleaved(servers: list[Server], queries: list[Query], args: argparse.Namespace,
-                 samples: dict, scale: str) -> list[dict]:
-    per_round = max(1, round(args.seconds / args.rounds))
-    rows: list[tuple[str, list[Query]]] = [(q.short, [q]) for q in queries]
+def _plan(queries: list[Query], answers: dict, args: argparse.Namespace) -> list[tuple[str, list[Query], int]]:
+    """Rows to measure: (name, queries, requests per connection per round; 0 = wrk time window)."""
+    per_round = args.seconds / args.rounds
+    cores = os.cpu_count() or 1
+    rows = []
+    for q in queries:
+        slowest = max(v["seconds"] for v in answers[q.name].values())
+        if slowest < SLOW_QUERY_S:
+            rows.append((q.short, [q], 0))
+        else:
+            # about `per_round` seconds if the server runs `cores` of them at once
+            rows.append((q.short, [q], max(1, min(100, int(per_round * cores / (slowest * args.concurrency))))))
     if not args.no_mix and not args.quick and len(queries) > 1:
-        rows.append((MIX_ROW, queries))
+        rows.append((MIX_ROW, queries, len(queries)))  # every connection sends each query once
+    return rows
+
+
+def _interleaved(servers: list[Server], queries: list[Query], args: argparse.Namespace,
+                 result: dict, scale: str) -> list[dict]:
+    per_round = max(1, round(args.seconds / args.rounds))
+    rows = _plan(queries, result["answers"], args)
+    result["modes"] = {name: ("wrk" if n == 0 else f"{n}/conn") for name, _, n in rows}
     rounds = []
     for rnd in range(args.rounds):
         order = servers if rnd % 2 == 0 else servers[::-1]
-        for name, qs in rows:
+        for name, qs, n in rows:
             for server in order:
-                log(f"[{scale}] round {rnd + 1}/{args.rounds} {name:4} {server.name:8} {per_round}s")
-                sample = run_wrk(server, qs, per_round, args.concurrency, bust=args.cache_bust, wrk=args.wrk)
-                samples.setdefault(name, {}).setdefault(server.name, Sample()).add(sample)
+                how = f"wrk {per_round}s" if n == 0 else f"{n} req x {args.concurrency} conn"
+                log(f"[{scale}] round {rnd + 1}/{args.rounds} {name:4} {server.name:8} {how}")
+                if n == 0:
+                    sample = run_wrk(server, qs, per_round, args.concurrency, bust=args.cache_bust, wrk=args.wrk)
+                else:
+                    sample = run_fixed(server, qs, n, args.concurrency, bust=args.cache_bust)
+                result["samples"].setdefault(name, {}).setdefault(server.name, Sample()).add(sample)
                 rounds.append({"round": rnd + 1, "query": name, "server": server.name, **_summary(sample)})
     return rounds
 
@@ -159,7 +182,7 @@ def report(result: dict, args: argparse.Namespace) -> str:
         lines.append(
             f"{'query':6} | {'onteam req/s':>12} {'p50 ms':>8} {'p99 ms':>8} | "
             f"{'oxigraph req/s':>14} {'p50 ms':>8} {'p99 ms':>8} | {'ratio':>6} {'target':>7} | "
-            f"{'cpu ms/req on/ox':>17} | errors"
+            f"{'cpu ms/req on/ox':>17} | {'load':>8} | errors"
         )
         for name, by_server in result["samples"].items():
             on, ox = by_server.get("onteam"), by_server.get("oxigraph")
@@ -171,11 +194,12 @@ def report(result: dict, args: argparse.Namespace) -> str:
             cpu = "/".join(f"{1000 * s.server_cpu / s.requests:.2f}" if s.requests else "-" for s in (on, ox))
             result.setdefault("table", {})[name] = {
                 "onteam": _summary(on), "oxigraph": _summary(ox), "ratio": round(ratio, 3), "target": target,
+                "load": result["modes"].get(name),
             }
             lines.append(
                 f"{name:6} | {on.throughput:12.1f} {on.percentile_ms(50):8.2f} {on.percentile_ms(99):8.2f} | "
                 f"{ox.throughput:14.1f} {ox.percentile_ms(50):8.2f} {ox.percentile_ms(99):8.2f} | "
-                f"{ratio:6.2f} {verdict:>7} | {cpu:>17} | {on.errors}/{ox.errors}"
+                f"{ratio:6.2f} {verdict:>7} | {cpu:>17} | {result['modes'].get(name, ''):>8} | {on.errors}/{ox.errors}"
             )
     if result["export"]:
         lines.append(
