@@ -126,15 +126,18 @@ def _plan(queries: list[Query], answers: dict, args: argparse.Namespace) -> list
     per_round = args.seconds / args.rounds
     cores = os.cpu_count() or 1
     rows = []
+    any_slow = False
     for q in queries:
         slowest = max(v["seconds"] for v in answers[q.name].values())
+        any_slow = any_slow or slowest >= SLOW_QUERY_S
         if slowest < SLOW_QUERY_S:
             rows.append((q.short, [q], 0))
         else:
             # about `per_round` seconds if the server runs `cores` of them at once
             rows.append((q.short, [q], max(1, min(100, int(per_round * cores / (slowest * args.concurrency))))))
     if not args.no_mix and not args.quick and len(queries) > 1:
-        rows.append((MIX_ROW, queries, len(queries)))  # every connection sends each query once
+        # with a slow query in it: every connection sends each query once; else a wrk window
+        rows.append((MIX_ROW, queries, len(queries) if any_slow else 0))
     return rows
 
 
