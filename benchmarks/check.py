@@ -14,7 +14,9 @@ from .queries import Query
 from .servers import Server
 
 
-def answer_size(server: Server, query: Query, timeout: float = 600.0) -> tuple[str, float]:
+def answer_size(
+    server: Server, query: Query, timeout: float = 600.0
+) -> tuple[str, float]:
     """Describe the answer (rows, boolean or triples; or the HTTP error) and time it.
 
     After one warm-up request, up to 5 more (fewer if slow); the time is the fastest, which
@@ -27,7 +29,10 @@ def answer_size(server: Server, query: Query, timeout: float = 600.0) -> tuple[s
             response = client.post(
                 server.url,
                 content=query.text.encode("utf-8"),
-                headers={"Content-Type": "application/sparql-query", "Accept": query.accept},
+                headers={
+                    "Content-Type": "application/sparql-query",
+                    "Accept": query.accept,
+                },
             )
             if attempt:
                 times.append(time.perf_counter() - started)
@@ -48,18 +53,26 @@ def _describe(query: Query, response: httpx.Response) -> str:
     return f"{len(data['results']['bindings'])} rows"
 
 
-def compare(servers: list[Server], queries: list[Query], log=print) -> dict[str, dict[str, dict]]:
+def compare(
+    servers: list[Server], queries: list[Query], log=print
+) -> dict[str, dict[str, dict]]:
     """Answer size and warm single-request seconds per query per server; flags differing answers."""
     found: dict[str, dict[str, dict]] = {}
     for query in queries:
         found[query.name] = {}
         for server in servers:
             size, seconds = answer_size(server, query)
-            found[query.name][server.name] = {"answer": size, "seconds": round(seconds, 4)}
+            found[query.name][server.name] = {
+                "answer": size,
+                "seconds": round(seconds, 4),
+            }
         answers = {v["answer"] for v in found[query.name].values()}
         mark = "ok" if len(answers) == 1 else "MISMATCH"
         log(
             f"  {query.name:30} {mark:8} "
-            + "  ".join(f"{k}: {v['answer']} in {1000 * v['seconds']:.1f} ms" for k, v in found[query.name].items())
+            + "  ".join(
+                f"{k}: {v['answer']} in {1000 * v['seconds']:.1f} ms"
+                for k, v in found[query.name].items()
+            )
         )
     return found

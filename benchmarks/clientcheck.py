@@ -14,7 +14,6 @@ import asyncio
 import resource
 import sys
 import time
-from pathlib import Path
 
 import httpx
 
@@ -25,17 +24,26 @@ from .queries import load_queries
 from .servers import Server, oxigraph_server
 
 
-async def _httpx_load(server: Server, body: str, accept: str, seconds: float, concurrency: int) -> int:
+async def _httpx_load(
+    server: Server, body: str, accept: str, seconds: float, concurrency: int
+) -> int:
     done = 0
     deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency
+    )
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
 
         async def worker() -> None:
             nonlocal done
             while time.monotonic() < deadline:
                 response = await client.post(
-                    server.url, content=body, headers={"Content-Type": "application/sparql-query", "Accept": accept}
+                    server.url,
+                    content=body,
+                    headers={
+                        "Content-Type": "application/sparql-query",
+                        "Accept": accept,
+                    },
                 )
                 response.raise_for_status()
                 done += 1
@@ -46,7 +54,9 @@ async def _httpx_load(server: Server, body: str, accept: str, seconds: float, co
 
 def main(argv: list[str] | None = None) -> int:
     """Run both clients against oxigraph and print what each achieved."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.clientcheck", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.clientcheck", description=__doc__
+    )
     p.add_argument("--scale", default="100k")
     p.add_argument("--query", default="q08")
     p.add_argument("--seconds", type=float, default=5)
@@ -56,15 +66,25 @@ def main(argv: list[str] | None = None) -> int:
     dataset = datasets.prepare(args.scale, oxigraph_bin=args.oxigraph)
     query = next(q for q in load_queries(QUERY_DIR) if q.short == args.query)
     server = oxigraph_server(dataset, args.oxigraph)
-    server.start(datasets.PROJECT_ROOT / "benchmarks" / "results" / "logs" / "clientcheck")
+    server.start(
+        datasets.PROJECT_ROOT / "benchmarks" / "results" / "logs" / "clientcheck"
+    )
     try:
         for client in ("httpx", "wrk", "httpx", "wrk"):
             cpu0, own0, t0 = server.cpu_seconds(), _own_cpu(), time.monotonic()
             if client == "wrk":
                 sample = run_wrk(server, [query], args.seconds, args.concurrency)
-                requests, wall, client_cpu = sample.requests, sample.seconds, sample.client_cpu
+                requests, wall, client_cpu = (
+                    sample.requests,
+                    sample.seconds,
+                    sample.client_cpu,
+                )
             else:
-                requests = asyncio.run(_httpx_load(server, query.text, query.accept, args.seconds, args.concurrency))
+                requests = asyncio.run(
+                    _httpx_load(
+                        server, query.text, query.accept, args.seconds, args.concurrency
+                    )
+                )
                 wall, client_cpu = time.monotonic() - t0, _own_cpu() - own0
             server_cpu = server.cpu_seconds() - cpu0
             print(

@@ -50,12 +50,16 @@ def triples_for(scale: str) -> int:
     """`100k` -> 100000, `1m` -> 1000000."""
     match = _SCALE.match(scale.lower())
     if not match:
-        raise ValueError(f"scale {scale!r} is neither 'article' nor a size like 100k or 1m")
+        raise ValueError(
+            f"scale {scale!r} is neither 'article' nor a size like 100k or 1m"
+        )
     number, unit = int(match.group(1)), match.group(2)
     return number * {"": 1, "k": 1_000, "m": 1_000_000}[unit]
 
 
-def prepare(scale: str, gen: Path = GEN, oxigraph_bin: str = "oxigraph", log=print) -> Dataset:
+def prepare(
+    scale: str, gen: Path = GEN, oxigraph_bin: str = "oxigraph", log=print
+) -> Dataset:
     """Generate (if needed) and build both stores for `scale`; return where they are."""
     if scale == "article":
         return _prepare_article(oxigraph_bin, log)
@@ -65,12 +69,28 @@ def prepare(scale: str, gen: Path = GEN, oxigraph_bin: str = "oxigraph", log=pri
     if not nt.exists():
         log(f"generating {nt.name} ({triples} triples, seed {SEED})")
         subprocess.run(
-            [sys.executable, str(gen), "--triples", str(triples), "--seed", str(SEED), "--out", str(nt)],
+            [
+                sys.executable,
+                str(gen),
+                "--triples",
+                str(triples),
+                "--seed",
+                str(SEED),
+                "--out",
+                str(nt),
+            ],
             check=True,
         )
     base = DATA_DIR / "stores" / scale.lower()
-    stamp = {"layout": 2, "file": nt.name, "size": nt.stat().st_size, "mtime_ns": nt.stat().st_mtime_ns}
-    dataset = Dataset(scale, base / "onteam", base / "empty-root", base / "oxigraph", triples)
+    stamp = {
+        "layout": 2,
+        "file": nt.name,
+        "size": nt.stat().st_size,
+        "mtime_ns": nt.stat().st_mtime_ns,
+    }
+    dataset = Dataset(
+        scale, base / "onteam", base / "empty-root", base / "oxigraph", triples
+    )
     stamp_file = base / "built.json"
     if stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp:
         return dataset
@@ -81,8 +101,12 @@ def prepare(scale: str, gen: Path = GEN, oxigraph_bin: str = "oxigraph", log=pri
     _bulk_load_onteam(nt, dataset.onteam_store, graph)
     log(f"building oxigraph store (oxigraph load --graph <{graph}>)")
     _oxigraph_load(oxigraph_bin, dataset.oxigraph_store, nt, graph)
-    subprocess.run([oxigraph_bin, "optimize", "--location", str(dataset.oxigraph_store)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [oxigraph_bin, "optimize", "--location", str(dataset.oxigraph_store)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     stamp_file.write_text(json.dumps(stamp))
     return dataset
 
@@ -101,7 +125,16 @@ def _bulk_load_onteam(nt: Path, store_dir: Path, graph: str) -> None:
 def _oxigraph_load(oxigraph_bin: str, location: Path, file: Path, graph: str) -> None:
     location.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [oxigraph_bin, "load", "--location", str(location), "--file", str(file), "--graph", graph],
+        [
+            oxigraph_bin,
+            "load",
+            "--location",
+            str(location),
+            "--file",
+            str(file),
+            "--graph",
+            graph,
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

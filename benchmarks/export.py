@@ -68,7 +68,9 @@ def idle_rss(server: Server, settle: float = 1.0) -> int:
     return samples[len(samples) // 2]
 
 
-def measure_export(server: Server, query: Query, timeout: float = 600.0) -> ExportResult:
+def measure_export(
+    server: Server, query: Query, timeout: float = 600.0
+) -> ExportResult:
     """Stream `query` from an idle `server`, counting lines, while sampling its RSS."""
     idle = idle_rss(server)
     reset = server.reset_hwm()
@@ -77,20 +79,25 @@ def measure_export(server: Server, query: Query, timeout: float = 600.0) -> Expo
     nbytes = lines = 0
     first_byte = None
     started = time.perf_counter()
-    with httpx.Client(timeout=timeout) as client:
-        with client.stream(
+    with (
+        httpx.Client(timeout=timeout) as client,
+        client.stream(
             "POST",
             server.url,
             content=query.text.encode("utf-8"),
-            headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples"},
-        ) as response:
-            headers_at = time.perf_counter() - started
-            for chunk in response.iter_raw(1 << 16):
-                if first_byte is None and chunk:
-                    first_byte = time.perf_counter() - started
-                nbytes += len(chunk)
-                lines += chunk.count(b"\n")
-            status = response.status_code
+            headers={
+                "Content-Type": "application/sparql-query",
+                "Accept": "application/n-triples",
+            },
+        ) as response,
+    ):
+        headers_at = time.perf_counter() - started
+        for chunk in response.iter_raw(1 << 16):
+            if first_byte is None and chunk:
+                first_byte = time.perf_counter() - started
+            nbytes += len(chunk)
+            lines += chunk.count(b"\n")
+        status = response.status_code
     total = time.perf_counter() - started
     peak = sampler.stop()
     if reset:

@@ -147,7 +147,8 @@ def run_wrk(
     with tempfile.TemporaryDirectory(prefix="onteam-bench-") as tmp:
         out = Path(tmp) / "result.json"
         table = ",\n".join(
-            f"{{accept = {_lua_string(q.accept)}, body = {_lua_string(q.text)}}}" for q in queries
+            f"{{accept = {_lua_string(q.accept)}, body = {_lua_string(q.text)}}}"
+            for q in queries
         )
         script = (
             _LUA.replace("{QUERIES}", "{\n" + table + "\n}")
@@ -170,12 +171,14 @@ def run_wrk(
         cpu_before = server.cpu_seconds()
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
-        proc = subprocess.run(argv, capture_output=True, text=True)
+        proc = subprocess.run(argv, check=False, capture_output=True, text=True)
         wall = time.monotonic() - started
         children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_after = server.cpu_seconds()
         if proc.returncode != 0 or not out.exists():
-            raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stderr or proc.stdout}")
+            raise RuntimeError(
+                f"wrk failed ({proc.returncode}): {proc.stderr or proc.stdout}"
+            )
         data = json.loads(out.read_text())
     errors = data["errors"]
     duration = data["duration_us"] / 1e6 or wall
@@ -183,7 +186,11 @@ def run_wrk(
         requests=data["requests"],
         seconds=duration,
         bytes=data["bytes"],
-        errors=errors["connect"] + errors["read"] + errors["write"] + errors["status"] + errors["timeout"],
+        errors=errors["connect"]
+        + errors["read"]
+        + errors["write"]
+        + errors["status"]
+        + errors["timeout"],
         server_cpu=cpu_after - cpu_before,
         client_cpu=(children_after.ru_utime - children_before.ru_utime)
         + (children_after.ru_stime - children_before.ru_stime),
@@ -228,7 +235,10 @@ def run_fixed(
                 response = client.post(
                     server.url,
                     content=body.encode("utf-8"),
-                    headers={"Content-Type": "application/sparql-query", "Accept": query.accept},
+                    headers={
+                        "Content-Type": "application/sparql-query",
+                        "Accept": query.accept,
+                    },
                 )
                 elapsed = time.perf_counter() - start
                 with lock:

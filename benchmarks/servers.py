@@ -54,19 +54,30 @@ class Server:
         argv = [a.replace("{port}", str(self.port)) for a in self.argv]
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"{self.name}.log"
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            argv, cwd=self.cwd, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT
-        )
+        with open(
+            self.log_path, "wb"
+        ) as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=self.cwd,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.proc.returncode}; see {self.log_path}"
+                )
             try:
                 answer = httpx.post(
                     self.url,
                     content="ASK {}",
-                    headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+                    headers={
+                        "Content-Type": "application/sparql-query",
+                        "Accept": "application/sparql-results+json",
+                    },
                     timeout=2.0,
                 )
                 if answer.status_code == 200:
@@ -75,7 +86,9 @@ class Server:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"{self.name} did not answer within {timeout}s; see {self.log_path}")
+        raise RuntimeError(
+            f"{self.name} did not answer within {timeout}s; see {self.log_path}"
+        )
 
     def stop(self) -> None:
         """Terminate the process (SIGTERM, then SIGKILL) and wait for it."""
@@ -113,9 +126,20 @@ class Server:
             return False
 
 
-def onteam_server(dataset: Dataset, python: str = sys.executable, workers: int | None = None) -> Server:
+def onteam_server(
+    dataset: Dataset, python: str = sys.executable, workers: int | None = None
+) -> Server:
     """`python -m server.cli serve` from the project root on the dataset's store."""
-    argv = [python, "-m", "server.cli", "serve", "--store", str(dataset.onteam_store), "--port", "{port}"]
+    argv = [
+        python,
+        "-m",
+        "server.cli",
+        "serve",
+        "--store",
+        str(dataset.onteam_store),
+        "--port",
+        "{port}",
+    ]
     if workers:
         argv += ["--workers", str(workers)]
     return Server(
