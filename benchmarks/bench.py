@@ -323,7 +323,7 @@ def report(result: dict, args: argparse.Namespace) -> str:
             lines.append(
                 f"{name:6} | {on.throughput:12.1f} {on.percentile_ms(50):8.2f} {on.percentile_ms(99):8.2f} | "
                 f"{ox.throughput:14.1f} {ox.percentile_ms(50):8.2f} {ox.percentile_ms(99):8.2f} | "
-                f"{ratio:6.2f} {verdict:>7} | {cpu:>17} | {result['modes'].get(name, ''):>8} | {on.errors}/{ox.errors}"
+                f"{ratio:6.3f} {verdict:>7} | {cpu:>17} | {result['modes'].get(name, ''):>8} | {on.errors}/{ox.errors}"
             )
     if result["export"]:
         lines.append(
