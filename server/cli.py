@@ -170,6 +170,8 @@ def _query_text(args: argparse.Namespace) -> str:
 
 
 def _query(args: argparse.Namespace) -> int:
+    from pyoxigraph import QueryBoolean, QuerySolutions
+
     from . import negotiation, sparql
     from .errors import OnTeamError, QuerySyntaxError
 
@@ -185,7 +187,9 @@ def _query(args: argparse.Namespace) -> int:
     store = _open_for_reading(_settings(args), "query the running service at /sparql instead, or use --memory")
     try:
         result = sparql.evaluate(store, text)
-        media = sparql.choose_format(result, None, args.format)
+        graph = not isinstance(result, (QuerySolutions, QueryBoolean))
+        # Unlike an HTTP client's hint, an explicit --format of the wrong kind is an error.
+        media = negotiation.format_from_name(args.format, graph) if args.format else sparql.choose_format(result, None, None)
         body = sparql.serialize(result, media)
     except QuerySyntaxError as exc:
         line, column = exc.extra.get("line"), exc.extra.get("column")
