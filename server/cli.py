@@ -114,6 +114,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level="info",
         timeout_graceful_shutdown=10,
+        access_log=False,  # the JSON access log (observability) replaces uvicorn's own
         **uvicorn_options(),
     )
     return 0

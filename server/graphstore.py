@@ -31,7 +31,7 @@ from fastapi.responses import FileResponse, Response
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store
 from starlette.background import BackgroundTask
 
-from . import negotiation
+from . import negotiation, sparql
 from .auth import require_writer
 from .errors import BadRequest, NotFound, UnsupportedMediaType
 from .store import GRAPH_BASE, GraphName, LoadError, backup_store, parse_data, write_graphs_now
@@ -58,11 +58,6 @@ def _write_lock(request: Request) -> asyncio.Lock:
     if lock is None:
         lock = request.app.state.graph_write_lock = asyncio.Lock()
     return lock
-
-
-def _bump_generation(request: Request) -> None:
-    # Caches keyed on the generation (ETags, saved query results) drop what they hold.
-    request.app.state.generation = getattr(request.app.state, "generation", 0) + 1
 
 
 def _origin(request: Request) -> str:
@@ -195,7 +190,7 @@ async def _write(request: Request, graph: GraphName, *, append: bool) -> Respons
     async with _write_lock(request):
         existed = _exists(store, graph)
         await anyio.to_thread.run_sync(lambda: write_graphs_now(store, {graph: quads}, append=append))
-        _bump_generation(request)
+        sparql.mark_store_changed(request.app.state)  # new ETags, Last-Modified, VoID
     if existed:
         return Response(status_code=204)
     return Response(status_code=201, headers={"Location": graph_location(request, graph)})
@@ -209,7 +204,7 @@ async def _delete(request: Request, graph: GraphName) -> Response:
             raise NotFound(f"No graph {graph} in the store")
         target = "DEFAULT" if isinstance(graph, DefaultGraph) else f"GRAPH {graph}"
         await anyio.to_thread.run_sync(lambda: store.update(f"DROP SILENT {target}"))
-        _bump_generation(request)
+        sparql.mark_store_changed(request.app.state)  # new ETags, Last-Modified, VoID
     return Response(status_code=204)
 
 
