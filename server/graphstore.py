@@ -23,7 +23,7 @@ import tarfile
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote, unquote_to_bytes
 
 import anyio
 from fastapi import APIRouter, Request
@@ -31,7 +31,7 @@ from fastapi.responses import FileResponse, Response
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store
 from starlette.background import BackgroundTask
 
-from . import negotiation, sparql
+from . import limits, negotiation, sparql
 from .auth import require_writer
 from .errors import BadRequest, NotFound, UnsupportedMediaType
 from .store import GRAPH_BASE, GraphName, LoadError, backup_store, parse_data, write_graphs_now
@@ -87,7 +87,8 @@ def _named(iri: str) -> NamedNode:
 
 def _target(request: Request) -> GraphName | None:
     """The graph a /store request names, or None for the graph store itself."""
-    params = parse_qsl(request.url.query, keep_blank_values=True)
+    # Strict UTF-8: a replaced byte would name (and write to) a graph the client never named.
+    params = limits.parse_form(request.scope.get("query_string", b""), "the query string")
     names = [k for k, _ in params]
     graphs = [v for k, v in params if k == "graph"]
     if "default" in names and graphs:
@@ -242,6 +243,9 @@ async def direct_graph(request: Request, path: str) -> Response:
         raise BadRequest("A directly identified graph takes no 'graph' or 'default' parameter")
     if not path:
         raise NotFound("Name a graph: /graph/<path>")
+    raw = request.scope.get("raw_path")
+    if raw is not None:  # the server decoded the path leniently (U+FFFD): check the bytes themselves
+        limits.decode_utf8(unquote_to_bytes(raw), "the request path")
     return await _handle(request, _named(GRAPH_BASE + path))
 
 

@@ -31,3 +31,16 @@ def test_broken_utf8_in_saved_query_form_is_400_not_replaced(server: Server) -> 
     )
     assert response.status_code == 400
     assert response.json()["error"] == "Parameter 'q' in the form body is not valid UTF-8: byte 0xff at offset 0"
+
+
+def test_broken_utf8_in_graph_parameter_is_400_not_a_replaced_graph_name(server: Server) -> None:
+    """parse_qsl turned ?graph=urn:x%FF into <urn:x\ufffd>: a write would land in a graph nobody named."""
+    response = server.client.get("/store?graph=urn:x%FF")
+    assert response.status_code == 400
+    assert response.json()["error"] == "Parameter 'graph' in the query string is not valid UTF-8: byte 0xff at offset 5"
+
+
+def test_broken_utf8_in_direct_graph_path_is_400(server: Server) -> None:
+    response = server.client.get("/graph/data/x%FF")
+    assert response.status_code == 400
+    assert "not valid UTF-8: byte 0xff" in response.json()["error"]
