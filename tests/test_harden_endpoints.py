@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -228,3 +229,36 @@ def test_graph_store_delete_refreshes_void(writable: Server) -> None:
     deleted = writable.client.delete("/store", params={"graph": graph}, headers=write_headers("text/plain"))
     assert deleted.status_code == 204
     assert f"<{graph}>" not in writable.client.get("/.well-known/void", headers={"Accept": "application/n-triples"}).text
+
+
+# -- admission on the real /sparql -------------------------------------------------------
+
+
+def test_query_waiting_for_a_busy_slot_is_503_with_retry_after(make_server: Any, make_root: Any) -> None:
+    """One slot, held by a query that joins 300 triples with themselves four times (it would run
+    for hours): the next query waits QUEUE_TIMEOUT, then gets 503 + Retry-After."""
+    data = "".join(f"<urn:s{i}> <urn:p> {i} .\n" for i in range(300))
+    busy = make_server("--memory", "--workers", "1", env={"ONTEAM_QUEUE_TIMEOUT": "0.5"}, root=make_root(data))
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    holder = threading.Thread(target=_ignore_errors, args=(busy.base, slow), daemon=True)
+    holder.start()
+    try:
+        deadline = time.monotonic() + 30
+        while "onteam_queries_running 1.0" not in busy.client.get("/metrics").text:
+            assert time.monotonic() < deadline, "the slow query never took its slot"
+            time.sleep(0.05)
+        response = busy.client.get("/sparql", params={"query": "ASK {}"})
+        body = assert_json_error(response, 503)
+        assert response.headers["retry-after"] == "1"
+        assert "slots" in body["error"]
+    finally:
+        busy.process.kill()  # the slow query cannot be interrupted yet: end the process
+        busy.process.wait()
+        holder.join(timeout=30)
+
+
+def _ignore_errors(base: str, query: str) -> None:
+    try:
+        httpx.get(base + "/sparql", params={"query": query}, timeout=60)
+    except httpx.HTTPError:
+        pass  # the server is killed under it
