@@ -171,6 +171,8 @@ def _query_text(args: argparse.Namespace) -> str:
 
 
 def _query(args: argparse.Namespace) -> int:
+    from pyoxigraph import QueryBoolean, QuerySolutions
+
     from . import negotiation, sparql
     from .errors import OnTeamError, QuerySyntaxError
 
@@ -186,7 +188,9 @@ def _query(args: argparse.Namespace) -> int:
     store = _open_for_reading(_settings(args), "query the running service at /sparql instead, or use --memory")
     try:
         result = sparql.evaluate(store, text)
-        media = sparql.choose_format(result, None, args.format)
+        # An explicit --format must fit the result (the HTTP side lets Accept decide instead).
+        graph = not isinstance(result, (QuerySolutions, QueryBoolean))
+        media = negotiation.format_from_name(args.format, graph) if args.format else sparql.choose_format(result, None, None)
         body = sparql.serialize(result, media)
     except QuerySyntaxError as exc:
         line, column = exc.extra.get("line"), exc.extra.get("column")
