@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from conftest import Server
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("ONTEAM_FUZZ_EXAMPLES", "100")),
+    max_examples=int(os.environ.get("ONTEAM_FUZZ_EXAMPLES", "200")),
     deadline=None,
     derandomize=not os.environ.get("ONTEAM_FUZZ_RANDOM"),  # set it for an exploratory run
     database=None,

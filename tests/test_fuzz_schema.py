@@ -37,7 +37,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-EXAMPLES_PER_OPERATION = int(os.environ.get("ONTEAM_FUZZ_SCHEMA_EXAMPLES", "6"))
+EXAMPLES_PER_OPERATION = int(os.environ.get("ONTEAM_FUZZ_SCHEMA_EXAMPLES", "15"))
 REQUEST_TIMEOUT = 30  # seconds: a hang is a failure, not a stuck suite
 
 
