@@ -83,3 +83,22 @@ def test_operation_answers_as_declared(
         case.call_and_validate(base_url=server.base, checks=CHECKS, timeout=REQUEST_TIMEOUT)
 
     fuzz()
+
+
+def test_openapi_document_is_valid_openapi_with_unique_operation_ids(server: Server) -> None:
+    document = server.client.get("/openapi.json").json()
+    schemathesis.openapi.from_dict(document).validate()  # raises on an invalid document
+    ids = [op["operationId"] for operations in document["paths"].values() for op in operations.values()]
+    assert len(ids) == len(set(ids))
+
+
+def test_openapi_declares_the_sparql_protocol(server: Server) -> None:
+    document = server.client.get("/openapi.json").json()
+    get = document["paths"]["/sparql"]["get"]
+    assert {p["name"] for p in get["parameters"]} >= {"query", "default-graph-uri", "named-graph-uri", "format"}
+    assert "application/sparql-results+json" in get["responses"]["200"]["content"]
+    error = get["responses"]["400"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/Error"}
+    assert document["components"]["schemas"]["Error"]["required"] == ["ok", "error", "status"]
+    post = document["paths"]["/sparql"]["post"]["requestBody"]["content"]
+    assert set(post) == {"application/x-www-form-urlencoded", "application/sparql-query", "application/sparql-update"}
