@@ -15,6 +15,7 @@ from . import __version__, description, graphstore, linkeddata, pages, queries, 
 from .errors import install_error_handlers
 from .limits import install_limits
 from .observability import install_observability
+from .openapi import install_openapi
 from .settings import Settings
 from .store import open_store
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(description.router)
     app.include_router(graphstore.router)
     queries.install(app, settings.root / "queries")
+    install_openapi(app)  # after queries.install, whose live enumerations it wraps
     app.include_router(linkeddata.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")

@@ -114,6 +114,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level="info",
         timeout_graceful_shutdown=10,
+        access_log=False,  # the JSON access log (observability) replaces uvicorn's own
         **uvicorn_options(),
     )
     return 0
@@ -187,8 +188,8 @@ def _query(args: argparse.Namespace) -> int:
     store = _open_for_reading(_settings(args), "query the running service at /sparql instead, or use --memory")
     try:
         result = sparql.evaluate(store, text)
+        # An explicit --format must fit the result (the HTTP side lets Accept decide instead).
         graph = not isinstance(result, (QuerySolutions, QueryBoolean))
-        # Unlike an HTTP client's hint, an explicit --format of the wrong kind is an error.
         media = negotiation.format_from_name(args.format, graph) if args.format else sparql.choose_format(result, None, None)
         body = sparql.serialize(result, media)
     except QuerySyntaxError as exc:

@@ -259,8 +259,8 @@ def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
     return out
 
 
-def service_triples(stats: Stats, endpoint: str, updates: bool) -> list[Triple]:
-    """The SPARQL 1.1 Service Description of /sparql."""
+def service_triples(stats: Stats, endpoint: str, updates: bool, federation: bool = False) -> list[Triple]:
+    """The SPARQL 1.1 Service Description of /sparql (`federation`: SERVICE reaches allow-listed endpoints)."""
     s = lambda name: NamedNode(SD + name)  # noqa: E731
     service = BlankNode()
     out = [
@@ -273,6 +273,8 @@ def service_triples(stats: Stats, endpoint: str, updates: bool) -> list[Triple]:
     ]
     if updates:
         out.append(Triple(service, s("supportedLanguage"), s("SPARQL11Update")))
+    if federation:
+        out.append(Triple(service, s("feature"), s("BasicFederatedQuery")))
     out += [Triple(service, s("resultFormat"), NamedNode(FORMATS + name)) for name in RESULT_FORMAT_IRIS]
     default_graph = BlankNode()
     out += [
@@ -340,11 +342,12 @@ async def describe(
 async def service_description_response(request: Request, fmt: Sequence[str]) -> Response:
     """GET /sparql without a query: the Service Description."""
     updates = request.app.state.settings.updates_enabled
+    federation = bool(getattr(request.app.state, "service_allow", None))
     return await describe(
         request,
         "SPARQL service description",
         "sd",
-        lambda stats, endpoint: service_triples(stats, endpoint, updates),
+        lambda stats, endpoint: service_triples(stats, endpoint, updates, federation),
         fmt,
     )
 

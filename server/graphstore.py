@@ -23,7 +23,7 @@ import tarfile
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote, unquote_to_bytes
 
 import anyio
 from fastapi import APIRouter, Request
@@ -31,7 +31,7 @@ from fastapi.responses import FileResponse, Response
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store
 from starlette.background import BackgroundTask
 
-from . import negotiation
+from . import limits, negotiation, sparql
 from .auth import require_writer
 from .errors import BadRequest, NotFound, UnsupportedMediaType
 from .store import GRAPH_BASE, GraphName, LoadError, backup_store, parse_data, write_graphs_now
@@ -58,11 +58,6 @@ def _write_lock(request: Request) -> asyncio.Lock:
     if lock is None:
         lock = request.app.state.graph_write_lock = asyncio.Lock()
     return lock
-
-
-def _bump_generation(request: Request) -> None:
-    # Caches keyed on the generation (ETags, saved query results) drop what they hold.
-    request.app.state.generation = getattr(request.app.state, "generation", 0) + 1
 
 
 def _origin(request: Request) -> str:
@@ -92,7 +87,8 @@ def _named(iri: str) -> NamedNode:
 
 def _target(request: Request) -> GraphName | None:
     """The graph a /store request names, or None for the graph store itself."""
-    params = parse_qsl(request.url.query, keep_blank_values=True)
+    # Strict UTF-8: a replaced byte would name (and write to) a graph the client never named.
+    params = limits.parse_form(request.scope.get("query_string", b""), "the query string")
     names = [k for k, _ in params]
     graphs = [v for k, v in params if k == "graph"]
     if "default" in names and graphs:
@@ -195,7 +191,7 @@ async def _write(request: Request, graph: GraphName, *, append: bool) -> Respons
     async with _write_lock(request):
         existed = _exists(store, graph)
         await anyio.to_thread.run_sync(lambda: write_graphs_now(store, {graph: quads}, append=append))
-        _bump_generation(request)
+        sparql.mark_store_changed(request.app.state)  # new ETags, Last-Modified, VoID
     if existed:
         return Response(status_code=204)
     return Response(status_code=201, headers={"Location": graph_location(request, graph)})
@@ -209,7 +205,7 @@ async def _delete(request: Request, graph: GraphName) -> Response:
             raise NotFound(f"No graph {graph} in the store")
         target = "DEFAULT" if isinstance(graph, DefaultGraph) else f"GRAPH {graph}"
         await anyio.to_thread.run_sync(lambda: store.update(f"DROP SILENT {target}"))
-        _bump_generation(request)
+        sparql.mark_store_changed(request.app.state)  # new ETags, Last-Modified, VoID
     return Response(status_code=204)
 
 
@@ -247,6 +243,9 @@ async def direct_graph(request: Request, path: str) -> Response:
         raise BadRequest("A directly identified graph takes no 'graph' or 'default' parameter")
     if not path:
         raise NotFound("Name a graph: /graph/<path>")
+    raw = request.scope.get("raw_path")
+    if raw is not None:  # the server decoded the path leniently (U+FFFD): check the bytes themselves
+        limits.decode_utf8(unquote_to_bytes(raw), "the request path")
     return await _handle(request, _named(GRAPH_BASE + path))
 
 

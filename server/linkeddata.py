@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 import rdflib
@@ -236,7 +237,13 @@ def rdf_response(body: bytes, media: str, status: int, headers: dict[str, str]) 
     return Response(body, status_code=status, media_type=negotiation.content_type(media), headers=headers)
 
 
+# Header values are bytes in latin-1: IRIs go out as URIs (RFC 3987 §3.1), so a slug such as
+# `원팀` or `Ā` is percent-encoded instead of failing the response with a 500.
+_URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+
 def _headers(local: str, canonical: str, ext: str | None, media: str) -> dict[str, str]:
+    local, canonical = quote(local, safe=_URI_SAFE), quote(canonical, safe=_URI_SAFE)
     headers = {"Vary": "Accept", "Link": alternates_header(local) + f', <{canonical}>; rel="canonical"'}
     if ext is None:
         headers["Content-Location"] = f"{local}.{MEDIA_EXTENSION[media]}"

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import anyio
 import yaml
@@ -25,7 +25,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Variable
 
-from . import negotiation, sparql
+from . import limits, negotiation, sparql
 from .errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound, UnsupportedMediaType
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -602,12 +602,14 @@ def bind_parameters(
 
 
 async def _request_params(request: Request) -> list[tuple[str, str]]:
-    params = parse_qsl(request.url.query, keep_blank_values=True)
+    # Strict UTF-8 (400 naming the byte): a parameter silently turned into U+FFFD would run
+    # the query on text the client never sent.
+    params = limits.parse_form(request.scope.get("query_string", b""), "the query string")
     if request.method == "POST":
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await request.body()
         if media == "application/x-www-form-urlencoded":
-            params += parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+            params += limits.parse_form(body, "the form body")
         elif body or media:
             raise UnsupportedMediaType(
                 f"Content-Type {media or '(none)'!r} is not accepted; send parameters in the URL or as "

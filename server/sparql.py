@@ -18,7 +18,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from email.utils import formatdate
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl
 
 import anyio
 from fastapi import APIRouter, FastAPI, Request
@@ -28,7 +27,7 @@ from fastapi.responses import Response, StreamingResponse
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
 from pyoxigraph import serialize as rdf_serialize
 
-from . import auth, negotiation, sparqlscan
+from . import auth, limits, negotiation, observability, sparqlscan
 from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType
 
 router = APIRouter()
@@ -308,8 +307,7 @@ async def run_query(
         graph_iri(value, "default-graph-uri")
     for value in named_graphs:
         graph_iri(value, "named-graph-uri")
-    if sparqlscan.query_shape(query).uses_service:
-        raise BadRequest("SERVICE (federated query) is not enabled on this endpoint")
+    limits.check_federation(query, request.app.state.service_allow)
     accept = request.headers.get("accept")
     subs_key = sorted((str(k), str(v)) for k, v in substitutions.items()) if substitutions else None
     fmt_key = (fmt,) if isinstance(fmt, str) else tuple(fmt or ())
@@ -339,14 +337,18 @@ async def run_query(
         except Exception as exc:  # noqa: BLE001 - any failure must reach the client as a 500
             _report(pipe, OnTeamError(f"Query evaluation failed: {exc}"))
 
-    job = asyncio.ensure_future(anyio.to_thread.run_sync(produce, limiter=request.app.state.query_limiter))
-    _JOBS.add(job)
-    job.add_done_callback(lambda done: _job_done(done, pipe))
-    try:
-        first = await pipe.queue.get()
-    except BaseException:
-        pipe.abandon()
-        raise
+    # Admission (limits.admit) holds one of `settings.workers` slots until the first chunk
+    # is ready, or answers 503 + Retry-After; its slots are a limiter of their own, distinct
+    # from the thread limiter the job runs under.
+    async with limits.admit(request, query):
+        job = asyncio.ensure_future(anyio.to_thread.run_sync(produce, limiter=request.app.state.query_limiter))
+        _JOBS.add(job)
+        job.add_done_callback(lambda done: _job_done(done, pipe))
+        try:
+            first = await pipe.queue.get()
+        except BaseException:
+            pipe.abandon()
+            raise
     if first[0] == "error":
         raise first[1]
     _, media, chunk, more = first
@@ -393,7 +395,9 @@ async def run_update(
     though, so `flush()` then writes the memtables to synced table files, and only then
     is the update acknowledged (an OS crash or power cut loses nothing acknowledged).
     """
+    observability.note_query(request, update)
     auth.require_writer(request)
+    limits.check_federation(update, request.app.state.service_allow)
     for value in using_graphs:
         graph_iri(value, "using-graph-uri")
     for value in using_named_graphs:
@@ -404,8 +408,6 @@ async def run_update(
         except sparqlscan.UsingNotApplicable as exc:
             raise BadRequest(str(exc)) from None
     shape = sparqlscan.update_shape(update)
-    if shape.uses_service:
-        raise BadRequest("SERVICE (federated query) is not enabled on this endpoint")
     state = request.app.state
     store: Store = state.store
     on_disk = not state.settings.memory
@@ -450,20 +452,23 @@ def _update_lock(state: Any) -> anyio.Lock:
 # -- reading the protocol request ------------------------------------------------------
 
 
-def _parse_pairs(text: str, where: str) -> list[tuple[str, str]]:
-    try:
-        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError as exc:
-        raise BadRequest(f"The {where} is not valid UTF-8 once percent-decoded: {exc.reason} at byte {exc.start}") from None
+def _query_pairs(request: Request) -> list[tuple[str, str]]:
+    """The URL's parameters, percent-escapes decoded as strict UTF-8 (400 naming the byte)."""
+    return limits.parse_form(request.scope.get("query_string", b""), "the query string")
 
 
 def _decode(body: bytes, charset: str, where: str) -> str:
+    if charset.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return limits.decode_utf8(body, where)
     try:
         return body.decode(charset)
     except LookupError:
         raise UnsupportedMediaType(f"Unknown charset {charset!r}; send UTF-8") from None
     except UnicodeDecodeError as exc:
-        raise BadRequest(f"The {where} is not valid {charset}: {exc.reason} at byte {exc.start}") from None
+        raise BadRequest(
+            f"{where[:1].upper()}{where[1:]} is not valid {charset}: {exc.reason} at byte {exc.start}",
+            offset=exc.start,
+        ) from None
 
 
 def _single(params: list[tuple[str, str]], name: str) -> str | None:
@@ -518,7 +523,7 @@ async def _answer(request: Request, params: list[tuple[str, str]], query: str | 
 @router.api_route("/sparql", methods=["GET", "HEAD"])
 async def sparql_get(request: Request) -> Response:
     """SPARQL query via GET; without a query, the Service Description."""
-    params = _parse_pairs(request.url.query, "query string")
+    params = _query_pairs(request)
     query = _single(params, "query")
     if _single(params, "update") is not None:
         # 400, not 405: GET is allowed on /sparql, it is the operation that needs POST.
@@ -533,7 +538,7 @@ async def sparql_get(request: Request) -> Response:
 @router.post("/sparql")
 async def sparql_post(request: Request) -> Response:
     """Query or update via POST: URL-encoded form, or a direct query / update body."""
-    params = _parse_pairs(request.url.query, "query string")
+    params = _query_pairs(request)
     media, charset = _content_type(request)
     if media not in (FORM, QUERY_MEDIA, UPDATE_MEDIA):
         raise UnsupportedMediaType(
@@ -542,14 +547,14 @@ async def sparql_post(request: Request) -> Response:
         )
     body = await request.body()
     if media == FORM:
-        params += _parse_pairs(_decode(body, charset, "form body"), "form body")
+        params += limits.parse_form(_decode(body, charset, "the form body"), "the form body")
         return await _answer(request, params, _single(params, "query"), _single(params, "update"))
     for name in ("query", "update"):
         if _single(params, name) is not None:
             raise BadRequest(f"A direct POST carries the operation in its body; drop the {name!r} URL parameter")
     if media == UPDATE_MEDIA:
         auth.require_writer(request)  # before looking at the body of someone not allowed to write
-    text = _decode(body, charset, "request body")
+    text = _decode(body, charset, "the request body")
     if media == QUERY_MEDIA:
         return await _answer(request, params, text, None)
     return await _answer(request, params, None, text)

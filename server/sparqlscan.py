@@ -1,8 +1,9 @@
 """A small SPARQL lexer: what pyoxigraph does not tell us about a query or update text.
 
 pyoxigraph parses and evaluates in one call, so a few protocol rules need a look at the
-text first: does the query carry its own dataset (FROM / FROM NAMED), does it call
-SERVICE, where do `USING` clauses go for `using-graph-uri`. The lexer splits the text
+text first: does the query carry its own dataset (FROM / FROM NAMED), where do `USING`
+clauses go for `using-graph-uri`. (SERVICE and LOAD targets are checked by
+`limits.check_federation`.) The lexer splits the text
 into strings, IRIs, comments, braces and words exactly as the SPARQL grammar delimits
 them, so a keyword is only ever found where the grammar can have one (never inside a
 string, an IRI, a comment, a variable or a prefixed name).
@@ -66,21 +67,18 @@ class QueryShape:
     """What the protocol layer needs to know about a query before running it."""
 
     has_dataset: bool  # FROM or FROM NAMED: the query names its own dataset
-    uses_service: bool  # SERVICE: a federated call out of this server
 
 
-_PLAIN_QUERY = QueryShape(has_dataset=False, uses_service=False)
+_PLAIN_QUERY = QueryShape(has_dataset=False)
 
 
 @lru_cache(maxsize=2048)
 def query_shape(query: str) -> QueryShape:
-    """Look for FROM and SERVICE keywords; cached, since the same queries come back often."""
-    lowered = query.lower()
+    """Look for the FROM keyword; cached, since the same queries come back often."""
     # The cheap test settles most queries: no such letters, no such keyword.
-    if "from" not in lowered and "service" not in lowered:
+    if "from" not in query.lower():
         return _PLAIN_QUERY
-    found = {k.word for k in keywords(query)}
-    return QueryShape(has_dataset="FROM" in found, uses_service="SERVICE" in found)
+    return QueryShape(has_dataset=any(k.word == "FROM" for k in keywords(query)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +86,6 @@ class UpdateShape:
     """The keywords of an update that the protocol layer acts on."""
 
     has_dataset: bool  # USING, USING NAMED or WITH somewhere in the request
-    uses_service: bool
     loads: bool  # LOAD: the server fetches a document
     where_positions: tuple[int, ...]  # start of each top-level WHERE of a DELETE/INSERT
     delete_where: bool  # a `DELETE WHERE { }` shortcut, which cannot take USING
@@ -114,7 +111,6 @@ def update_shape(update: str) -> UpdateShape:
         previous = keyword
     return UpdateShape(
         has_dataset=bool(found & {"USING", "WITH"}),
-        uses_service="SERVICE" in found,
         loads="LOAD" in found,
         where_positions=tuple(wheres),
         delete_where=delete_where,

@@ -35,20 +35,6 @@ def test_query_shape_finds_dataset_clauses(query: str, has_dataset: bool) -> Non
     assert sparqlscan.query_shape(query).has_dataset is has_dataset
 
 
-@pytest.mark.parametrize(
-    ("query", "uses_service"),
-    [
-        ("SELECT * WHERE { SERVICE <http://x/sparql> { ?s ?p ?o } }", True),
-        ("SELECT * WHERE { service silent <http://x/sparql> { ?s ?p ?o } }", True),
-        ("SELECT ?service WHERE { ?service ?p ?o }", False),
-        ('SELECT * WHERE { ?s ?p "SERVICE" }', False),
-        ("SELECT * WHERE { ?s <http://x/SERVICE> ?o }", False),
-    ],
-)
-def test_query_shape_finds_service(query: str, uses_service: bool) -> None:
-    assert sparqlscan.query_shape(query).uses_service is uses_service
-
-
 def test_update_shape_tells_delete_where_from_delete_template() -> None:
     assert sparqlscan.update_shape("DELETE WHERE { ?s ?p ?o }").delete_where
     assert not sparqlscan.update_shape("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }").delete_where

@@ -119,8 +119,8 @@ def test_invalid_utf8_update_body_is_400(writable: Server) -> None:
 
 def test_service_in_update_is_refused(writable: Server) -> None:
     response = update(writable, "INSERT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
-    assert response.status_code == 400
-    assert "SERVICE" in response.json()["error"]
+    assert response.status_code == 403  # not allow-listed (limits.check_federation)
+    assert response.json()["endpoint"] == "http://127.0.0.1:9/sparql"
 
 
 # -- using-graph-uri / using-named-graph-uri ---------------------------------------------
