@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import logging
 import multiprocessing
+import os
 import queue
 import shutil
 import signal
@@ -339,9 +340,33 @@ def link_copy(source: Path, target: Path) -> None:
             shutil.copy2(entry, target / entry.name)
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this worker when its parent (the fork server) exits.
+
+    The fork server exits once every copy of the server's "alive" pipe is closed, which
+    happens when the server dies, even by SIGKILL, provided workers drop the copy they
+    inherit (they start no processes of their own). Without this, a worker busy with a
+    runaway query would outlive a killed server until the query ended.
+    """
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver  # private, but the only handle on the inherited fd
+    if server._forkserver_alive_fd is not None:
+        os.close(server._forkserver_alive_fd)
+        server._forkserver_alive_fd = None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the pipe's EOF still stops an idle worker
+
+
 def worker_main(conn: Any, directory: str, wid: int) -> None:
     """A worker's loop: ("open"|"query", generation, checkpoint, spec) in, chunks or an error out."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the server stops us
+    _die_with_parent()
     store: Store | None = None
     opened: tuple[int, Path] | None = None
     sink = _ConnSink(conn)
