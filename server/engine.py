@@ -39,7 +39,7 @@ from typing import Any, Protocol
 from pyoxigraph import Store
 
 from . import observability, sparql
-from .errors import OnTeamError
+from .errors import OnTeamError, ServiceUnavailable
 from .limits import QueryTimeout
 from .settings import Settings
 
@@ -195,8 +195,13 @@ class ProcessPool:
         return worker
 
     def produce(self, state: Any, spec: QuerySpec, pipe: Any) -> None:
-        # The caller holds one of `size` query slots, so a worker is idle (or about to be).
-        worker = self.idle.get()
+        # The caller holds one of `size` query slots, so a worker is idle (or about to be,
+        # once a replacement has started); a pool that lost workers must not hang the caller.
+        try:
+            worker = self.idle.get(timeout=self.timeout)
+        except queue.Empty:
+            sparql._report(pipe, ServiceUnavailable("No query worker is available; retry later"))
+            return
         checkpoint = self._use(getattr(state, "generation", 0))
         healthy = False
         try:

@@ -32,7 +32,9 @@ def insert(n: int) -> str:
     return f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <http://example.org/w{n}> <http://example.org/n> {n} }} }}"
 
 
-def test_query_right_after_an_update_sees_it(make_server: Callable[..., Server], make_root: Callable[..., Path]) -> None:
+def test_query_right_after_an_update_sees_it(
+    make_server: Callable[..., Server], make_root: Callable[..., Path]
+) -> None:
     served = make_server("--update-token", TOKEN, "--workers", "2", root=make_root(small_graph(100)))
     for n in range(50):
         assert update(served, insert(n)).status_code == 204
@@ -52,7 +54,7 @@ def test_acknowledged_updates_survive_repeated_sigkill(
         assert acknowledged <= tokens_present(served)  # every earlier acknowledged write is there
         stop = threading.Event()
 
-        def write(base: str = served.base) -> None:
+        def write(base: str = served.base, stop: threading.Event = stop) -> None:
             with httpx.Client(base_url=base, timeout=10) as client:
                 while not stop.is_set():
                     n = next(numbers)
@@ -67,7 +69,7 @@ def test_acknowledged_updates_survive_repeated_sigkill(
                     if response.status_code == 204:
                         acknowledged.add(n)
 
-        def read(base: str = served.base) -> None:
+        def read(base: str = served.base, stop: threading.Event = stop) -> None:
             # Queries between writes make the pool checkpoint newer generations, left behind by the kill.
             with httpx.Client(base_url=base, timeout=10) as client:
                 while not stop.is_set():
@@ -96,7 +98,9 @@ def test_acknowledged_updates_survive_repeated_sigkill(
     assert all(name.endswith("gen-0") for name in leftovers), leftovers
 
 
-def test_no_worker_outlives_a_stopped_server(make_server: Callable[..., Server], make_root: Callable[..., Path]) -> None:
+def test_no_worker_outlives_a_stopped_server(
+    make_server: Callable[..., Server], make_root: Callable[..., Path]
+) -> None:
     served = make_server("--workers", "3", root=make_root(small_graph(100)))
     workers = children(served.process.pid)
     assert len(workers) >= 3  # the pool, plus the fork server
@@ -154,4 +158,3 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return "?"
-
