@@ -14,8 +14,9 @@ the query in a process that can be killed. Two evaluators, one interface (`produ
 Read-your-writes: every write bumps `app.state.generation`; a query reads the generation
 when it is dispatched and, if no checkpoint of that generation exists yet, one is made
 first (`Store.backup`, hard links). A write acknowledged before the query started is in
-the checkpoint the query runs on. Checkpoints are made when a query needs them, not per
-write, so a burst of writes costs one checkpoint.
+the checkpoint the query runs on. After a write, a background thread also checkpoints and
+moves the idle workers to the new generation (`store_changed`), so the next query usually
+finds its worker ready; a burst of writes coalesces into one checkpoint.
 
 Layout: `<store>/checkpoints/gen-<N>` (made by the server) and `<store>/checkpoints/w<id>-gen-<N>`
 (a worker's private copy: table files hard-linked, the small metadata files copied).
@@ -82,6 +83,9 @@ class Evaluator(Protocol):
     def produce(self, state: Any, spec: QuerySpec, pipe: Any) -> None:
         """Answer `spec` into `pipe` (a `sparql._Pipe`); runs on a thread holding a query slot."""
 
+    def store_changed(self, generation: int) -> None:
+        """A write was committed (called on the event loop: must not block)."""
+
     def close(self) -> None:
         """Stop whatever runs queries."""
 
@@ -98,6 +102,9 @@ class ThreadEvaluator:
             sparql._report(pipe, exc)
         except Exception as exc:  # noqa: BLE001 - any failure must reach the client as a 500
             sparql._report(pipe, OnTeamError(f"Query evaluation failed: {exc}"))
+
+    def store_changed(self, generation: int) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -171,6 +178,10 @@ class ProcessPool:
         self.users: dict[int, int] = {}  # generation -> queries that may still read its checkpoint
         self.ids = itertools.count()
         self.closed = False
+        # Generations to move idle workers to ahead of the next query (see `store_changed`).
+        self.wanted = threading.Condition()
+        self.wanted_generation = -1
+        self.refresher = threading.Thread(target=self._refresh_loop, name="onteam-checkpoints", daemon=True)
 
     def start(self, generation: int) -> None:
         """Wipe stale checkpoints, checkpoint `generation`, start and warm up the workers."""
@@ -180,6 +191,52 @@ class ProcessPool:
         try:
             for _ in range(self.size):
                 self.idle.put(self._spawn(checkpoint))
+        finally:
+            self._release(checkpoint)
+        self.refresher.start()
+
+    def store_changed(self, generation: int) -> None:
+        """Checkpoint and move idle workers to `generation` in the background.
+
+        Not needed for correctness (a query checkpoints what it needs first) but a query
+        arriving a little after a write then finds its worker ready instead of paying for
+        the checkpoint and the opening of a fresh copy (tens of milliseconds).
+        """
+        with self.wanted:
+            self.wanted_generation = max(self.wanted_generation, generation)
+            self.wanted.notify()
+
+    def _refresh_loop(self) -> None:
+        done = -1
+        while True:
+            with self.wanted:
+                while self.wanted_generation <= done and not self.closed:
+                    self.wanted.wait()
+                if self.closed:
+                    return
+                done = self.wanted_generation  # a burst of writes coalesces into its last one
+            try:
+                self._refresh(done)
+            except Exception:  # noqa: BLE001 - an optimisation: queries still checkpoint for themselves
+                log.exception("could not refresh the query workers' checkpoints")
+
+    def _refresh(self, generation: int) -> None:
+        checkpoint = self._use(generation)
+        try:
+            for _ in range(self.size):
+                try:
+                    worker = self.idle.get_nowait()  # busy workers switch at their next query
+                except queue.Empty:
+                    return
+                try:
+                    worker.conn.send(("open", checkpoint.generation, str(checkpoint.path), None))
+                    healthy = worker.conn.recv()[0] == "ready"
+                except Exception:  # noqa: BLE001 - a dead worker is replaced like after a query
+                    healthy = False
+                if healthy:
+                    self.idle.put(worker)
+                else:
+                    self._replace(worker, checkpoint)
         finally:
             self._release(checkpoint)
 
@@ -289,7 +346,9 @@ class ProcessPool:
 
     def close(self) -> None:
         """Kill every worker and remove the checkpoints."""
-        self.closed = True
+        with self.wanted:
+            self.closed = True
+            self.wanted.notify()
         with self.lock:
             workers = list(self.workers)
             self.workers.clear()

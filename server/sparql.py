@@ -164,6 +164,9 @@ def mark_store_changed(state: Any) -> None:
     """Call after every write to the store: new ETags, new Last-Modified, fresh VoID."""
     state.generation = getattr(state, "generation", 0) + 1
     state.last_modified = time.time()
+    evaluator = getattr(state, "evaluator", None)
+    if evaluator is not None:  # query workers move on to the new generation ahead of time
+        evaluator.store_changed(state.generation)
 
 
 @lru_cache(maxsize=64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -86,6 +87,19 @@ def test_newer_generation_is_checkpointed_and_the_old_one_removed(
     assert json.loads(sink.body())["boolean"] is True
     assert "gen-1" in names(tmp_path / "checkpoints")
     assert "gen-0" not in names(tmp_path / "checkpoints")
+
+
+def test_store_changed_moves_idle_workers_ahead_of_the_next_query(
+    pool: ProcessPool, store: Store, tmp_path: Path
+) -> None:
+    store.update('INSERT DATA { <http://example.org/new> <http://example.org/p> "early" }')
+    pool.store_changed(1)
+    deadline = time.monotonic() + 30  # a bound on a background thread, not a timing
+    while names(tmp_path / "checkpoints") != ["gen-1", "w0-gen-1", "w1-gen-1"]:
+        assert time.monotonic() < deadline, names(tmp_path / "checkpoints")
+        time.sleep(0.05)
+    sink = ask(pool, 1, 'ASK { ?s ?p "early" }', accept="application/sparql-results+json")
+    assert json.loads(sink.body())["boolean"] is True
 
 
 def test_same_generation_sees_the_checkpoint_not_later_writes(pool: ProcessPool, store: Store) -> None:
