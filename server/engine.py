@@ -245,10 +245,16 @@ class ProcessPool:
         worker = _Worker(self.context, self.directory, next(self.ids))
         with self.lock:
             self.workers.add(worker)
-        worker.conn.send(("open", checkpoint.generation, str(checkpoint.path), None))
-        reply = worker.conn.recv()
-        if reply[0] == "error":
-            raise reply[1]
+        try:
+            worker.conn.send(("open", checkpoint.generation, str(checkpoint.path), None))
+            reply = worker.conn.recv()
+            if reply[0] == "error":
+                raise reply[1]
+        except BaseException:
+            with self.lock:
+                self.workers.discard(worker)
+            worker.stop()
+            raise
         return worker
 
     def produce(self, state: Any, spec: QuerySpec, pipe: Any) -> None:
