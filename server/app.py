@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from pyoxigraph import Store
 
-from . import __version__, description, graphstore, linkeddata, pages, queries, sparql
+from . import __version__, description, engine, graphstore, linkeddata, pages, queries, sparql
 from .errors import install_error_handlers
 from .limits import install_limits
 from .observability import install_observability
@@ -27,7 +27,13 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "store", None) is None:
             app.state.store = open_store(settings)
-        yield
+        app.state.evaluator = await anyio.to_thread.run_sync(
+            engine.start, settings, app.state.store, app.state.generation
+        )
+        try:
+            yield
+        finally:
+            app.state.evaluator.close()  # no worker process outlives the server
         app.state.store.flush() if not settings.memory else None
         app.state.store = None  # drop the last reference: RocksDB closes before the process ends
 

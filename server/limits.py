@@ -33,6 +33,7 @@ Scope = dict[str, Any]
 Message = dict[str, Any]
 
 TRUNCATED_HEADER = "OnTeam-Truncated"
+ADMITTED_KEY = "onteam.admitted"  # set in the ASGI scope while a request holds a query slot
 
 # --------------------------------------------------------------------------- sizes, UTF-8
 
@@ -199,6 +200,9 @@ async def admit(request: Request, query: str | None = None) -> AsyncIterator[Non
     settings: Settings = app.state.settings
     if query is not None:
         observability.note_query(request, query)
+    if request.scope.get(ADMITTED_KEY):  # re-entered for the same request (handler, then run_query)
+        yield
+        return
     slots: anyio.CapacityLimiter | None = getattr(app.state, "admission", None)
     if slots is None:
         slots = app.state.admission = anyio.CapacityLimiter(settings.workers)
@@ -212,9 +216,11 @@ async def admit(request: Request, query: str | None = None) -> AsyncIterator[Non
             headers={"Retry-After": str(retry)},
         )
     observability.QUERIES_RUNNING.inc()
+    request.scope[ADMITTED_KEY] = True
     try:
         yield
     finally:
+        request.scope[ADMITTED_KEY] = False
         observability.QUERIES_RUNNING.dec()
         slots.release()
 

@@ -163,6 +163,9 @@ def mark_store_changed(state: Any) -> None:
     """Call after every write to the store: new ETags, new Last-Modified, fresh VoID."""
     state.generation = getattr(state, "generation", 0) + 1
     state.last_modified = time.time()
+    evaluator = getattr(state, "evaluator", None)
+    if evaluator is not None:  # query workers move on to the new generation ahead of time
+        evaluator.store_changed(state.generation)
 
 
 @lru_cache(maxsize=64)
@@ -298,7 +301,7 @@ async def run_query(
     substitutions: Mapping[Variable, Any] | None = None,
     fmt: str | Sequence[str] | None = None,
 ) -> Response:
-    """Evaluate `query` on a worker thread and answer in the negotiated format.
+    """Evaluate `query` (see server/engine.py: worker processes or threads) and answer in the negotiated format.
 
     Answers 304 to a matching If-None-Match without evaluating; HEAD evaluates (to know
     the result kind and so the Content-Type) but serializes nothing.
@@ -318,30 +321,29 @@ async def run_query(
     if fresh:
         return Response(status_code=304, headers=headers)
 
-    store: Store = request.app.state.store
-    head = request.method == "HEAD"
+    # Imported here: the engine imports this module (evaluation, negotiation, serialization).
+    from . import engine
+
+    spec = engine.QuerySpec(
+        query,
+        tuple(default_graphs),
+        tuple(named_graphs),
+        tuple(substitutions.items()) if substitutions else (),
+        accept,
+        fmt_key,
+        head=request.method == "HEAD",
+    )
+    head = spec.head
+    state = request.app.state
+    evaluator = engine.evaluator(request.app)
     pipe = _Pipe(asyncio.get_running_loop())
-
-    def produce() -> None:
-        try:
-            result = evaluate(store, query, default_graphs, named_graphs, substitutions)
-            media = choose_format(result, accept, fmt)
-            writer = _ChunkWriter(pipe, media)
-            if not head:
-                serialize(result, media, writer)
-            writer.send(more=False)
-        except _Abandoned:
-            pass
-        except OnTeamError as exc:
-            _report(pipe, exc)
-        except Exception as exc:  # noqa: BLE001 - any failure must reach the client as a 500
-            _report(pipe, OnTeamError(f"Query evaluation failed: {exc}"))
-
-    # Admission (limits.admit) holds one of `settings.workers` slots until the first chunk
-    # is ready, or answers 503 + Retry-After; its slots are a limiter of their own, distinct
-    # from the thread limiter the job runs under.
+    # Admission bounds the wait for a free evaluator (503 + Retry-After past queue_timeout);
+    # the slot is held until the answer starts. The query limiter (as many tokens as there
+    # are pool workers) guarantees the producer finds a worker idle.
     async with limits.admit(request, query):
-        job = asyncio.ensure_future(anyio.to_thread.run_sync(produce, limiter=request.app.state.query_limiter))
+        job = asyncio.ensure_future(
+            anyio.to_thread.run_sync(evaluator.produce, state, spec, pipe, limiter=state.query_limiter)
+        )
         _JOBS.add(job)
         job.add_done_callback(lambda done: _job_done(done, pipe))
         try:

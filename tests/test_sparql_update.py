@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -200,16 +199,7 @@ def test_update_persists_across_restart(make_server: Callable[..., Server], tmp_
     assert count(second, NEW_TRIPLE) == 1
 
 
-def test_acknowledged_update_survives_a_crash(make_server: Callable[..., Server], tmp_path: Path) -> None:
-    root = write_root(tmp_path / "root")
-    store = str(tmp_path / "store")
-    first = make_server("--update-token", TOKEN, "--store", store, root=root)
-    assert update(first, INSERT).status_code == 204
-    # SIGKILL: no shutdown hook runs, nothing gets flushed on the way out.
-    first.process.send_signal(signal.SIGKILL)
-    first.process.wait()
-    second = make_server("--store", store, root=root)
-    assert count(second, NEW_TRIPLE) == 1
+# Acknowledged updates surviving SIGKILL: tests/test_engine_durability.py (repeated, under load).
 
 
 def test_failed_update_leaves_nothing_after_restart(make_server: Callable[..., Server], tmp_path: Path) -> None:

@@ -1,0 +1,141 @@
+"""The process pool on a real on-disk store, driven directly: checkpoints, errors, kills."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from pyoxigraph import Literal, NamedNode, Quad, Store, Variable
+
+from server.engine import ProcessPool, QuerySpec, link_copy
+from server.errors import OnTeamError, QuerySyntaxError
+from server.limits import QueryTimeout
+
+P = NamedNode("http://example.org/p")
+
+
+class Collect:
+    """Stands for the response pipe: keeps what the pool relays."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Any, ...]] = []
+
+    def put(self, item: tuple[Any, ...]) -> None:
+        self.items.append(item)
+
+    def body(self) -> bytes:
+        assert self.items[0][0] == "start", self.items
+        return b"".join(item[2] if item[0] == "start" else item[1] for item in self.items)
+
+    def error(self) -> OnTeamError:
+        assert [item[0] for item in self.items] == ["error"], self.items
+        return self.items[0][1]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store(str(tmp_path / "db"))
+    store.extend(Quad(NamedNode(f"http://example.org/s{i}"), P, Literal(i)) for i in range(500))
+    store.flush()
+    return store
+
+
+@pytest.fixture
+def pool(store: Store, tmp_path: Path) -> Iterator[ProcessPool]:
+    pool = ProcessPool(store, tmp_path / "checkpoints", size=2, timeout=1)
+    pool.start(0)
+    yield pool
+    pool.close()
+
+
+def ask(pool: ProcessPool, generation: int, query: str, **spec: Any) -> Collect:
+    sink = Collect()
+    pool.produce(SimpleNamespace(generation=generation), QuerySpec(query, **spec), sink)
+    return sink
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_start_checkpoints_generation_zero_for_every_worker(pool: ProcessPool, tmp_path: Path) -> None:
+    assert names(tmp_path / "checkpoints") == ["gen-0", "w0-gen-0", "w1-gen-0"]
+
+
+def test_start_clears_stale_checkpoints(store: Store, tmp_path: Path) -> None:
+    stale = tmp_path / "checkpoints" / "gen-41"
+    stale.mkdir(parents=True)
+    pool = ProcessPool(store, tmp_path / "checkpoints", size=1, timeout=1)
+    pool.start(0)
+    try:
+        assert names(tmp_path / "checkpoints") == ["gen-0", "w0-gen-0"]
+    finally:
+        pool.close()
+    assert not (tmp_path / "checkpoints").exists()
+
+
+def test_newer_generation_is_checkpointed_and_the_old_one_removed(
+    pool: ProcessPool, store: Store, tmp_path: Path
+) -> None:
+    store.update('INSERT DATA { <http://example.org/new> <http://example.org/p> "fresh" }')
+    sink = ask(pool, 1, 'ASK { ?s ?p "fresh" }', accept="application/sparql-results+json")
+    assert json.loads(sink.body())["boolean"] is True
+    assert "gen-1" in names(tmp_path / "checkpoints")
+    assert "gen-0" not in names(tmp_path / "checkpoints")
+
+
+def test_store_changed_moves_idle_workers_ahead_of_the_next_query(
+    pool: ProcessPool, store: Store, tmp_path: Path
+) -> None:
+    store.update('INSERT DATA { <http://example.org/new> <http://example.org/p> "early" }')
+    pool.store_changed(1)
+    deadline = time.monotonic() + 30  # a bound on a background thread, not a timing
+    while names(tmp_path / "checkpoints") != ["gen-1", "w0-gen-1", "w1-gen-1"]:
+        assert time.monotonic() < deadline, names(tmp_path / "checkpoints")
+        time.sleep(0.05)
+    sink = ask(pool, 1, 'ASK { ?s ?p "early" }', accept="application/sparql-results+json")
+    assert json.loads(sink.body())["boolean"] is True
+
+
+def test_same_generation_sees_the_checkpoint_not_later_writes(pool: ProcessPool, store: Store) -> None:
+    # Generation 0 was checkpointed at start: a write the server did not count yet is not seen.
+    store.update('INSERT DATA { <http://example.org/new> <http://example.org/p> "unseen" }')
+    sink = ask(pool, 0, 'ASK { ?s ?p "unseen" }', accept="application/sparql-results+json")
+    assert json.loads(sink.body())["boolean"] is False
+
+
+def test_substitutions_and_negotiation_cross_the_process(pool: ProcessPool) -> None:
+    spec = {"substitutions": ((Variable("s"), NamedNode("http://example.org/s7")),), "accept": "text/csv"}
+    sink = ask(pool, 0, "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o }", **spec)
+    assert sink.items[0][1] == "text/csv"
+    assert sink.body().decode().splitlines() == ["s,o", "http://example.org/s7,7"]
+
+
+def test_syntax_error_comes_back_with_line_and_column(pool: ProcessPool) -> None:
+    error = ask(pool, 0, "SELECT * WHERE {\n ?s ?p }").error()
+    assert isinstance(error, QuerySyntaxError)
+    assert (error.extra["line"], error.extra["column"]) == (2, 9)
+
+
+def test_runaway_is_killed_and_replaced(pool: ProcessPool, tmp_path: Path) -> None:
+    error = ask(pool, 0, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }").error()
+    assert isinstance(error, QueryTimeout)
+    assert error.message == "The query exceeded the 1 s limit and was stopped"
+    assert len(pool.workers) == 2
+    assert pool.idle.qsize() == 2
+    assert "w2-gen-0" in names(tmp_path / "checkpoints")  # the replacement's copy
+    assert ask(pool, 0, "ASK { ?s ?p 7 }", accept="application/sparql-results+json").body()
+
+
+def test_link_copy_shares_table_files_and_copies_the_rest(store: Store, tmp_path: Path) -> None:
+    store.backup(str(tmp_path / "checkpoint"))
+    link_copy(tmp_path / "checkpoint", tmp_path / "copy")
+    for entry in (tmp_path / "copy").iterdir():
+        original = tmp_path / "checkpoint" / entry.name
+        assert entry.samefile(original) == (entry.suffix == ".sst"), entry.name
+    assert len(Store(str(tmp_path / "copy"))) == 500

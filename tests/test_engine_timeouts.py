@@ -1,0 +1,119 @@
+"""Hard query timeouts in the worker-process pool: runaway queries are killed, others go on."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import Server
+from engine_support import children, small_graph
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+SMALL = "SELECT ?s WHERE { ?s <http://example.org/p> 7 }"
+
+
+def timeouts_counted(server: Server) -> float:
+    text = server.client.get("/metrics").text
+    match = re.search(r"^onteam_query_timeouts_total ([0-9.e+]+)$", text, re.MULTILINE)
+    assert match, text
+    return float(match.group(1))
+
+
+def query(server: Server, text: str, accept: str = "application/sparql-results+json") -> httpx.Response:
+    return server.client.get("/sparql", params={"query": text}, headers={"Accept": accept})
+
+
+@pytest.fixture
+def timed(make_server: Callable[..., Server], make_root: Callable[..., Path]) -> Server:
+    """A pool of two workers with a one-second query limit, over a few thousand triples."""
+    return make_server("--workers", "2", "--query-timeout", "1", root=make_root(small_graph(3000)))
+
+
+def test_runaway_query_is_503_with_the_limit_in_the_message(timed: Server) -> None:
+    before = timeouts_counted(timed)
+    response = query(timed, RUNAWAY)
+    assert response.status_code == 503
+    assert response.json()["error"] == "The query exceeded the 1 s limit and was stopped"
+    assert response.json()["timeout"] == 1
+    assert timeouts_counted(timed) == before + 1
+
+
+def test_small_query_answers_while_a_runaway_runs(timed: Server) -> None:
+    outcome: dict[str, int] = {}
+    started = threading.Event()
+
+    def runaway() -> None:
+        started.set()
+        with httpx.Client(base_url=timed.base, timeout=30) as other:
+            outcome["runaway"] = other.get("/sparql", params={"query": RUNAWAY}).status_code
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    started.wait()
+    small = query(timed, SMALL)
+    thread.join()
+    assert small.status_code == 200
+    assert [row["s"]["value"] for row in small.json()["results"]["bindings"]] == ["http://example.org/s7"]
+    assert outcome["runaway"] == 503
+
+
+def test_pool_is_back_to_full_size_after_a_timeout(timed: Server) -> None:
+    workers_before = children(timed.process.pid)
+    assert query(timed, RUNAWAY).status_code == 503
+    # Both workers answer again: two queries at once, each on its own worker.
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(query(timed, SMALL).status_code)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [200, 200]
+    assert len(children(timed.process.pid)) == len(workers_before)
+
+
+def test_queries_after_a_timeout_keep_their_formats_and_errors(timed: Server) -> None:
+    assert query(timed, RUNAWAY).status_code == 503
+    csv = query(timed, SMALL, accept="text/csv")
+    assert csv.status_code == 200
+    assert csv.text.splitlines() == ["s", "http://example.org/s7"]
+    broken = query(timed, "SELECT * WHERE { ?s ?p }")
+    assert broken.status_code == 400
+    assert (broken.json()["line"], broken.json()["column"]) == (1, 25)
+
+
+def test_streamed_answer_past_the_limit_is_cut(timed: Server) -> None:
+    # 90 000 rows of 8 kB each: the answer starts streaming at once and cannot end within 1 s.
+    pad = "x" * 8000
+    text = f'SELECT ?a ?pad WHERE {{ ?a ?b ?c . ?d ?e ?f FILTER(?f < 30) BIND(CONCAT(STR(?d), "{pad}") AS ?pad) }}'
+    with timed.client.stream(
+        "POST",
+        "/sparql",
+        content=text.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+    ) as response:
+        assert response.status_code == 200
+        with pytest.raises(httpx.RemoteProtocolError):
+            for _ in response.iter_bytes():
+                pass
+    assert query(timed, SMALL).status_code == 200
+
+
+def test_saved_query_gets_the_timeout_too(
+    make_server: Callable[..., Server], make_query_root: Callable[..., Path]
+) -> None:
+    root = make_query_root(small_graph(3000), {"runaway": RUNAWAY})
+    served = make_server("--query-timeout", "1", root=root)
+    response = served.client.get("/api/runaway", headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 503
+    assert "exceeded the 1 s limit" in response.json()["error"]
+
+
+def test_memory_store_answers_in_threads(make_server: Callable[..., Server], make_root: Callable[..., Path]) -> None:
+    served = make_server("--memory", root=make_root(small_graph(50)))
+    assert query(served, SMALL).json()["results"]["bindings"][0]["s"]["value"] == "http://example.org/s7"
+    assert children(served.process.pid) == []
