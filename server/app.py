@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from pyoxigraph import Store
 
 from . import __version__, description, engine, graphstore, linkeddata, pages, queries, sparql
+from .cache import ResultCache
 from .errors import install_error_handlers
 from .limits import install_limits
 from .observability import install_observability
@@ -46,6 +47,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.query_limiter = anyio.CapacityLimiter(settings.workers)
+    app.state.result_cache = ResultCache(settings.result_cache_mb << 20)
     # Every write bumps the generation (sparql.mark_store_changed): ETags and cached
     # descriptions depend on it.
     app.state.generation = 0

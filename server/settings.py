@@ -37,6 +37,7 @@ class Settings:
     max_url_bytes: int = _setting(16 * 1024, "Longest request URL (path and query string) in bytes (414 beyond).")
     max_header_bytes: int = _setting(32 * 1024, "Largest total size of the request headers in bytes (431 beyond).")
     queue_timeout: float = _setting(2.0, "Seconds a query waits for a free slot before a 503 with Retry-After.")
+    result_cache_mb: int = _setting(64, "Memory (MiB) for cached small query answers; 0 turns the cache off.")
     max_results: int = _setting(
         100_000, "Most solutions or triples in one query answer; longer answers are cut and say so (0 = no cap)."
     )

@@ -28,6 +28,7 @@ from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store
 from pyoxigraph import serialize as rdf_serialize
 
 from . import auth, limits, negotiation, observability, sparqlscan
+from .cache import CachedAnswer, ResultCache
 from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType
 
 router = APIRouter()
@@ -163,6 +164,9 @@ def mark_store_changed(state: Any) -> None:
     """Call after every write to the store: new ETags, new Last-Modified, fresh VoID."""
     state.generation = getattr(state, "generation", 0) + 1
     state.last_modified = time.time()
+    cache = getattr(state, "result_cache", None)
+    if cache is not None:  # every cached answer belongs to an older generation now
+        cache.clear()
     evaluator = getattr(state, "evaluator", None)
     if evaluator is not None:  # query workers move on to the new generation ahead of time
         evaluator.store_changed(state.generation)
@@ -320,6 +324,13 @@ async def run_query(
     headers["Vary"] = "Accept"
     if fresh:
         return Response(status_code=304, headers=headers)
+    cache: ResultCache = request.app.state.result_cache
+    cached = cache.get(headers["ETag"])
+    if cached is not None:
+        response = Response(cached.body, media_type=cached.media_type, headers={**headers, "OnTeam-Cache": "hit"})
+        if request.method == "HEAD":
+            del response.headers["content-length"]
+        return response
 
     # Imported here: the engine imports this module (evaluation, negotiation, serialization).
     from . import engine
@@ -360,6 +371,9 @@ async def run_query(
         if head:
             # A HEAD answer carries no body, but its length is not 0: leave it unsaid.
             del response.headers["content-length"]
+        else:
+            # The ETag names query, dataset, parameters, Accept, format and generation.
+            cache.put(headers["ETag"], CachedAnswer(content_type, chunk))
         return response
     return StreamingResponse(_stream(pipe, chunk), media_type=content_type, headers=headers)
 
@@ -583,6 +597,6 @@ def install_middleware(app: FastAPI) -> None:
         allow_credentials=False,
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["Accept", "Authorization", "Content-Type", "If-None-Match", "If-Modified-Since", "Cache-Control"],
-        expose_headers=["ETag", "Last-Modified", "Content-Length", "Content-Location", "Link", "Location", "Vary"],
+        expose_headers=["ETag", "Last-Modified", "OnTeam-Cache", "Content-Length", "Content-Location", "Link", "Location", "Vary"],
         max_age=86400,
     )
