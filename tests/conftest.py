@@ -127,3 +127,14 @@ def make_query_root(make_root: Callable[..., Path]) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server without write access over the small SPARQL fixture graph of sparql_support."""
+    from sparql_support import write_root
+
+    root = write_root(tmp_path_factory.mktemp("small-root"))
+    running = start_server(tmp_path_factory.mktemp("small-server"), root=root)
+    yield running
+    running.stop()

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 
-from conftest import Server, start_server
-from sparql_support import DATA_GRAPH, ID, ONTOLOGY_GRAPH, OT, select, write_root
+from conftest import Server
+from sparql_support import DATA_GRAPH, ID, ONTOLOGY_GRAPH, OT, select
 
 ORGS = "SELECT ?s WHERE { ?s a ?type } ORDER BY ?s"
 GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
 
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = write_root(tmp_path_factory.mktemp("root"))
-    running = start_server(tmp_path_factory.mktemp("server"), root=root)
-    yield running
-    running.stop()
 
 
 def _subjects(server: Server, query: str, **params: str | list[str]) -> set[str]:

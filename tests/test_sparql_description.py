@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib import RDF, Literal, Namespace, URIRef
 
-from conftest import Server, start_server
+from conftest import Server
 from sparql_support import DATA_GRAPH, ONTOLOGY_GRAPH, TOKEN, count, select, update, write_root
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -25,13 +25,6 @@ PARSERS = {
     "application/rdf+xml": "xml",
 }
 
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = write_root(tmp_path_factory.mktemp("root"))
-    running = start_server(tmp_path_factory.mktemp("server"), root=root)
-    yield running
-    running.stop()
 
 
 def _graph(server: Server, path: str, accept: str | None = None, **params: str) -> rdflib.Graph:

@@ -7,15 +7,14 @@ import io
 import json
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 
 import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, TURTLE, XML, SPARQLWrapper
 
-from conftest import Server, start_server
-from sparql_support import DATA_GRAPH, ID, OT, write_root
+from conftest import Server
+from sparql_support import DATA_GRAPH, ID, OT
 
 SELECT = f"SELECT ?org ?label WHERE {{ ?org a <{OT}Organization> ; <http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(lang(?label) = 'en') }} ORDER BY ?org"
 ASK_TRUE = f"ASK {{ <{ID}kt> a <{OT}Organization> }}"
@@ -26,13 +25,6 @@ SRX = "{http://www.w3.org/2005/sparql-results#}"
 EXPECTED_ROWS = [(f"{ID}kaist", "KAIST"), (f"{ID}kt", "KT"), (f"{ID}lg-uplus", "LG Uplus")]
 EXPECTED_MEMBERS = {(f"{ID}ai-one-team", f"{ID}{m}") for m in ("kt", "lg-uplus", "kaist")}
 
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = write_root(tmp_path_factory.mktemp("root"))
-    running = start_server(tmp_path_factory.mktemp("server"), root=root)
-    yield running
-    running.stop()
 
 
 RESULT_TABLE = [

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
-from conftest import Server, start_server
-from sparql_support import write_root
+from conftest import Server
 
 COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A read-only-by-default server over the small fixture graph."""
-    root = write_root(tmp_path_factory.mktemp("root"))
-    running = start_server(tmp_path_factory.mktemp("server"), root=root)
-    yield running
-    running.stop()
 
 
 def _count(response: httpx.Response) -> int:
