@@ -17,7 +17,7 @@ from conftest import Server, start_server
 from server.errors import install_error_handlers
 from server.observability import ACCESS_LOGGER, install_observability
 from server.settings import Settings
-from test_harden_admission import serve_app
+from conftest import serve_app
 
 QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 FIELDS = {"time", "method", "path", "status", "duration_ms", "bytes", "client", "query_hash", "user_agent"}

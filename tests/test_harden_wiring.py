@@ -25,7 +25,7 @@ from server.app import create_app
 from server.limits import admit, cap, check_federation, decode_utf8
 from server.observability import ACCESS_LOGGER
 from server.settings import Settings
-from test_harden_admission import serve_app
+from conftest import serve_app
 
 
 def wired_app() -> Any:

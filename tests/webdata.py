@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -186,8 +184,7 @@ def fixture_store() -> Any:
 def serve_with_saved_queries() -> Iterator[str]:
     """The real app under uvicorn on a loopback port, over the fixture, with SAVED_QUERIES on
     queries/ (loaded by the real `queries` module); yields the base URL."""
-    import uvicorn
-    from conftest import free_port
+    from conftest import serve_app
 
     from server.app import create_app
     from server.settings import Settings
@@ -195,18 +192,8 @@ def serve_with_saved_queries() -> Iterator[str]:
     root = Path(tempfile.mkdtemp(prefix="onteam-web-"))
     write_saved_queries(root / "queries")
     app = create_app(Settings(memory=True, root=root), store=fixture_store())
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the in-process server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve_app(app, lifespan="auto") as base:
+            yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         shutil.rmtree(root, ignore_errors=True)
