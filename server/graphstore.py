@@ -15,7 +15,6 @@ one update: concurrent queries see the graph before or after it, never half-way.
 
 from __future__ import annotations
 
-import asyncio
 import email.parser
 import email.policy
 import shutil
@@ -50,14 +49,6 @@ GRAPH_OFFERS: tuple[str, ...] = (
 DATASET_OFFERS: tuple[str, ...] = ("application/n-quads", "application/trig")
 NEW_GRAPH_BASE = GRAPH_BASE + "store/"
 _ANY_TYPE = {"", "application/octet-stream"}
-
-
-def _write_lock(request: Request) -> asyncio.Lock:
-    """One writer at a time, so 'did the graph exist?' and the write agree."""
-    lock = getattr(request.app.state, "graph_write_lock", None)
-    if lock is None:
-        lock = request.app.state.graph_write_lock = asyncio.Lock()
-    return lock
 
 
 def _origin(request: Request) -> str:
@@ -188,10 +179,13 @@ async def _write(request: Request, graph: GraphName, *, append: bool) -> Respons
     require_writer(request)
     quads = await _read_graph(request, graph)
     store: Store = request.app.state.store
-    async with _write_lock(request):
+
+    def write() -> bool:
         existed = _exists(store, graph)
-        await anyio.to_thread.run_sync(lambda: write_graphs_now(store, {graph: quads}, append=append))
-        sparql.mark_store_changed(request.app.state)  # new ETags, Last-Modified, VoID
+        write_graphs_now(store, {graph: quads}, append=append)
+        return existed
+
+    existed = await sparql.write_to_store(request.app.state, write)
     if existed:
         return Response(status_code=204)
     return Response(status_code=201, headers={"Location": graph_location(request, graph)})
@@ -200,12 +194,14 @@ async def _write(request: Request, graph: GraphName, *, append: bool) -> Respons
 async def _delete(request: Request, graph: GraphName) -> Response:
     require_writer(request)
     store: Store = request.app.state.store
-    async with _write_lock(request):
+
+    def drop() -> None:
         if not _exists(store, graph):
             raise NotFound(f"No graph {graph} in the store")
         target = "DEFAULT" if isinstance(graph, DefaultGraph) else f"GRAPH {graph}"
-        await anyio.to_thread.run_sync(lambda: store.update(f"DROP SILENT {target}"))
-        sparql.mark_store_changed(request.app.state)  # new ETags, Last-Modified, VoID
+        store.update(f"DROP SILENT {target}")
+
+    await sparql.write_to_store(request.app.state, drop)
     return Response(status_code=204)
 
 

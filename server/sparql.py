@@ -13,11 +13,11 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from email.utils import formatdate
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from fastapi import APIRouter, FastAPI, Request
@@ -32,6 +32,7 @@ from .cache import CachedAnswer, ResultCache
 from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType
 
 router = APIRouter()
+T = TypeVar("T")
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 FORMAT_PARAMS = ("format", "output", "results")
@@ -424,9 +425,7 @@ async def run_update(
         except sparqlscan.UsingNotApplicable as exc:
             raise BadRequest(str(exc)) from None
     shape = sparqlscan.update_shape(update)
-    state = request.app.state
-    store: Store = state.store
-    on_disk = not state.settings.memory
+    store: Store = request.app.state.store
 
     def apply() -> None:
         try:
@@ -440,22 +439,31 @@ async def run_update(
                 raise BadRequest(f"LOAD failed; nothing was changed: {exc}") from None
             raise OnTeamError(f"Update failed in the store; nothing was changed: {exc}") from None
 
+    await write_to_store(request.app.state, apply)
+    return Response(status_code=204)
+
+
+async def write_to_store(state: Any, apply: Callable[[], T]) -> T:
+    """Run one write (`apply`, on a thread) as the store's only writer, then publish it.
+
+    Writes go one at a time, so the generation counts them in commit order and a writer's
+    own checks (did the graph exist?) agree with its write. Once committed, readers may see
+    it, so caches move on even if the flush fails; the flush makes it survive an OS crash
+    (RocksDB's write-ahead log alone already survives a crash of this process).
+    """
+
     def flush() -> None:
         try:
-            store.flush()
+            state.store.flush()
         except OSError as exc:
-            raise OnTeamError(f"The update was applied but could not be flushed to disk: {exc}") from None
+            raise OnTeamError(f"The write was applied but could not be flushed to disk: {exc}") from None
 
-    lock = _update_lock(state)
-    async with lock:
-        # One update at a time: the generation then counts updates in commit order.
-        await anyio.to_thread.run_sync(apply, limiter=state.query_limiter)
-        # Committed: from here on readers may see it, so caches must move on even if
-        # the flush below fails.
+    async with _update_lock(state):
+        result = await anyio.to_thread.run_sync(apply, limiter=state.query_limiter)
         mark_store_changed(state)
-        if on_disk:
+        if not state.settings.memory:
             await anyio.to_thread.run_sync(flush, limiter=state.query_limiter)
-    return Response(status_code=204)
+    return result
 
 
 def _update_lock(state: Any) -> anyio.Lock:
