@@ -64,8 +64,16 @@ RDF_INPUT = (
 )
 
 
+def _schema(media: str) -> dict[str, Any]:
+    """What a body of `media` is once a client parses it: JSON types parse to JSON values."""
+    if media.endswith("json"):
+        # SPARQL JSON results are an object; JSON-LD may be an object or an array.
+        return {"type": "object"} if "sparql-results" in media else {"type": ["object", "array"]}
+    return {"type": "string"}
+
+
 def _content(media: tuple[str, ...]) -> dict[str, Any]:
-    return {m: {"schema": {"type": "string"}} for m in media}
+    return {m: {"schema": _schema(m)} for m in media}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
