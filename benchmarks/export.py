@@ -88,6 +88,7 @@ def measure_export(
             headers={
                 "Content-Type": "application/sparql-query",
                 "Accept": "application/n-triples",
+                "Accept-Encoding": "identity",  # count the N-Triples lines, not gzip bytes
             },
         ) as response,
     ):

@@ -106,21 +106,46 @@ class Server:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _TICKS
 
+    def pids(self) -> list[int]:
+        """The server process and all its descendants (onteam's query workers run there)."""
+        found, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                try:
+                    todo += [int(child) for child in task.read_text().split()]
+                except OSError:
+                    pass
+        return found
+
     def rss_bytes(self) -> int:
-        """Resident set size now."""
-        return int(Path(f"/proc/{self.pid}/statm").read_text().split()[1]) * _PAGE
+        """Resident set size now, summed over the process tree."""
+        total = 0
+        for pid in self.pids():
+            try:
+                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+            except OSError:
+                pass  # a worker that just ended
+        return total
 
     def hwm_bytes(self) -> int:
-        """Peak resident set size since start or since `reset_hwm`."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-        raise RuntimeError("no VmHWM in /proc status")
+        """Peak resident set size since start or since `reset_hwm`, summed over the process
+        tree (an upper bound: the processes need not peak at the same moment)."""
+        total = 0
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            total += next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:"))
+        return total
 
     def reset_hwm(self) -> bool:
-        """Reset the kernel's peak-RSS mark to the current RSS (clear_refs 5); False if refused."""
+        """Reset the kernel's peak-RSS marks to the current RSS (clear_refs 5); False if refused."""
         try:
-            Path(f"/proc/{self.pid}/clear_refs").write_text("5")
+            for pid in self.pids():
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
             return True
         except OSError:
             return False
