@@ -165,3 +165,14 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = start_server(tmp_path_factory.mktemp("small-server"), root=root)
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def project_graph() -> Any:
+    """The project's ontology and data in one in-memory store (default graph), read-only use."""
+    from pyoxigraph import RdfFormat, Store
+
+    store = Store()
+    for rel in ("ontology/onteam.ttl", "data/instances.ttl"):
+        store.load(path=str(PROJECT_ROOT / rel), format=RdfFormat.TURTLE)
+    return store

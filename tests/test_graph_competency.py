@@ -576,14 +576,6 @@ def _rows(result) -> set:
     return rows
 
 
-@pytest.fixture(scope="session")
-def store() -> pyoxigraph.Store:
-    s = pyoxigraph.Store()
-    for rel in ("ontology/onteam.ttl", "data/instances.ttl"):
-        s.load(path=str(ROOT / rel), format=pyoxigraph.RdfFormat.TURTLE)
-    return s
-
-
 def test_enough_questions_cover_every_paragraph():
     assert len(CASES) >= 40
     assert len({c.id for c in CASES}) == len(CASES)
@@ -593,8 +585,8 @@ def test_enough_questions_cover_every_paragraph():
 
 
 @pytest.mark.parametrize("cq", CASES, ids=[c.id for c in CASES])
-def test_competency_question(store, cq: CQ):
-    result = store.query(PREFIXES + cq.sparql)
+def test_competency_question(project_graph, cq: CQ):
+    result = project_graph.query(PREFIXES + cq.sparql)
     if isinstance(cq.expected, bool):
         assert bool(result) is cq.expected, f"{cq.en} / {cq.ko}"
     else:

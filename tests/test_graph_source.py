@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pyoxigraph
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,17 +47,9 @@ def article() -> str:
 
 
 @pytest.fixture(scope="module")
-def store() -> pyoxigraph.Store:
-    s = pyoxigraph.Store()
-    for rel in ("ontology/onteam.ttl", "data/instances.ttl"):
-        s.load(path=str(ROOT / rel), format=pyoxigraph.RdfFormat.TURTLE)
-    return s
-
-
-@pytest.fixture(scope="module")
-def evidence(store) -> dict[tuple[int, int], str]:
+def evidence(project_graph) -> dict[tuple[int, int], str]:
     """(paragraph, sentence) -> the Korean quote of the evidence node quoted from the article."""
-    rows = store.query(PREFIXES + f"""
+    rows = project_graph.query(PREFIXES + f"""
         SELECT ?p ?s ?q WHERE {{
           ?e a ot:Evidence ; prov:wasQuotedFrom {DOC} ;
              ot:paragraphNumber ?p ; ot:sentenceNumber ?s ; ot:quote ?q FILTER(LANG(?q) = "ko") }}""")
@@ -85,21 +76,21 @@ def test_every_sentence_is_quoted_by_an_evidence_node(article, evidence):
     assert set(evidence) == set(expected), f"evidence for no sentence: {set(evidence) - set(expected)}"
 
 
-def test_every_korean_quote_is_verbatim(article, store):
-    rows = store.query(PREFIXES + """SELECT ?s ?q WHERE { ?s ot:quote ?q FILTER(LANG(?q) = "ko") }""")
+def test_every_korean_quote_is_verbatim(article, project_graph):
+    rows = project_graph.query(PREFIXES + """SELECT ?s ?q WHERE { ?s ot:quote ?q FILTER(LANG(?q) = "ko") }""")
     wrong = [(r["s"].value, r["q"].value) for r in rows if r["q"].value not in article]
     assert not wrong, f"quotes not found in the article: {wrong}"
 
 
-def test_every_evidence_quote_has_an_english_translation(store):
-    rows = store.query(PREFIXES + """
+def test_every_evidence_quote_has_an_english_translation(project_graph):
+    rows = project_graph.query(PREFIXES + """
         SELECT ?e WHERE { ?e a ot:Evidence FILTER NOT EXISTS { ?e ot:quote ?q FILTER(LANG(?q) = "en") } }""")
     assert not [r["e"].value for r in rows]
 
 
-def test_korean_labels_of_named_things_are_written_as_in_the_article(article, store):
+def test_korean_labels_of_named_things_are_written_as_in_the_article(article, project_graph):
     """Organizations, people and consortia carry the name the article writes as their @ko label."""
-    rows = store.query(PREFIXES + """
+    rows = project_graph.query(PREFIXES + """
         SELECT ?x ?l WHERE {
           VALUES ?c { ot:Organization ot:Person ot:Consortium }
           ?x a ?c ; rdfs:label ?l FILTER(LANG(?l) = "ko") }""")
@@ -113,19 +104,19 @@ def test_korean_labels_of_named_things_are_written_as_in_the_article(article, st
     assert not wrong, f"@ko labels not written so in the article: {wrong}"
 
 
-def test_label_exceptions_are_still_current(store):
+def test_label_exceptions_are_still_current(project_graph):
     for iri, label in LABEL_NOT_VERBATIM.items():
-        assert store.query(PREFIXES + f'ASK {{ <{iri}> rdfs:label "{label}"@ko }}'), iri
+        assert project_graph.query(PREFIXES + f'ASK {{ <{iri}> rdfs:label "{label}"@ko }}'), iri
 
 
-def test_readme_data_model_example_returns_the_membership_sentence(store):
+def test_readme_data_model_example_returns_the_membership_sentence(project_graph):
     """The example query of the README's "Data model" section runs and finds paragraph 13, sentence 1."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("\n## Data model\n", 1)[1].split("\n## ", 1)[0]
     query = re.search(r"```sparql\n(.*?)```", section, re.S).group(1)
     rows = [
         (int(r["paragraph"].value), int(r["sentence"].value), r["quote_ko"].value, r["source"].value)
-        for r in store.query(query)
+        for r in project_graph.query(query)
     ]
     assert len(rows) == 1
     paragraph, sentence, quote, source = rows[0]
