@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 from fastapi import FastAPI
@@ -14,23 +16,46 @@ from pyoxigraph import Store
 from . import __version__, description, engine, graphstore, linkeddata, pages, queries, sparql
 from .cache import ResultCache
 from .errors import install_error_handlers
-from .limits import install_limits
-from .observability import install_observability
+from .limits import LimitsMiddleware, install_limits
+from .limits import middleware_options as limits_options
+from .observability import ObservabilityMiddleware, install_observability
 from .openapi import install_openapi
 from .settings import Settings
 from .store import open_store
 
 
-def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+class OnTeam(FastAPI):
+    """The service: FastAPI, plus a short way in for the most frequent request.
+
+    A SPARQL query is the request the service exists for, and for a small one the middleware
+    stack and routing cost more than the query. `sparql.takes_shortcut` picks the requests
+    whose answer neither CORS nor gzip would change; they go through the same access log and
+    size limits straight to the /sparql handlers. Everything else takes the full stack.
+    """
+
+    shortcut: Any = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if self.shortcut is not None and sparql.takes_shortcut(scope):
+            scope["app"] = self
+            await self.shortcut(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings, store: Store | None = None) -> OnTeam:
     """Build the service; `store` may be given (tests), otherwise it is opened from settings."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "store", None) is None:
             app.state.store = open_store(settings)
-        app.state.evaluator = await anyio.to_thread.run_sync(
-            engine.start, settings, app.state.store, app.state.generation
-        )
+        app.state.evaluator = await engine.start(settings, app.state.store, app.state.generation)
+        # Everything built so far (routes, schemas, templates) lives as long as the process:
+        # keep it out of the garbage collector's full passes, which would walk it all again
+        # and again while requests allocate.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -38,7 +63,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         app.state.store.flush() if not settings.memory else None
         app.state.store = None  # drop the last reference: RocksDB closes before the process ends
 
-    app = FastAPI(
+    app = OnTeam(
         title="OnTeam",
         version=__version__,
         summary="KT's One Team consortia as linked data: SPARQL 1.1 endpoint, saved queries, resource pages.",
@@ -58,6 +83,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     sparql.install_middleware(app)
     install_limits(app, settings)
     install_observability(app, settings)
+    app.shortcut = ObservabilityMiddleware(
+        LimitsMiddleware(sparql.direct, **limits_options(settings)), access_log=settings.access_log
+    )
     app.include_router(sparql.router)
     app.include_router(description.router)
     app.include_router(graphstore.router)

@@ -2,21 +2,25 @@
 
 pyoxigraph cannot cancel a running query, and blocking operators (GROUP BY, ORDER BY, a
 cross product) produce nothing until they are done, so the only hard timeout is to run
-the query in a process that can be killed. Two evaluators, one interface (`produce`):
+the query in a process that can be killed. Two evaluators, one interface (`run`, a
+coroutine that returns a `Reply`: the media type, the first bytes and, for long answers,
+the rest as an async iterator):
 
-- `ThreadEvaluator` (`--memory` stores, which cannot be checkpointed): today's in-thread
-  evaluation on the one store; no hard timeout, only whatever caps the results.
-- `ProcessPool` (on-disk stores): `settings.workers` worker processes (forkserver: never a
+- `ProcessPool` (the service): `settings.workers` worker processes (forkserver: never a
   fork of this process, which has RocksDB open). Each worker opens its own read-write copy
   of a RocksDB checkpoint of the store; a query past `settings.query_timeout` is SIGKILLed
-  and its worker replaced.
+  and its worker replaced. The server talks to the workers from its event loop (asyncio
+  streams over a socket pair, the framing of `multiprocessing.Connection`): no thread is
+  woken per query, so a small query costs the server a few tens of microseconds.
+- `ThreadEvaluator` (an app served without its lifespan, as some tests do): evaluation on
+  a thread of this process, on the one store; no hard timeout.
 
 Read-your-writes: every write bumps `app.state.generation`; a query reads the generation
 when it is dispatched and, if no checkpoint of that generation exists yet, one is made
 first (`Store.backup`, hard links). A write acknowledged before the query started is in
-the checkpoint the query runs on. After a write, a background thread also checkpoints and
-moves the idle workers to the new generation (`store_changed`), so the next query usually
-finds its worker ready; a burst of writes coalesces into one checkpoint.
+the checkpoint the query runs on. After a write, the pool also checkpoints and moves the
+idle workers to the new generation (`store_changed`), so the next query usually finds its
+worker ready; a burst of writes coalesces into one checkpoint.
 
 Layout: `<store>/checkpoints/gen-<N>` (made by the server) and `<store>/checkpoints/w<id>-gen-<N>`
 (a worker's private copy: table files hard-linked, the small metadata files copied).
@@ -25,18 +29,24 @@ The folder is wiped when the server starts, so a killed server leaves nothing be
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import multiprocessing
 import os
-import queue
+import pickle
 import shutil
 import signal
+import socket
+import struct
 import threading
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import anyio
 from pyoxigraph import Store
 
 from . import observability, sparql
@@ -49,6 +59,12 @@ log = logging.getLogger("onteam.engine")
 CHECKPOINTS_DIR = "checkpoints"
 # Worker processes are forked from a clean server process that has these imported.
 _PRELOAD = ["server.engine"]
+# Bytes gathered before the first piece is handed over: results below this size are
+# answered as one ordinary body (cheap, with Content-Length); errors raised while
+# producing them still become proper JSON errors.
+CHUNK_SIZE = 64 * 1024
+# Chunks in flight between a serializer thread and the client: the back-pressure bound.
+QUEUE_CHUNKS = 8
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,18 @@ class QuerySpec:
     head: bool = False
 
 
+@dataclass(frozen=True)
+class Reply:
+    """An answer on its way: its media type, its first bytes and, if it is long, the rest.
+
+    Whoever receives a `rest` must exhaust or `aclose()` it: that frees the evaluator.
+    """
+
+    media: str
+    first: bytes
+    rest: AsyncIterator[bytes] | None = None
+
+
 def answer(store: Store, spec: QuerySpec, sink: Any) -> None:
     """Evaluate `spec`, negotiate, serialize: the one code path of both evaluators.
 
@@ -73,15 +101,43 @@ def answer(store: Store, spec: QuerySpec, sink: Any) -> None:
     substitutions = dict(spec.substitutions) or None
     result = sparql.evaluate(store, spec.query, spec.default_graphs, spec.named_graphs, substitutions)
     media = sparql.choose_format(result, spec.accept, spec.fmt)
-    writer = sparql._ChunkWriter(sink, media)
+    writer = _ChunkWriter(sink, media)
     if not spec.head:
         sparql.serialize(result, media, writer)
     writer.send(more=False)
 
 
+class _ChunkWriter:
+    """The file-like object pyoxigraph serializes into: gathers bytes into chunks for `sink`."""
+
+    def __init__(self, sink: Any, media: str) -> None:
+        self.sink = sink
+        self.media = media
+        self.buffer = bytearray()
+        self.sent = False
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        if len(self.buffer) >= CHUNK_SIZE:
+            self.send(more=True)
+        return len(data)
+
+    def flush(self) -> None:
+        """pyoxigraph flushes at the end; chunks go out by size, so nothing to do."""
+
+    def send(self, *, more: bool) -> None:
+        chunk = bytes(self.buffer)
+        self.buffer.clear()
+        if not self.sent:
+            self.sent = True
+            self.sink.put(("start", self.media, chunk, more))
+        else:
+            self.sink.put(("data", chunk, more))
+
+
 class Evaluator(Protocol):
-    def produce(self, state: Any, spec: QuerySpec, pipe: Any) -> None:
-        """Answer `spec` into `pipe` (a `sparql._Pipe`); runs on a thread holding a query slot."""
+    async def run(self, state: Any, spec: QuerySpec) -> Reply:
+        """Answer `spec`; raises OnTeamError when it fails before its first byte."""
 
     def store_changed(self, generation: int) -> None:
         """A write was committed (called on the event loop: must not block)."""
@@ -90,23 +146,117 @@ class Evaluator(Protocol):
         """Stop whatever runs queries."""
 
 
-class ThreadEvaluator:
-    """Evaluate on the calling thread, on the server's own store."""
+# -- threads ---------------------------------------------------------------------------
 
-    def produce(self, state: Any, spec: QuerySpec, pipe: Any) -> None:
+
+class _Abandoned(Exception):
+    """The client went away; the serializer stops."""
+
+
+class _Pipe:
+    """A bounded queue from one serializer thread to the event loop.
+
+    The thread blocks while QUEUE_CHUNKS chunks wait unsent (back-pressure); when the
+    consumer abandons the pipe, the thread's next write raises `_Abandoned`.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue(QUEUE_CHUNKS)
+        self.abandoned = False
+        self.started = False
+
+    def put(self, item: tuple[Any, ...]) -> None:
+        """Hand `item` to the event loop (thread side)."""
+        if self.abandoned:
+            raise _Abandoned()
+        if not self.started:
+            # The first item always fits in the empty queue: no round trip needed.
+            self.started = True
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+            return
+        future = asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop)
+        while True:
+            try:
+                future.result(timeout=1.0)
+                return
+            except FutureTimeout:
+                if self.abandoned:
+                    future.cancel()
+                    raise _Abandoned() from None
+
+    def abandon(self) -> None:
+        """Stop the thread (event loop side): wake a blocked put and refuse the next."""
+        self.abandoned = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+
+    async def rest(self) -> AsyncIterator[bytes]:
         try:
-            answer(state.store, spec, pipe)
-        except sparql._Abandoned:
+            while True:
+                item = await self.queue.get()
+                if item[0] == "error":
+                    raise item[1]
+                yield item[1]
+                if not item[2]:
+                    return
+        finally:
+            self.abandon()
+
+
+class ThreadEvaluator:
+    """Evaluate on a thread of this process, on the server's own store."""
+
+    def __init__(self) -> None:
+        self.jobs: set[asyncio.Future[Any]] = set()  # keeps running serializer jobs referenced
+
+    async def run(self, state: Any, spec: QuerySpec) -> Reply:
+        pipe = _Pipe(asyncio.get_running_loop())
+        job = asyncio.ensure_future(
+            anyio.to_thread.run_sync(self._produce, state.store, spec, pipe, limiter=state.query_limiter)
+        )
+        self.jobs.add(job)
+        job.add_done_callback(lambda done: self._done(done, pipe))
+        try:
+            first = await pipe.queue.get()
+        except BaseException:
+            pipe.abandon()
+            raise
+        if first[0] == "error":
+            raise first[1]
+        _, media, chunk, more = first
+        return Reply(media, chunk, pipe.rest() if more else None)
+
+    @staticmethod
+    def _produce(store: Store, spec: QuerySpec, pipe: _Pipe) -> None:
+        try:
+            answer(store, spec, pipe)
+        except _Abandoned:
             pass
         except OnTeamError as exc:
-            sparql._report(pipe, exc)
+            _report(pipe, exc)
         except Exception as exc:  # noqa: BLE001 - any failure must reach the client as a 500
-            sparql._report(pipe, OnTeamError(f"Query evaluation failed: {exc}"))
+            _report(pipe, OnTeamError(f"Query evaluation failed: {exc}"))
+
+    def _done(self, job: asyncio.Future[Any], pipe: _Pipe) -> None:
+        """Forget a finished job; if it died before answering, answer for it (never hang)."""
+        self.jobs.discard(job)
+        failed = job.cancelled() or job.exception() is not None
+        if failed and not pipe.started:
+            pipe.started = True
+            pipe.queue.put_nowait(("error", OnTeamError("The query worker stopped before answering")))
 
     def store_changed(self, generation: int) -> None:
         pass
 
     def close(self) -> None:
+        pass
+
+
+def _report(pipe: _Pipe, exc: OnTeamError) -> None:
+    try:
+        pipe.put(("error", exc))
+    except _Abandoned:
         pass
 
 
@@ -120,49 +270,77 @@ class _Checkpoint:
 
 
 class _Worker:
-    """One worker process and the server's end of its pipe."""
+    """One worker process and the server's end of its socket (asyncio once `attach`ed)."""
 
     def __init__(self, context: Any, directory: Path, wid: int) -> None:
         self.wid = wid
         self.directory = directory
-        self.conn, child = context.Pipe()
+        parent, child = context.Pipe()
         self.process = context.Process(
             target=worker_main, args=(child, str(directory), wid), name=f"onteam-query-{wid}", daemon=True
         )
         self.process.start()
         child.close()
-        self.lock = threading.Lock()
-        self.armed: object | None = None  # the running query's token while its deadline may fire
+        # The loop reads and writes the socket itself; the Connection only made it.
+        self.sock = socket.socket(fileno=os.dup(parent.fileno()))
+        parent.close()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.busy = False  # a query runs: its deadline may kill the process
         self.expired = False
 
-    def arm(self) -> object:
-        token = object()
-        with self.lock:
-            self.armed, self.expired = token, False
-        return token
+    async def attach(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(sock=self.sock, limit=1 << 20)
 
-    def disarm(self) -> None:
-        with self.lock:
-            self.armed = None
+    def send(self, message: tuple[Any, ...]) -> None:
+        """Frame `message` as `Connection.send` does (the worker reads it with `recv`)."""
+        assert self.writer is not None
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        self.writer.write(struct.pack("!i", len(data)) + data)
 
-    def expire(self, token: object) -> None:
-        """The deadline (a timer thread): kill the worker if it still runs that query."""
-        with self.lock:
-            if self.armed is token:
-                self.expired = True
-                self.process.kill()
+    async def recv(self) -> tuple[Any, ...]:
+        """One message the worker sent with `Connection.send`."""
+        assert self.reader is not None
+        (size,) = struct.unpack("!i", await self.reader.readexactly(4))
+        if size == -1:  # Connection's header for a message over 2 GiB
+            (size,) = struct.unpack("!Q", await self.reader.readexactly(8))
+        return pickle.loads(await self.reader.readexactly(size))
+
+    async def call(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
+        self.send(message)
+        return await self.recv()
+
+    def expire(self) -> None:
+        """The deadline: kill the worker if it still runs the query."""
+        if self.busy:
+            self.expired = True
+            self.process.kill()
+
+    def disconnect(self) -> None:
+        """Drop the server's end of the socket (on the loop, which owns the transport)."""
+        if self.writer is not None:
+            self.writer.transport.abort()
+        else:
+            self.sock.close()
 
     def stop(self) -> None:
-        """Kill the process, reap it, remove its private checkpoints."""
+        """Kill the process, reap it, remove its private checkpoints (blocks: not on the loop)."""
         self.process.kill()
         self.process.join(5)
-        self.conn.close()
         for path in self.directory.glob(f"w{self.wid}-gen-*"):
             shutil.rmtree(path, ignore_errors=True)
 
 
+# What the connection to a dead worker raises on the way in or out.
+_LOST = (OSError, EOFError, asyncio.IncompleteReadError, pickle.UnpicklingError)
+
+
 class ProcessPool:
-    """`size` worker processes, each on its own checkpoint of `store`; hard query timeouts."""
+    """`size` worker processes, each on its own checkpoint of `store`; hard query timeouts.
+
+    Used from one event loop; only the checkpoints (`_use`, `_release`) are also touched
+    from executor threads, under `lock`.
+    """
 
     def __init__(self, store: Store, directory: Path, size: int, timeout: float) -> None:
         self.store = store
@@ -172,28 +350,143 @@ class ProcessPool:
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(_PRELOAD)
         self.lock = threading.Lock()
-        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self.workers: set[_Worker] = set()
         self.latest: _Checkpoint | None = None
         self.users: dict[int, int] = {}  # generation -> queries that may still read its checkpoint
         self.ids = itertools.count()
         self.closed = False
-        # Generations to move idle workers to ahead of the next query (see `store_changed`).
-        self.wanted = threading.Condition()
+        self.tasks: set[asyncio.Future[Any]] = set()  # replacements and refreshes in flight
         self.wanted_generation = -1
-        self.refresher = threading.Thread(target=self._refresh_loop, name="onteam-checkpoints", daemon=True)
+        self.refresher: asyncio.Future[Any] | None = None
 
-    def start(self, generation: int) -> None:
+    async def start(self, generation: int) -> None:
         """Wipe stale checkpoints, checkpoint `generation`, start and warm up the workers."""
         shutil.rmtree(self.directory, ignore_errors=True)
         self.directory.mkdir(parents=True)
-        checkpoint = self._use(generation)
+        checkpoint = await self._acquire(generation)
         try:
-            for _ in range(self.size):
-                self.idle.put(self._spawn(checkpoint))
+            for worker in await asyncio.gather(*(self._spawn(checkpoint) for _ in range(self.size))):
+                self.idle.put_nowait(worker)
         finally:
             self._release(checkpoint)
-        self.refresher.start()
+
+    async def run(self, state: Any, spec: QuerySpec) -> Reply:
+        # Admission lets as many queries in as there are workers, so one is idle (or about
+        # to be, once a replacement has started); a pool that lost workers must not hang.
+        try:
+            worker = self.idle.get_nowait()
+        except asyncio.QueueEmpty:
+            try:
+                worker = await asyncio.wait_for(self.idle.get(), self.timeout)
+            except TimeoutError:
+                raise ServiceUnavailable("No query worker is available; retry later") from None
+        try:
+            checkpoint = await self._acquire(getattr(state, "generation", 0))
+        except BaseException:
+            self.idle.put_nowait(worker)
+            raise
+        deadline = asyncio.get_running_loop().call_later(self.timeout, worker.expire)
+        done = False
+
+        def finish(healthy: bool) -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            deadline.cancel()
+            worker.busy = False
+            self._release(checkpoint)
+            if healthy and not worker.expired:
+                self.idle.put_nowait(worker)
+            else:
+                self._replace_soon(worker, checkpoint.generation)
+
+        try:
+            worker.busy = True
+            item = await worker.call(("query", checkpoint.generation, str(checkpoint.path), spec))
+        except _LOST:
+            finish(False)
+            raise self._lost(worker) from None
+        except BaseException:  # cancelled: the worker may still be busy with the query
+            finish(False)
+            raise
+        if item[0] == "error":
+            finish(True)
+            raise item[1]
+        _, media, chunk, more = item
+        if not more:
+            finish(True)
+            return Reply(media, chunk)
+        return Reply(media, chunk, self._rest(worker, finish))
+
+    async def _rest(self, worker: _Worker, finish: Callable[[bool], None]) -> AsyncIterator[bytes]:
+        """The chunks after the first; an abandoned stream leaves a busy worker, which is replaced."""
+        healthy = False
+        try:
+            while True:
+                try:
+                    item = await worker.recv()
+                except _LOST:
+                    raise self._lost(worker) from None
+                if item[0] == "error":
+                    healthy = True
+                    raise item[1]
+                if not item[2]:
+                    healthy = True
+                    finish(True)  # the worker is done; only the client is left to serve
+                yield item[1]
+                if not item[2]:
+                    return
+        finally:
+            finish(healthy)
+
+    def _lost(self, worker: _Worker) -> OnTeamError:
+        if worker.expired:
+            observability.QUERY_TIMEOUTS.inc()
+            return QueryTimeout(f"The query exceeded the {self.timeout:g} s limit and was stopped", timeout=self.timeout)
+        return OnTeamError("The query worker stopped before answering (out of memory?)")
+
+    async def _spawn(self, checkpoint: _Checkpoint) -> _Worker:
+        """A new worker that has opened `checkpoint` (so its first query does not pay for it)."""
+        loop = asyncio.get_running_loop()
+        worker = await loop.run_in_executor(None, _Worker, self.context, self.directory, next(self.ids))
+        self.workers.add(worker)
+        try:
+            await worker.attach()
+            reply = await worker.call(("open", checkpoint.generation, str(checkpoint.path), None))
+            if reply[0] == "error":
+                raise reply[1]
+        except BaseException:
+            self.workers.discard(worker)
+            worker.disconnect()
+            await loop.run_in_executor(None, worker.stop)
+            raise
+        return worker
+
+    def _replace_soon(self, worker: _Worker, generation: int) -> None:
+        self.workers.discard(worker)
+        self._background(self._replace(worker, generation))
+
+    def _background(self, coroutine: Any) -> asyncio.Future[Any]:
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def _replace(self, worker: _Worker, generation: int) -> None:
+        worker.disconnect()
+        await asyncio.get_running_loop().run_in_executor(None, worker.stop)
+        if self.closed:
+            return
+        try:
+            fresh = await self._acquire(generation)
+            try:
+                self.idle.put_nowait(await self._spawn(fresh))
+            finally:
+                self._release(fresh)
+        except Exception:  # noqa: BLE001 - keep serving with a smaller pool rather than fail a request
+            log.exception("could not start a replacement query worker")
 
     def store_changed(self, generation: int) -> None:
         """Checkpoint and move idle workers to `generation` in the background.
@@ -202,126 +495,47 @@ class ProcessPool:
         arriving a little after a write then finds its worker ready instead of paying for
         the checkpoint and the opening of a fresh copy (tens of milliseconds).
         """
-        with self.wanted:
-            self.wanted_generation = max(self.wanted_generation, generation)
-            self.wanted.notify()
+        self.wanted_generation = max(self.wanted_generation, generation)
+        if self.refresher is None or self.refresher.done():
+            self.refresher = self._background(self._refresh_loop())
 
-    def _refresh_loop(self) -> None:
+    async def _refresh_loop(self) -> None:
         done = -1
-        while True:
-            with self.wanted:
-                while self.wanted_generation <= done and not self.closed:
-                    self.wanted.wait()
-                if self.closed:
-                    return
-                done = self.wanted_generation  # a burst of writes coalesces into its last one
+        while self.wanted_generation > done and not self.closed:
+            done = self.wanted_generation  # a burst of writes coalesces into its last one
             try:
-                self._refresh(done)
+                await self._refresh(done)
             except Exception:  # noqa: BLE001 - an optimisation: queries still checkpoint for themselves
                 log.exception("could not refresh the query workers' checkpoints")
 
-    def _refresh(self, generation: int) -> None:
-        checkpoint = self._use(generation)
+    async def _refresh(self, generation: int) -> None:
+        checkpoint = await self._acquire(generation)
         try:
-            for _ in range(self.size):
-                try:
-                    worker = self.idle.get_nowait()  # busy workers switch at their next query
-                except queue.Empty:
-                    return
-                try:
-                    worker.conn.send(("open", checkpoint.generation, str(checkpoint.path), None))
-                    healthy = worker.conn.recv()[0] == "ready"
-                except Exception:  # noqa: BLE001 - a dead worker is replaced like after a query
-                    healthy = False
-                if healthy:
-                    self.idle.put(worker)
-                else:
-                    self._replace(worker, checkpoint)
+            moving: list[_Worker] = []  # busy workers switch at their next query
+            while not self.idle.empty():
+                moving.append(self.idle.get_nowait())
+            await asyncio.gather(*(self._reopen(worker, checkpoint) for worker in moving))
         finally:
             self._release(checkpoint)
 
-    def _spawn(self, checkpoint: _Checkpoint) -> _Worker:
-        """A new worker that has opened `checkpoint` (so its first query does not pay for it)."""
-        worker = _Worker(self.context, self.directory, next(self.ids))
+    async def _reopen(self, worker: _Worker, checkpoint: _Checkpoint) -> None:
+        try:
+            healthy = (await worker.call(("open", checkpoint.generation, str(checkpoint.path), None)))[0] == "ready"
+        except _LOST:
+            healthy = False
+        if healthy:
+            self.idle.put_nowait(worker)
+        else:
+            self._replace_soon(worker, checkpoint.generation)
+
+    async def _acquire(self, generation: int) -> _Checkpoint:
+        """`_use` without blocking the loop: a new checkpoint is made on an executor thread."""
         with self.lock:
-            self.workers.add(worker)
-        try:
-            worker.conn.send(("open", checkpoint.generation, str(checkpoint.path), None))
-            reply = worker.conn.recv()
-            if reply[0] == "error":
-                raise reply[1]
-        except BaseException:
-            with self.lock:
-                self.workers.discard(worker)
-            worker.stop()
-            raise
-        return worker
-
-    def produce(self, state: Any, spec: QuerySpec, pipe: Any) -> None:
-        # The caller holds one of `size` query slots, so a worker is idle (or about to be,
-        # once a replacement has started); a pool that lost workers must not hang the caller.
-        try:
-            worker = self.idle.get(timeout=self.timeout)
-        except queue.Empty:
-            sparql._report(pipe, ServiceUnavailable("No query worker is available; retry later"))
-            return
-        checkpoint = self._use(getattr(state, "generation", 0))
-        healthy = False
-        try:
-            healthy = self._run(worker, checkpoint, spec, pipe)
-        finally:
-            self._release(checkpoint)
-            if healthy:
-                self.idle.put(worker)
-            else:
-                self._replace(worker, checkpoint)
-
-    def _run(self, worker: _Worker, checkpoint: _Checkpoint, spec: QuerySpec, pipe: Any) -> bool:
-        """Relay one query's answer from `worker` to `pipe`; False if the worker must be replaced."""
-        token = worker.arm()
-        timer = threading.Timer(self.timeout, worker.expire, (token,))
-        timer.daemon = True
-        try:
-            worker.conn.send(("query", checkpoint.generation, str(checkpoint.path), spec))
-            timer.start()
-            while True:
-                item = worker.conn.recv()
-                final = item[0] == "error" or not item[-1]
-                if final:  # the worker is done; only the client is left to serve
-                    worker.disarm()
-                pipe.put(item)
-                if final:
-                    return not worker.expired
-        except sparql._Abandoned:
-            return False  # the client left; the worker may be blocked writing to us
-        except Exception:  # noqa: BLE001 - EOF, broken pipe, a torn message: the worker is gone
-            if worker.expired:
-                observability.QUERY_TIMEOUTS.inc()
-                exc: OnTeamError = QueryTimeout(
-                    f"The query exceeded the {self.timeout:g} s limit and was stopped", timeout=self.timeout
-                )
-            else:
-                exc = OnTeamError("The query worker stopped before answering (out of memory?)")
-            sparql._report(pipe, exc)
-            return False
-        finally:
-            timer.cancel()
-            worker.disarm()
-
-    def _replace(self, worker: _Worker, checkpoint: _Checkpoint) -> None:
-        with self.lock:
-            self.workers.discard(worker)
-        worker.stop()
-        if self.closed:
-            return
-        try:
-            fresh = self._use(checkpoint.generation)
-            try:
-                self.idle.put(self._spawn(fresh))
-            finally:
-                self._release(fresh)
-        except Exception:  # noqa: BLE001 - keep serving with a smaller pool rather than fail the request
-            log.exception("could not start a replacement query worker")
+            latest = self.latest
+            if latest is not None and generation <= latest.generation:
+                self.users[latest.generation] += 1
+                return latest
+        return await asyncio.get_running_loop().run_in_executor(None, self._use, generation)
 
     def _use(self, generation: int) -> _Checkpoint:
         """The newest checkpoint, made now if `generation` is newer; counted as in use."""
@@ -352,24 +566,24 @@ class ProcessPool:
 
     def close(self) -> None:
         """Kill every worker and remove the checkpoints."""
-        with self.wanted:
-            self.closed = True
-            self.wanted.notify()
-        with self.lock:
-            workers = list(self.workers)
-            self.workers.clear()
+        self.closed = True
+        for task in list(self.tasks):
+            task.cancel()
+        workers = list(self.workers)
+        self.workers.clear()
         for worker in workers:
+            worker.disconnect()
             worker.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start(settings: Settings, store: Store, generation: int) -> Evaluator:
+async def start(settings: Settings, store: Store, generation: int) -> Evaluator:
     """The evaluator for these settings: a process pool, or threads for `--memory` stores."""
     if settings.memory:
         return ThreadEvaluator()
     pool = ProcessPool(store, Path(settings.store) / CHECKPOINTS_DIR, max(1, settings.workers), settings.query_timeout)
     try:
-        pool.start(generation)
+        await pool.start(generation)
     except BaseException:
         pool.close()
         raise
@@ -431,6 +645,8 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass  # not Linux: the pipe's EOF still stops an idle worker
+
+
 
 
 def worker_main(conn: Any, directory: str, wid: int) -> None:

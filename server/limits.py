@@ -13,16 +13,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 from urllib.parse import unquote_to_bytes, urljoin
 
-import anyio
 from fastapi import FastAPI, Request
 
 from . import observability
@@ -189,13 +190,53 @@ def parse_form(data: bytes | str, what: str = "the form body") -> list[tuple[str
 # --------------------------------------------------------------------------- admission
 
 
+class Slots:
+    """At most `size` holders at once; the others queue in arrival order (one event loop).
+
+    Plain asyncio futures, because this runs once per query: a free slot is taken without
+    any timeout machinery, and only a request that has to wait pays for its deadline.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.running = 0
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return sum(not waiter.done() for waiter in self.waiters)
+
+    async def acquire(self, timeout: float) -> bool:
+        """Take a slot, waiting at most `timeout` seconds; False if none came free in time."""
+        if self.running < self.size and not self.waiters:
+            self.running += 1
+            return True
+        turn = asyncio.get_running_loop().create_future()
+        self.waiters.append(turn)
+        try:
+            async with asyncio.timeout(timeout):
+                await turn
+        except BaseException as exc:
+            if turn.done() and not turn.cancelled():
+                self.release()  # the slot was handed over as we left: pass it on
+            if isinstance(exc, TimeoutError):
+                return False
+            raise
+        return True
+
+    def release(self) -> None:
+        """Hand the slot to the first waiter still waiting, or free it."""
+        while self.waiters:
+            turn = self.waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)  # `running` is unchanged: the slot changes hands
+                return
+        self.running -= 1
+
+
 @asynccontextmanager
 async def admit(request: Request, query: str | None = None) -> AsyncIterator[None]:
-    """Hold one of `settings.workers` query slots for the block, or fail with 503 + Retry-After.
-
-    The slots are a limiter of their own: the thread limiter of `anyio.to_thread.run_sync` refuses
-    a second token for the same task, and admission already bounds the threads it guards.
-    """
+    """Hold one of `settings.workers` query slots for the block, or fail with 503 + Retry-After."""
     app = request.app
     settings: Settings = app.state.settings
     if query is not None:
@@ -203,12 +244,10 @@ async def admit(request: Request, query: str | None = None) -> AsyncIterator[Non
     if request.scope.get(ADMITTED_KEY):  # re-entered for the same request (handler, then run_query)
         yield
         return
-    slots: anyio.CapacityLimiter | None = getattr(app.state, "admission", None)
+    slots: Slots | None = getattr(app.state, "admission", None)
     if slots is None:
-        slots = app.state.admission = anyio.CapacityLimiter(settings.workers)
-    with anyio.move_on_after(settings.queue_timeout) as waiting:
-        await slots.acquire()
-    if waiting.cancelled_caught:  # the deadline passed before a slot was free
+        slots = app.state.admission = Slots(settings.workers)
+    if not await slots.acquire(settings.queue_timeout):
         observability.reject(503)
         retry = max(1, math.ceil(settings.queue_timeout))
         raise ServiceUnavailable(
@@ -398,11 +437,15 @@ def _check_target(
 
 def install_limits(app: FastAPI, settings: Settings) -> None:
     """Add the size/UTF-8 middleware, the admission slots and the parsed SERVICE allow list to `app`."""
-    app.state.admission = anyio.CapacityLimiter(settings.workers)
+    app.state.admission = Slots(settings.workers)
     app.state.service_allow = allow_list(settings)
-    app.add_middleware(
-        LimitsMiddleware,
-        max_body_bytes=settings.max_body_bytes,
-        max_url_bytes=settings.max_url_bytes,
-        max_header_bytes=settings.max_header_bytes,
-    )
+    app.add_middleware(LimitsMiddleware, **middleware_options(settings))
+
+
+def middleware_options(settings: Settings) -> dict[str, int]:
+    """The caps `LimitsMiddleware` applies, from the settings."""
+    return {
+        "max_body_bytes": settings.max_body_bytes,
+        "max_url_bytes": settings.max_url_bytes,
+        "max_header_bytes": settings.max_header_bytes,
+    }

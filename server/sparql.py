@@ -1,20 +1,18 @@
 """The SPARQL 1.1 Protocol at /sparql: queries, updates, datasets, formats, ETags.
 
 `run_query` is the one way a query is evaluated and answered; saved queries use it too.
-Results are serialized on a worker thread; small ones come back as one body, large
-ones stream through a bounded queue (see `_Pipe`), so memory stays flat and a slow
-client slows the serializer down instead of filling the server's memory.
+Results are serialized by the evaluator (server/engine.py); small ones come back as one
+body, large ones stream with back-pressure, so memory stays flat and a slow client slows
+the serializer down instead of filling the server's memory.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import TimeoutError as FutureTimeout
 from email.utils import formatdate
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -29,7 +27,7 @@ from pyoxigraph import serialize as rdf_serialize
 
 from . import auth, limits, negotiation, observability, sparqlscan
 from .cache import CachedAnswer, ResultCache
-from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType
+from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType, error_response
 
 router = APIRouter()
 T = TypeVar("T")
@@ -41,12 +39,6 @@ QUERY_MEDIA = "application/sparql-query"
 UPDATE_MEDIA = "application/sparql-update"
 ALLOW = "GET, HEAD, POST, OPTIONS"
 
-# Bytes gathered before the first piece is handed over: results below this size are
-# answered as one ordinary body (cheap, with Content-Length); errors raised while
-# producing them still become proper JSON errors.
-CHUNK_SIZE = 64 * 1024
-# Chunks in flight between the serializer thread and the client: the back-pressure bound.
-QUEUE_CHUNKS = 8
 
 # Identifies this process in ETags: the generation counter restarts at 0 on each start.
 _BOOT_ID = os.urandom(8).hex()
@@ -205,96 +197,16 @@ def validators(request: Request, *parts: object) -> tuple[dict[str, str], bool]:
     return headers, fresh
 
 
-# -- from the serializer thread to the client ------------------------------------------
+# -- answering a query -----------------------------------------------------------------
 
 
-class _Abandoned(Exception):
-    """The client went away; the serializer stops."""
-
-
-class _Pipe:
-    """A bounded queue from one worker thread to the event loop.
-
-    The worker blocks while QUEUE_CHUNKS chunks wait unsent (back-pressure); when the
-    consumer abandons the pipe, the worker's next write raises `_Abandoned`.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue(QUEUE_CHUNKS)
-        self.abandoned = False
-        self.started = False
-
-    def put(self, item: tuple[Any, ...]) -> None:
-        """Hand `item` to the event loop (worker thread side)."""
-        if self.abandoned:
-            raise _Abandoned()
-        if not self.started:
-            # The first item always fits in the empty queue: no round trip needed.
-            self.started = True
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
-            return
-        future = asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop)
-        while True:
-            try:
-                future.result(timeout=1.0)
-                return
-            except FutureTimeout:
-                if self.abandoned:
-                    future.cancel()
-                    raise _Abandoned() from None
-
-    def abandon(self) -> None:
-        """Stop the worker (event loop side): wake a blocked put and refuse the next."""
-        self.abandoned = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
-
-
-class _ChunkWriter:
-    """The file-like object pyoxigraph serializes into: gathers bytes into chunks."""
-
-    def __init__(self, pipe: _Pipe, media: str) -> None:
-        self.pipe = pipe
-        self.media = media
-        self.buffer = bytearray()
-        self.sent = False
-
-    def write(self, data: bytes) -> int:
-        self.buffer += data
-        if len(self.buffer) >= CHUNK_SIZE:
-            self.send(more=True)
-        return len(data)
-
-    def flush(self) -> None:
-        """pyoxigraph flushes at the end; chunks go out by size, so nothing to do."""
-
-    def send(self, *, more: bool) -> None:
-        chunk = bytes(self.buffer)
-        self.buffer.clear()
-        if not self.sent:
-            self.sent = True
-            self.pipe.put(("start", self.media, chunk, more))
-        else:
-            self.pipe.put(("data", chunk, more))
-
-
-_JOBS: set[asyncio.Future[Any]] = set()  # keeps running serializer jobs referenced
-
-
-async def _stream(pipe: _Pipe, first: bytes) -> AsyncIterator[bytes]:
+async def _stream(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     try:
         yield first
-        while True:
-            item = await pipe.queue.get()
-            if item[0] == "error":
-                # Headers are gone: all that is left is to cut the response short.
-                raise item[1]
-            yield item[1]
-            if not item[2]:
-                return
+        async for chunk in rest:
+            yield chunk
     finally:
-        pipe.abandon()
+        await rest.aclose()  # frees the evaluator when the client leaves early
 
 
 async def run_query(
@@ -345,54 +257,21 @@ async def run_query(
         fmt_key,
         head=request.method == "HEAD",
     )
-    head = spec.head
-    state = request.app.state
-    evaluator = engine.evaluator(request.app)
-    pipe = _Pipe(asyncio.get_running_loop())
     # Admission bounds the wait for a free evaluator (503 + Retry-After past queue_timeout);
-    # the slot is held until the answer starts. The query limiter (as many tokens as there
-    # are pool workers) guarantees the producer finds a worker idle.
+    # the slot is held until the answer starts.
     async with limits.admit(request, query):
-        job = asyncio.ensure_future(
-            anyio.to_thread.run_sync(evaluator.produce, state, spec, pipe, limiter=state.query_limiter)
-        )
-        _JOBS.add(job)
-        job.add_done_callback(lambda done: _job_done(done, pipe))
-        try:
-            first = await pipe.queue.get()
-        except BaseException:
-            pipe.abandon()
-            raise
-    if first[0] == "error":
-        raise first[1]
-    _, media, chunk, more = first
-    content_type = negotiation.content_type(media)
-    if not more:
-        response = Response(chunk, media_type=content_type, headers=headers)
-        if head:
+        reply = await engine.evaluator(request.app).run(request.app.state, spec)
+    content_type = negotiation.content_type(reply.media)
+    if reply.rest is None:
+        response = Response(reply.first, media_type=content_type, headers=headers)
+        if spec.head:
             # A HEAD answer carries no body, but its length is not 0: leave it unsaid.
             del response.headers["content-length"]
         else:
             # The ETag names query, dataset, parameters, Accept, format and generation.
-            cache.put(headers["ETag"], CachedAnswer(content_type, chunk))
+            cache.put(headers["ETag"], CachedAnswer(content_type, reply.first))
         return response
-    return StreamingResponse(_stream(pipe, chunk), media_type=content_type, headers=headers)
-
-
-def _job_done(job: asyncio.Future[Any], pipe: _Pipe) -> None:
-    """Forget a finished job; if it died before answering, answer for it (never hang)."""
-    _JOBS.discard(job)
-    failed = job.cancelled() or job.exception() is not None
-    if failed and not pipe.started:
-        pipe.started = True
-        pipe.queue.put_nowait(("error", OnTeamError("The query worker stopped before answering")))
-
-
-def _report(pipe: _Pipe, exc: OnTeamError) -> None:
-    try:
-        pipe.put(("error", exc))
-    except _Abandoned:
-        pass
+    return StreamingResponse(_stream(reply.first, reply.rest), media_type=content_type, headers=headers)
 
 
 # -- updates ---------------------------------------------------------------------------
@@ -588,6 +467,39 @@ async def sparql_post(request: Request) -> Response:
 async def sparql_options() -> Response:
     """What /sparql allows (CORS preflights are answered by the middleware before this)."""
     return Response(status_code=204, headers={"Allow": ALLOW})
+
+
+async def direct(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """/sparql as a bare ASGI app: the routes' own handlers, without FastAPI's routing.
+
+    Route matching over every route, dependency solving and the exception middleware are
+    most of the Python a small query costs; `app.OnTeam` sends the requests that
+    `takes_shortcut` accepts here. Errors become the same JSON body as on the routes.
+    """
+    scope["route"] = _ROUTE  # names the route in metrics, as routing would
+    try:
+        response = await _DIRECT[scope["method"]](Request(scope, receive))
+    except OnTeamError as exc:
+        response = error_response(exc)
+    await response(scope, receive, send)
+
+
+def takes_shortcut(scope: dict[str, Any]) -> bool:
+    """A GET, HEAD or POST to /sparql whose answer neither CORS nor gzip would change.
+
+    With an Origin header (CORS adds headers) or gzip in Accept-Encoding, the request takes
+    the full middleware stack instead, so there is one implementation of each.
+    """
+    if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in _DIRECT:
+        return False
+    for name, value in scope["headers"]:
+        if name == b"origin" or (name == b"accept-encoding" and b"gzip" in value.lower()):
+            return False
+    return True
+
+
+_DIRECT = {"GET": sparql_get, "HEAD": sparql_get, "POST": sparql_post}
+_ROUTE = next(route for route in router.routes if getattr(route, "path", None) == "/sparql")
 
 
 def install_middleware(app: FastAPI) -> None:

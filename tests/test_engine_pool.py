@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,22 +19,19 @@ from server.limits import QueryTimeout
 P = NamedNode("http://example.org/p")
 
 
-class Collect:
-    """Stands for the response pipe: keeps what the pool relays."""
+class Answer:
+    """What the pool answered: the reply's media type and whole body, or the error it raised."""
 
-    def __init__(self) -> None:
-        self.items: list[tuple[Any, ...]] = []
-
-    def put(self, item: tuple[Any, ...]) -> None:
-        self.items.append(item)
+    def __init__(self, media: str | None = None, body: bytes = b"", error: OnTeamError | None = None) -> None:
+        self.media, self._body, self._error = media, body, error
 
     def body(self) -> bytes:
-        assert self.items[0][0] == "start", self.items
-        return b"".join(item[2] if item[0] == "start" else item[1] for item in self.items)
+        assert self._error is None, self._error
+        return self._body
 
     def error(self) -> OnTeamError:
-        assert [item[0] for item in self.items] == ["error"], self.items
-        return self.items[0][1]
+        assert self._error is not None, self._body
+        return self._error
 
 
 @pytest.fixture
@@ -46,17 +43,36 @@ def store(tmp_path: Path) -> Store:
 
 
 @pytest.fixture
-def pool(store: Store, tmp_path: Path) -> Iterator[ProcessPool]:
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """One event loop for a pool's whole life: its sockets belong to the loop that opened them."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+@pytest.fixture
+def pool(store: Store, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> Iterator[ProcessPool]:
     pool = ProcessPool(store, tmp_path / "checkpoints", size=2, timeout=1)
-    pool.start(0)
+    loop.run_until_complete(pool.start(0))
     yield pool
     pool.close()
+    loop.run_until_complete(asyncio.sleep(0))  # the loop closes the dropped sockets
 
 
-def ask(pool: ProcessPool, generation: int, query: str, **spec: Any) -> Collect:
-    sink = Collect()
-    pool.produce(SimpleNamespace(generation=generation), QuerySpec(query, **spec), sink)
-    return sink
+def ask(pool: ProcessPool, generation: int, query: str, **spec: Any) -> Answer:
+    async def run() -> Answer:
+        try:
+            reply = await pool.run(SimpleNamespace(generation=generation), QuerySpec(query, **spec))
+        except OnTeamError as exc:
+            return Answer(error=exc)
+        body = reply.first
+        if reply.rest is not None:
+            body += b"".join([chunk async for chunk in reply.rest])
+        return Answer(reply.media, body)
+
+    return asyncio.get_event_loop().run_until_complete(run())
 
 
 def names(folder: Path) -> list[str]:
@@ -67,15 +83,16 @@ def test_start_checkpoints_generation_zero_for_every_worker(pool: ProcessPool, t
     assert names(tmp_path / "checkpoints") == ["gen-0", "w0-gen-0", "w1-gen-0"]
 
 
-def test_start_clears_stale_checkpoints(store: Store, tmp_path: Path) -> None:
+def test_start_clears_stale_checkpoints(store: Store, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> None:
     stale = tmp_path / "checkpoints" / "gen-41"
     stale.mkdir(parents=True)
     pool = ProcessPool(store, tmp_path / "checkpoints", size=1, timeout=1)
-    pool.start(0)
+    loop.run_until_complete(pool.start(0))
     try:
         assert names(tmp_path / "checkpoints") == ["gen-0", "w0-gen-0"]
     finally:
         pool.close()
+        loop.run_until_complete(asyncio.sleep(0))
     assert not (tmp_path / "checkpoints").exists()
 
 
@@ -90,14 +107,13 @@ def test_newer_generation_is_checkpointed_and_the_old_one_removed(
 
 
 def test_store_changed_moves_idle_workers_ahead_of_the_next_query(
-    pool: ProcessPool, store: Store, tmp_path: Path
+    pool: ProcessPool, store: Store, tmp_path: Path, loop: asyncio.AbstractEventLoop
 ) -> None:
     store.update('INSERT DATA { <http://example.org/new> <http://example.org/p> "early" }')
     pool.store_changed(1)
-    deadline = time.monotonic() + 30  # a bound on a background thread, not a timing
-    while names(tmp_path / "checkpoints") != ["gen-1", "w0-gen-1", "w1-gen-1"]:
-        assert time.monotonic() < deadline, names(tmp_path / "checkpoints")
-        time.sleep(0.05)
+    assert pool.refresher is not None
+    loop.run_until_complete(pool.refresher)  # the background refresh, awaited
+    assert names(tmp_path / "checkpoints") == ["gen-1", "w0-gen-1", "w1-gen-1"]
     sink = ask(pool, 1, 'ASK { ?s ?p "early" }', accept="application/sparql-results+json")
     assert json.loads(sink.body())["boolean"] is True
 
@@ -112,7 +128,7 @@ def test_same_generation_sees_the_checkpoint_not_later_writes(pool: ProcessPool,
 def test_substitutions_and_negotiation_cross_the_process(pool: ProcessPool) -> None:
     spec = {"substitutions": ((Variable("s"), NamedNode("http://example.org/s7")),), "accept": "text/csv"}
     sink = ask(pool, 0, "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o }", **spec)
-    assert sink.items[0][1] == "text/csv"
+    assert sink.media == "text/csv"
     assert sink.body().decode().splitlines() == ["s,o", "http://example.org/s7,7"]
 
 
@@ -122,10 +138,11 @@ def test_syntax_error_comes_back_with_line_and_column(pool: ProcessPool) -> None
     assert (error.extra["line"], error.extra["column"]) == (2, 9)
 
 
-def test_runaway_is_killed_and_replaced(pool: ProcessPool, tmp_path: Path) -> None:
+def test_runaway_is_killed_and_replaced(pool: ProcessPool, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> None:
     error = ask(pool, 0, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }").error()
     assert isinstance(error, QueryTimeout)
     assert error.message == "The query exceeded the 1 s limit and was stopped"
+    loop.run_until_complete(asyncio.gather(*pool.tasks))  # the replacement starts in the background
     assert len(pool.workers) == 2
     assert pool.idle.qsize() == 2
     assert "w2-gen-0" in names(tmp_path / "checkpoints")  # the replacement's copy

@@ -51,8 +51,8 @@ def admission_app(workers: int, queue_timeout: float, gate: Gate) -> FastAPI:
 
     @app.get("/waiting")
     async def waiting(request: Request) -> dict[str, int]:
-        stats = request.app.state.admission.statistics()
-        return {"waiting": stats.tasks_waiting, "running": stats.borrowed_tokens}
+        slots = request.app.state.admission
+        return {"waiting": slots.waiting, "running": slots.running}
 
     return app
 
