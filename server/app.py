@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -51,11 +50,6 @@ def create_app(settings: Settings, store: Store | None = None) -> OnTeam:
         if getattr(app.state, "store", None) is None:
             app.state.store = open_store(settings)
         app.state.evaluator = await engine.start(settings, app.state.store, app.state.generation)
-        # Everything built so far (routes, schemas, templates) lives as long as the process:
-        # keep it out of the garbage collector's full passes, which would walk it all again
-        # and again while requests allocate.
-        gc.collect()
-        gc.freeze()
         try:
             yield
         finally:
