@@ -39,7 +39,7 @@ from typing import Any, Protocol
 
 from pyoxigraph import Store
 
-from . import observability, sparql
+from . import capped, observability, sparql
 from .errors import OnTeamError, ServiceUnavailable
 from .limits import QueryTimeout
 from .settings import Settings
@@ -62,12 +62,14 @@ class QuerySpec:
     accept: str | None = None
     fmt: tuple[str, ...] = ()
     head: bool = False
+    max_results: int = 0  # settings.max_results: at most this many solutions or triples (0: all)
 
 
 def answer(store: Store, spec: QuerySpec, sink: Any) -> None:
     """Evaluate `spec`, negotiate, serialize: the one code path of both evaluators.
 
-    `sink.put(item)` receives ("start", media, chunk, more) then ("data", chunk, more)...;
+    `sink.put(item)` receives ("start", media, chunk, more) then ("data", chunk, more)...; an item
+    may carry extra response headers before `more` (see `sparql._ChunkWriter.send`);
     errors are raised (OnTeamError), for the caller to report.
     """
     substitutions = dict(spec.substitutions) or None
@@ -75,7 +77,7 @@ def answer(store: Store, spec: QuerySpec, sink: Any) -> None:
     media = sparql.choose_format(result, spec.accept, spec.fmt)
     writer = sparql._ChunkWriter(sink, media)
     if not spec.head:
-        sparql.serialize(result, media, writer)
+        capped.write_capped(result, media, writer, spec.max_results, spec.query, sparql.serialize)
     writer.send(more=False)
 
 

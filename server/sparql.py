@@ -27,7 +27,7 @@ from fastapi.responses import Response, StreamingResponse
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
 from pyoxigraph import serialize as rdf_serialize
 
-from . import auth, limits, negotiation, observability, sparqlscan
+from . import auth, capped, limits, negotiation, observability, sparqlscan
 from .cache import CachedAnswer, ResultCache
 from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType
 
@@ -259,6 +259,8 @@ class _ChunkWriter:
         self.media = media
         self.buffer = bytearray()
         self.sent = False
+        self.headers: dict[str, str] = {}  # extra response headers (capped.write_capped)
+        self.told = False
 
     def write(self, data: bytes) -> int:
         self.buffer += data
@@ -272,11 +274,15 @@ class _ChunkWriter:
     def send(self, *, more: bool) -> None:
         chunk = bytes(self.buffer)
         self.buffer.clear()
+        # Headers ride once, just before `more` (so item[-1] stays `more`): on "start" they
+        # reach the response; on a later item the body says it and the server only counts it.
+        extra = (self.headers,) if self.headers and not self.told else ()
+        self.told = self.told or bool(extra)
         if not self.sent:
             self.sent = True
-            self.pipe.put(("start", self.media, chunk, more))
+            self.pipe.put(("start", self.media, chunk, *extra, more))
         else:
-            self.pipe.put(("data", chunk, more))
+            self.pipe.put(("data", chunk, *extra, more))
 
 
 _JOBS: set[asyncio.Future[Any]] = set()  # keeps running serializer jobs referenced
@@ -291,7 +297,8 @@ async def _stream(pipe: _Pipe, first: bytes) -> AsyncIterator[bytes]:
                 # Headers are gone: all that is left is to cut the response short.
                 raise item[1]
             yield item[1]
-            if not item[2]:
+            capped.stated(item[2:-1])
+            if not item[-1]:
                 return
     finally:
         pipe.abandon()
@@ -328,7 +335,8 @@ async def run_query(
     cache: ResultCache = request.app.state.result_cache
     cached = cache.get(headers["ETag"])
     if cached is not None:
-        response = Response(cached.body, media_type=cached.media_type, headers={**headers, "OnTeam-Cache": "hit"})
+        extra = capped.stated((dict(cached.headers),))
+        response = Response(cached.body, media_type=cached.media_type, headers={**headers, **extra, "OnTeam-Cache": "hit"})
         if request.method == "HEAD":
             del response.headers["content-length"]
         return response
@@ -344,6 +352,7 @@ async def run_query(
         accept,
         fmt_key,
         head=request.method == "HEAD",
+        max_results=request.app.state.settings.max_results,
     )
     head = spec.head
     state = request.app.state
@@ -365,7 +374,9 @@ async def run_query(
             raise
     if first[0] == "error":
         raise first[1]
-    _, media, chunk, more = first
+    _, media, chunk, *extra, more = first
+    stated = capped.stated(extra)
+    headers.update(stated)
     content_type = negotiation.content_type(media)
     if not more:
         response = Response(chunk, media_type=content_type, headers=headers)
@@ -374,7 +385,7 @@ async def run_query(
             del response.headers["content-length"]
         else:
             # The ETag names query, dataset, parameters, Accept, format and generation.
-            cache.put(headers["ETag"], CachedAnswer(content_type, chunk))
+            cache.put(headers["ETag"], CachedAnswer(content_type, chunk, tuple(stated.items())))
         return response
     return StreamingResponse(_stream(pipe, chunk), media_type=content_type, headers=headers)
 
