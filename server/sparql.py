@@ -616,6 +616,6 @@ def install_middleware(app: FastAPI) -> None:
         allow_credentials=False,
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["Accept", "Authorization", "Content-Type", "If-None-Match", "If-Modified-Since", "Cache-Control"],
-        expose_headers=["ETag", "Last-Modified", "OnTeam-Cache", "Content-Length", "Content-Location", "Link", "Location", "Vary"],
+        expose_headers=["ETag", "Last-Modified", "OnTeam-Cache", "OnTeam-Truncated", "Content-Length", "Content-Location", "Link", "Location", "Vary"],
         max_age=86400,
     )
