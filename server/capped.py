@@ -12,8 +12,9 @@ writer sends its first chunk, and so the response headers, once 64 KiB are gathe
   RDF/XML a comment after `</rdf:RDF>` (XML allows comments after the root element).
 - CSV, TSV and JSON-LD have no such room (a comment line would be a row; a JSON-LD member
   that says nothing in RDF is at best a warning), so while a cap is on they are held back up
-  to the cap, then sent with the header. Their memory is bounded by the cap; a client
-  wanting them streamed can send a LIMIT or the server can run with MAX_RESULTS=0.
+  to the cap, then sent with the header. The cap bounds rows, not bytes, so the held part
+  goes to a temporary file past 8 MiB (memory stays flat); a client wanting them streamed
+  can send a LIMIT within the cap, or the server can run with MAX_RESULTS=0.
 
 SELECT answers go through `solutions.SolutionsWriter` (pyoxigraph cannot serialize a cut
 result), about 2-3 times slower than pyoxigraph's own serializer; a query whose top-level
@@ -22,11 +23,11 @@ LIMIT is within the cap cannot be cut, so it keeps the native serializer.
 
 from __future__ import annotations
 
-import io
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import IO, Any
 
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Triple
 from pyoxigraph import serialize as rdf_serialize
@@ -41,6 +42,7 @@ _HELD_SOLUTIONS = frozenset({QueryResultsFormat.CSV, QueryResultsFormat.TSV})
 _HELD_GRAPHS = frozenset({RdfFormat.JSON_LD})
 _LINE_COMMENTED = frozenset({RdfFormat.N_TRIPLES, RdfFormat.N_QUADS, RdfFormat.TURTLE, RdfFormat.TRIG})
 _PIECE = 64 * 1024  # held answers are handed on in pieces the chunk writer can pass along
+_HELD_IN_MEMORY = 8 * 1024 * 1024  # beyond this, a held answer waits in a temporary file
 _NUMBER = re.compile(r"\s*([0-9]+)")
 
 
@@ -84,9 +86,9 @@ def _write_solutions(result: QuerySolutions, fmt: QueryResultsFormat, output: An
     writer = SolutionsWriter(fmt, result.variables)
     rows = cap(result, limit)
     if fmt in _HELD_SOLUTIONS:
-        held = io.BytesIO()
-        writer.write(rows, held.write)
-        _release(held, rows, output)
+        with _held() as held:
+            writer.write(rows, held.write)
+            _release(held, rows, output)
         return
     writer.write(rows, output.write)
     in_body = rows.truncated and output.sent
@@ -103,7 +105,7 @@ class _CappedTriples:
     def __iter__(self) -> Iterator[Triple]:
         return iter(self.triples)
 
-    def serialize(self, output: Any, format: RdfFormat) -> None:  # noqa: A002 - pyoxigraph's name
+    def serialize(self, output: Any, format: RdfFormat) -> None:
         rdf_serialize(self.triples, output, format=format)
 
 
@@ -111,9 +113,9 @@ def _write_graph(result: Iterable[Triple], media: str, output: Any, limit: int, 
     fmt = negotiation.RDF_FORMATS[media]
     triples = cap(result, limit)
     if fmt in _HELD_GRAPHS:
-        held = io.BytesIO()
-        serialize(_CappedTriples(triples), media, held)
-        _release(held, triples, output)
+        with _held() as held:
+            serialize(_CappedTriples(triples), media, held)
+            _release(held, triples, output)
         return
     serialize(_CappedTriples(triples), media, output)
     _state(triples, output)
@@ -124,15 +126,17 @@ def _write_graph(result: Iterable[Triple], media: str, output: Any, limit: int, 
             output.write(f"\n<!-- {note(limit, 'triples')} -->\n".encode())
 
 
-def _release(held: io.BytesIO, items: Capped[Any], output: Any) -> None:
+def _held() -> IO[bytes]:
+    """Where an answer waits until its cut is known: memory, then a temporary file."""
+    return tempfile.SpooledTemporaryFile(max_size=_HELD_IN_MEMORY)  # the caller closes it
+
+
+def _release(held: IO[bytes], items: Capped[Any], output: Any) -> None:
     """Hand on a held answer, the header first (nothing has been sent yet)."""
     _state(items, output)
-    view = held.getbuffer()
-    try:
-        for start in range(0, len(view), _PIECE):
-            output.write(bytes(view[start : start + _PIECE]))
-    finally:
-        view.release()
+    held.seek(0)
+    while piece := held.read(_PIECE):
+        output.write(piece)
 
 
 def _state(items: Capped[Any], output: Any) -> None:

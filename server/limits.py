@@ -270,13 +270,11 @@ class Capped(Generic[T]):
 
     def _fast(self) -> Iterator[T]:
         """Without a deadline: `islice` does the counting in C (this runs once per solution)."""
-        if self.limit <= 0:
-            for self.count, item in enumerate(self._items, 1):
-                yield item
-            return
-        for self.count, item in enumerate(islice(self._items, self.limit), 1):
+        items = self._items if self.limit <= 0 else islice(self._items, self.limit)
+        for count, item in enumerate(items, 1):
+            self.count = count
             yield item
-        if self.count == self.limit and next(self._items, _END) is not _END:
+        if self.limit > 0 and self.count == self.limit and next(self._items, _END) is not _END:
             self.truncated = True
 
     def _timed_out(self) -> None:

@@ -231,3 +231,19 @@ def test_variables_keep_the_order_of_the_select_clause() -> None:
     for fmt in FORMATS:
         query = "SELECT ?o ?s ?p WHERE { ?s ?p ?o }"
         assert mine(store, fmt, query) == native(store, fmt, query)
+
+
+@pytest.mark.parametrize("media", ["text/csv", "application/ld+json"])
+def test_held_answer_larger_than_memory_allows_passes_through_a_temporary_file(media: str) -> None:
+    store = Store()
+    big = 3 * 1024 * 1024  # three of them pass the 8 MiB kept in memory
+    for i in range(4):
+        store.update(f'INSERT DATA {{ <http://e/s{i}> <http://e/p> "{chr(97 + i) * big}" }}')
+    query = "CONSTRUCT WHERE { ?s ?p ?o }" if media == "application/ld+json" else "SELECT ?o WHERE { ?s ?p ?o }"
+    sink = written(store, query + " ORDER BY ?o" if media == "text/csv" else query, media, 3)
+    assert sink.items[0][3] == {TRUNCATED_HEADER: "true"}
+    body = b"".join(item[2] if item[0] == "start" else item[1] for item in sink.items)
+    if media == "text/csv":
+        assert body == b"o\r\n" + b"".join(chr(97 + i).encode() * big + b"\r\n" for i in range(3))
+    else:
+        assert sorted(len(node["http://e/p"][0]["@value"]) for node in json.loads(body)) == [big] * 3
