@@ -41,6 +41,7 @@ _TURTLE_SHORT = {
     XSD + "boolean": re.compile(r"true|false"),
 }
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_TSV_SPECIAL = re.compile(r'[\\"\t\n\r]')
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "\r": "&#13;"})
 _XML_SPECIAL = re.compile(r"[&<>\"'\r]")
 # Leading and trailing white space is written as character references: some parsers
@@ -154,7 +155,7 @@ def tsv_term(term: Term) -> str:
         return "<" + term.value + ">"
     if kind is Literal:
         value = term.value
-        quoted = '"' + value.translate(_TSV_ESCAPES) + '"'
+        quoted = '"' + (value.translate(_TSV_ESCAPES) if _TSV_SPECIAL.search(value) else value) + '"'
         language = term.language
         if language is not None:
             quoted += "@" + language
