@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class CachedAnswer:
-    """A complete, small answer: its media type and body."""
+    """A complete, small answer: its media type, body and extra headers."""
 
     media_type: str
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ()  # replayed with the body (OnTeam-Truncated)
 
 
 class ResultCache:

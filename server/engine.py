@@ -42,14 +42,14 @@ import struct
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import anyio
 from pyoxigraph import Store
 
-from . import observability, sparql
+from . import capped, observability, sparql
 from .errors import OnTeamError, ServiceUnavailable
 from .limits import QueryTimeout
 from .settings import Settings
@@ -78,6 +78,7 @@ class QuerySpec:
     accept: str | None = None
     fmt: tuple[str, ...] = ()
     head: bool = False
+    max_results: int = 0  # settings.max_results: at most this many solutions or triples (0: all)
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,14 @@ class Reply:
     media: str
     first: bytes
     rest: AsyncIterator[bytes] | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. the result cap's statement
 
 
 def answer(store: Store, spec: QuerySpec, sink: Any) -> None:
     """Evaluate `spec`, negotiate, serialize: the one code path of both evaluators.
 
-    `sink.put(item)` receives ("start", media, chunk, more) then ("data", chunk, more)...;
+    `sink.put(item)` receives ("start", media, chunk, more) then ("data", chunk, more)...; an item
+    may carry extra response headers before `more` (see `_ChunkWriter.send`);
     errors are raised (OnTeamError), for the caller to report.
     """
     substitutions = dict(spec.substitutions) or None
@@ -103,7 +106,7 @@ def answer(store: Store, spec: QuerySpec, sink: Any) -> None:
     media = sparql.choose_format(result, spec.accept, spec.fmt)
     writer = _ChunkWriter(sink, media)
     if not spec.head:
-        sparql.serialize(result, media, writer)
+        capped.write_capped(result, media, writer, spec.max_results, spec.query, sparql.serialize)
     writer.send(more=False)
 
 
@@ -115,6 +118,8 @@ class _ChunkWriter:
         self.media = media
         self.buffer = bytearray()
         self.sent = False
+        self.headers: dict[str, str] = {}  # extra response headers (capped.write_capped)
+        self.told = False
 
     def write(self, data: bytes) -> int:
         self.buffer += data
@@ -128,11 +133,15 @@ class _ChunkWriter:
     def send(self, *, more: bool) -> None:
         chunk = bytes(self.buffer)
         self.buffer.clear()
+        # Headers ride once, just before `more` (so item[-1] stays `more`): on "start" they
+        # reach the response; on a later item the body says it and the server only counts it.
+        extra = (self.headers,) if self.headers and not self.told else ()
+        self.told = self.told or bool(extra)
         if not self.sent:
             self.sent = True
-            self.sink.put(("start", self.media, chunk, more))
+            self.sink.put(("start", self.media, chunk, *extra, more))
         else:
-            self.sink.put(("data", chunk, more))
+            self.sink.put(("data", chunk, *extra, more))
 
 
 class Evaluator(Protocol):
@@ -198,7 +207,8 @@ class _Pipe:
                 if item[0] == "error":
                     raise item[1]
                 yield item[1]
-                if not item[2]:
+                capped.stated(item[2:-1])
+                if not item[-1]:
                     return
         finally:
             self.abandon()
@@ -224,8 +234,8 @@ class ThreadEvaluator:
             raise
         if first[0] == "error":
             raise first[1]
-        _, media, chunk, more = first
-        return Reply(media, chunk, pipe.rest() if more else None)
+        _, media, chunk, *extra, more = first
+        return Reply(media, chunk, pipe.rest() if more else None, *extra)
 
     @staticmethod
     def _produce(store: Store, spec: QuerySpec, pipe: _Pipe) -> None:
@@ -414,11 +424,11 @@ class ProcessPool:
         if item[0] == "error":
             finish(True)
             raise item[1]
-        _, media, chunk, more = item
+        _, media, chunk, *extra, more = item
         if not more:
             finish(True)
-            return Reply(media, chunk)
-        return Reply(media, chunk, self._rest(worker, finish))
+            return Reply(media, chunk, None, *extra)
+        return Reply(media, chunk, self._rest(worker, finish), *extra)
 
     async def _rest(self, worker: _Worker, finish: Callable[[bool], None]) -> AsyncIterator[bytes]:
         """The chunks after the first; an abandoned stream leaves a busy worker, which is replaced."""
@@ -432,11 +442,12 @@ class ProcessPool:
                 if item[0] == "error":
                     healthy = True
                     raise item[1]
-                if not item[2]:
+                capped.stated(item[2:-1])
+                if not item[-1]:
                     healthy = True
                     finish(True)  # the worker is done; only the client is left to serve
                 yield item[1]
-                if not item[2]:
+                if not item[-1]:
                     return
         finally:
             finish(healthy)

@@ -25,7 +25,7 @@ from fastapi.responses import Response, StreamingResponse
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
 from pyoxigraph import serialize as rdf_serialize
 
-from . import auth, limits, negotiation, observability, sparqlscan
+from . import auth, capped, limits, negotiation, observability, sparqlscan
 from .cache import CachedAnswer, ResultCache
 from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType, error_response
 
@@ -240,7 +240,8 @@ async def run_query(
     cache: ResultCache = request.app.state.result_cache
     cached = cache.get(headers["ETag"])
     if cached is not None:
-        response = Response(cached.body, media_type=cached.media_type, headers={**headers, "OnTeam-Cache": "hit"})
+        extra = capped.stated((dict(cached.headers),))
+        response = Response(cached.body, media_type=cached.media_type, headers={**headers, **extra, "OnTeam-Cache": "hit"})
         if request.method == "HEAD":
             del response.headers["content-length"]
         return response
@@ -256,11 +257,14 @@ async def run_query(
         accept,
         fmt_key,
         head=request.method == "HEAD",
+        max_results=request.app.state.settings.max_results,
     )
     # Admission bounds the wait for a free evaluator (503 + Retry-After past queue_timeout);
     # the slot is held until the answer starts.
     async with limits.admit(request, query):
         reply = await engine.evaluator(request.app).run(request.app.state, spec)
+    stated = capped.stated((reply.headers,))
+    headers.update(stated)
     content_type = negotiation.content_type(reply.media)
     if reply.rest is None:
         response = Response(reply.first, media_type=content_type, headers=headers)
@@ -269,7 +273,7 @@ async def run_query(
             del response.headers["content-length"]
         else:
             # The ETag names query, dataset, parameters, Accept, format and generation.
-            cache.put(headers["ETag"], CachedAnswer(content_type, reply.first))
+            cache.put(headers["ETag"], CachedAnswer(content_type, reply.first, tuple(stated.items())))
         return response
     return StreamingResponse(_stream(reply.first, reply.rest), media_type=content_type, headers=headers)
 
@@ -517,6 +521,6 @@ def install_middleware(app: FastAPI) -> None:
         allow_credentials=False,
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["Accept", "Authorization", "Content-Type", "If-None-Match", "If-Modified-Since", "Cache-Control"],
-        expose_headers=["ETag", "Last-Modified", "OnTeam-Cache", "Content-Length", "Content-Location", "Link", "Location", "Vary"],
+        expose_headers=["ETag", "Last-Modified", "OnTeam-Cache", "OnTeam-Truncated", "Content-Length", "Content-Location", "Link", "Location", "Vary"],
         max_age=86400,
     )

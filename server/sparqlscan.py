@@ -81,6 +81,63 @@ def query_shape(query: str) -> QueryShape:
     return QueryShape(has_dataset=any(k.word == "FROM" for k in keywords(query)))
 
 
+def _significant(text: str) -> Iterator[str]:
+    """The tokens of `text` without whitespace and comments; a word's final '.' split off."""
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        token = match.group()
+        if kind == "word" and token.endswith(".") and len(token) > 1:
+            yield token[:-1]
+            yield "."
+        else:
+            yield token
+
+
+@lru_cache(maxsize=256)
+def copies_all_triples(query: str) -> bool:
+    """Is this `CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }` (or `CONSTRUCT WHERE { ?s ?p ?o }`)?
+
+    Such a query copies every triple of its default graph, so it can be answered by reading
+    the store's index instead of the query engine (which keeps every triple it produced, to
+    drop repeats: memory grows with the answer). A PREFIX/BASE prologue is allowed; a
+    dataset clause, a modifier or anything else is not.
+    """
+    if "construct" not in query.lower():
+        return False
+    tokens = list(_significant(query))
+    start = 0
+    while start < len(tokens) and tokens[start].upper() in ("PREFIX", "BASE"):
+        start += 3 if tokens[start].upper() == "PREFIX" else 2
+    rest = tokens[start:]
+    if len(rest) < 6 or rest[0].upper() != "CONSTRUCT":
+        return False
+    rest = rest[1:]
+    if rest[0].upper() == "WHERE":  # CONSTRUCT WHERE { ?s ?p ?o }
+        return _bare_pattern(rest[1:]) is not None
+    template = _bare_pattern(rest[: rest.index("}") + 1] if "}" in rest else rest)
+    if template is None:
+        return False
+    where = rest[rest.index("}") + 1 :]
+    if where and where[0].upper() == "WHERE":
+        where = where[1:]
+    return _bare_pattern(where) == template
+
+
+def _bare_pattern(tokens: Sequence[str]) -> tuple[str, str, str] | None:
+    """`{ ?a ?b ?c }` with three distinct variables (and an optional '.'): the variable names."""
+    body = list(tokens)
+    if len(body) not in (5, 6) or body[0] != "{" or body[-1] != "}":
+        return None
+    if len(body) == 6 and body[4] != ".":
+        return None
+    names = tuple(token[1:] for token in body[1:4] if token[:1] in "?$" and len(token) > 1)
+    if len(names) != 3 or len(set(names)) != 3:
+        return None
+    return names  # type: ignore[return-value]
+
+
 @dataclass(frozen=True, slots=True)
 class UpdateShape:
     """The keywords of an update that the protocol layer acts on."""

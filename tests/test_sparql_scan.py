@@ -81,3 +81,26 @@ def test_where_inside_string_is_not_an_insertion_point() -> None:
     update = 'INSERT { ?s <http://p> "WHERE" } WHERE { ?s ?p ?o }'
     rewritten = sparqlscan.add_using(update, ["http://g"], [])
     assert rewritten == 'INSERT { ?s <http://p> "WHERE" } USING <http://g> WHERE { ?s ?p ?o }'
+
+
+@pytest.mark.parametrize(
+    ("query", "copies"),
+    [
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", True),
+        ("CONSTRUCT WHERE { ?s ?p ?o . }", True),
+        ("PREFIX a: <http://x/>\nBASE <http://y/>\nconstruct {?s ?p ?o.} {?s ?p ?o}", True),
+        ("# all of it\nCONSTRUCT { $s ?p ?o } WHERE { ?s ?p ?o }", True),  # $s and ?s are one variable
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5", False),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } ORDER BY ?s", False),
+        ("CONSTRUCT { ?o ?p ?s } WHERE { ?s ?p ?o }", False),
+        ("CONSTRUCT { ?s ?p ?s } WHERE { ?s ?p ?s }", False),
+        ("CONSTRUCT { ?s ?p ?o } FROM <http://g> WHERE { ?s ?p ?o }", False),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", False),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isIRI(?o)) }", False),
+        ("CONSTRUCT { ?s ?p 'x' } WHERE { ?s ?p ?o }", False),
+        ("SELECT * WHERE { ?s ?p ?o }", False),
+        ('ASK { ?s ?p "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }" }', False),
+    ],
+)
+def test_copies_all_triples_recognises_only_the_plain_copy(query: str, copies: bool) -> None:
+    assert sparqlscan.copies_all_triples(query) is copies

@@ -24,9 +24,12 @@ MIB = 1024 * 1024
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One worker only: a stuck serializer would block every later query."""
+    """One worker only: a stuck serializer would block every later query. No result cap:
+    these answers are longer than MAX_RESULTS on purpose (caps: test_sparql_caps.py)."""
     root = write_root(tmp_path_factory.mktemp("root"), data=DATA, ontology="")
-    running = start_server(tmp_path_factory.mktemp("server"), "--workers", "1", "--memory", root=root)
+    running = start_server(
+        tmp_path_factory.mktemp("server"), "--workers", "1", "--memory", root=root, env={"ONTEAM_MAX_RESULTS": "0"}
+    )
     yield running
     running.stop()
 
