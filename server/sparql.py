@@ -77,6 +77,9 @@ def evaluate(
       override FROM, so the flag is only set for queries without a dataset clause.
     - Otherwise the default graph is the union of all graphs.
     """
+    if not substitutions and sparqlscan.copies_all_triples(query):
+        graphs = [graph_iri(g, "default-graph-uri") for g in default_graphs] if default_graphs or named_graphs else None
+        return StoredTriples(store, graphs)
     options: dict[str, Any] = {"substitutions": dict(substitutions) if substitutions else None}
     if default_graphs or named_graphs:
         options["default_graph"] = [graph_iri(g, "default-graph-uri") for g in default_graphs]
@@ -92,6 +95,28 @@ def evaluate(
     except RuntimeError as exc:
         # pyoxigraph's planning errors, such as a call to an unknown function.
         raise BadRequest(f"The query cannot be evaluated: {exc}") from None
+
+
+class StoredTriples:
+    """The answer to a plain copy (`sparqlscan.copies_all_triples`), read from the store's index.
+
+    The query engine remembers every triple a CONSTRUCT has produced, to drop repeats, so
+    its memory grows with the answer; reading the index streams in flat memory. A triple
+    held in several graphs comes once per graph: the same RDF graph, once parsed.
+    `graphs` None means the union of all graphs (the service's default graph).
+    """
+
+    def __init__(self, store: Store, graphs: list[NamedNode] | None) -> None:
+        self.store = store
+        self.graphs = graphs
+
+    def __iter__(self) -> Iterator[Triple]:
+        for graph in [None] if self.graphs is None else self.graphs:
+            for quad in self.store.quads_for_pattern(None, None, None, graph):
+                yield quad.triple
+
+    def serialize(self, output: Any, format: RdfFormat) -> None:
+        rdf_serialize(iter(self), output, format=format)
 
 
 def _is_graph(result: Any) -> bool:

@@ -109,7 +109,15 @@ def copies_all_triples(query: str) -> bool:
     tokens = list(_significant(query))
     start = 0
     while start < len(tokens) and tokens[start].upper() in ("PREFIX", "BASE"):
-        start += 3 if tokens[start].upper() == "PREFIX" else 2
+        if tokens[start].upper() == "PREFIX":
+            declared = tokens[start + 1 : start + 3]
+            if len(declared) < 2 or not declared[0].endswith(":") or not declared[1].startswith("<"):
+                return False
+            start += 3
+        else:
+            if not tokens[start + 1 : start + 2] or not tokens[start + 1].startswith("<"):
+                return False
+            start += 2
     rest = tokens[start:]
     if len(rest) < 6 or rest[0].upper() != "CONSTRUCT":
         return False
