@@ -1,26 +1,27 @@
-"""Where queries are evaluated: on threads of this process, or in a pool of worker processes.
+"""Where queries are evaluated: in a pool of worker processes, each on a checkpoint of the store.
 
 pyoxigraph cannot cancel a running query, and blocking operators (GROUP BY, ORDER BY, a
 cross product) produce nothing until they are done, so the only hard timeout is to run
-the query in a process that can be killed. Two evaluators, one interface (`produce`):
-
-- `ThreadEvaluator` (`--memory` stores, which cannot be checkpointed): today's in-thread
-  evaluation on the one store; no hard timeout, only whatever caps the results.
-- `ProcessPool` (on-disk stores): `settings.workers` worker processes (forkserver: never a
-  fork of this process, which has RocksDB open). Each worker opens its own read-write copy
-  of a RocksDB checkpoint of the store; a query past `settings.query_timeout` is SIGKILLed
-  and its worker replaced.
+the query in a process that can be killed. `ProcessPool` runs `settings.workers` worker
+processes (forkserver: never a fork of this process, which has RocksDB open). Each worker
+opens its own read-write copy of an on-disk checkpoint of the store; a query past
+`settings.query_timeout` is SIGKILLed and its worker replaced. On-disk and `--memory`
+stores differ only in how a checkpoint is made (server/checkpoints.py): a RocksDB
+checkpoint (`Store.backup`, hard links) of an on-disk store, a copy of the quads into a
+fresh on-disk store for an in-memory one.
 
 Read-your-writes: every write bumps `app.state.generation`; a query reads the generation
 when it is dispatched and, if no checkpoint of that generation exists yet, one is made
-first (`Store.backup`, hard links). A write acknowledged before the query started is in
-the checkpoint the query runs on. After a write, a background thread also checkpoints and
-moves the idle workers to the new generation (`store_changed`), so the next query usually
-finds its worker ready; a burst of writes coalesces into one checkpoint.
+first. A write acknowledged before the query started is in the checkpoint the query runs
+on. After a write, a background thread also checkpoints and moves the idle workers to the
+new generation (`store_changed`), so the next query usually finds its worker ready; a
+burst of writes coalesces into one checkpoint.
 
-Layout: `<store>/checkpoints/gen-<N>` (made by the server) and `<store>/checkpoints/w<id>-gen-<N>`
-(a worker's private copy: table files hard-linked, the small metadata files copied).
-The folder is wiped when the server starts, so a killed server leaves nothing behind for long.
+Layout: `<folder>/gen-<N>` (made by the server) and `<folder>/w<id>-gen-<N>` (a worker's
+private copy: table files hard-linked, the small metadata files copied). The folder is
+`<store>/checkpoints` for an on-disk store, wiped when the server starts, so a killed
+server leaves nothing behind for long; for `--memory`, a fresh temporary folder
+(`onteam-*` under the system's temporary directory). Both are removed when the server stops.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import os
 import queue
 import shutil
 import signal
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +41,7 @@ from typing import Any, Protocol
 
 from pyoxigraph import Store
 
-from . import observability, sparql
+from . import checkpoints, observability, sparql
 from .errors import OnTeamError, ServiceUnavailable
 from .limits import QueryTimeout
 from .settings import Settings
@@ -65,7 +67,7 @@ class QuerySpec:
 
 
 def answer(store: Store, spec: QuerySpec, sink: Any) -> None:
-    """Evaluate `spec`, negotiate, serialize: the one code path of both evaluators.
+    """Evaluate `spec`, negotiate, serialize: what a worker does with each query.
 
     `sink.put(item)` receives ("start", media, chunk, more) then ("data", chunk, more)...;
     errors are raised (OnTeamError), for the caller to report.
@@ -88,26 +90,6 @@ class Evaluator(Protocol):
 
     def close(self) -> None:
         """Stop whatever runs queries."""
-
-
-class ThreadEvaluator:
-    """Evaluate on the calling thread, on the server's own store."""
-
-    def produce(self, state: Any, spec: QuerySpec, pipe: Any) -> None:
-        try:
-            answer(state.store, spec, pipe)
-        except sparql._Abandoned:
-            pass
-        except OnTeamError as exc:
-            sparql._report(pipe, exc)
-        except Exception as exc:  # noqa: BLE001 - any failure must reach the client as a 500
-            sparql._report(pipe, OnTeamError(f"Query evaluation failed: {exc}"))
-
-    def store_changed(self, generation: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 # -- the process pool, server side -----------------------------------------------------
@@ -162,11 +144,23 @@ class _Worker:
 
 
 class ProcessPool:
-    """`size` worker processes, each on its own checkpoint of `store`; hard query timeouts."""
+    """`size` worker processes, each on its own checkpoint of `store`; hard query timeouts.
 
-    def __init__(self, store: Store, directory: Path, size: int, timeout: float) -> None:
+    `checkpoint` makes a checkpoint (server/checkpoints.py); `directory` holds them all and
+    is the pool's own: wiped at `start`, removed at `close`.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        directory: Path,
+        size: int,
+        timeout: float,
+        checkpoint: checkpoints.Checkpointer = checkpoints.backup,
+    ) -> None:
         self.store = store
         self.directory = directory
+        self.checkpoint = checkpoint  # writes `store` as an on-disk store at a new path
         self.size = size
         self.timeout = timeout
         self.context = multiprocessing.get_context("forkserver")
@@ -329,7 +323,7 @@ class ProcessPool:
             if self.latest is None or generation > self.latest.generation:
                 path = self.directory / f"gen-{generation}"
                 shutil.rmtree(path, ignore_errors=True)
-                self.store.backup(str(path))
+                self.checkpoint(self.store, path)
                 self.latest = _Checkpoint(generation, path)
                 self.users.setdefault(generation, 0)
             self.users[self.latest.generation] += 1
@@ -364,10 +358,14 @@ class ProcessPool:
 
 
 def start(settings: Settings, store: Store, generation: int) -> Evaluator:
-    """The evaluator for these settings: a process pool, or threads for `--memory` stores."""
-    if settings.memory:
-        return ThreadEvaluator()
-    pool = ProcessPool(store, Path(settings.store) / CHECKPOINTS_DIR, max(1, settings.workers), settings.query_timeout)
+    """The process pool for these settings, started on `generation` of `store`."""
+    if settings.memory:  # no store folder: checkpoints go to a temporary one, removed on close
+        directory = Path(tempfile.mkdtemp(prefix="onteam-"))
+    else:
+        directory = Path(settings.store) / CHECKPOINTS_DIR
+    pool = ProcessPool(
+        store, directory, max(1, settings.workers), settings.query_timeout, checkpoints.for_store(settings.memory)
+    )
     try:
         pool.start(generation)
     except BaseException:
@@ -377,12 +375,11 @@ def start(settings: Settings, store: Store, generation: int) -> Evaluator:
 
 
 def evaluator(app: Any) -> Evaluator:
-    """The app's evaluator; threads when none was started (an app served without its lifespan)."""
+    """The app's evaluator, which its lifespan starts; 503 while there is none."""
     found = getattr(app.state, "evaluator", None)
-    return found if found is not None else _THREADS
-
-
-_THREADS = ThreadEvaluator()
+    if found is None:
+        raise ServiceUnavailable("The query engine is not running yet", headers={"Retry-After": "1"})
+    return found
 
 
 # -- the process pool, worker side -----------------------------------------------------
