@@ -15,13 +15,12 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-import anyio
 import rdflib
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pyoxigraph import NamedNode, RdfFormat, Triple, Variable, serialize
 
-from . import negotiation
+from . import limits, negotiation
 from .errors import NotFound
 from .sparql import evaluate
 
@@ -251,7 +250,8 @@ def _headers(local: str, canonical: str, ext: str | None, media: str) -> dict[st
 
 
 async def _in_thread(request: Request, fn: Any, *args: Any) -> Any:
-    return await anyio.to_thread.run_sync(fn, *args, limiter=request.app.state.query_limiter)
+    """Read the store on a thread, admitted like a query (503 + Retry-After when all slots stay busy)."""
+    return await limits.run_admitted(request, fn, *args)
 
 
 @router.api_route("/id/{name}", methods=["GET", "HEAD"], include_in_schema=False)

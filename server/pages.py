@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, Triple, Variable
 
-from . import webmodel
+from . import limits, webmodel
 from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
 from .queries import SavedQuery, bind_parameters, paged_text
@@ -113,7 +112,8 @@ def render(
 
 
 async def _in_thread(request: Request, fn: Any, *args: Any) -> Any:
-    return await anyio.to_thread.run_sync(fn, *args, limiter=request.app.state.query_limiter)
+    """Read the store on a thread, admitted like a query (503 + Retry-After when all slots stay busy)."""
+    return await limits.run_admitted(request, fn, *args)
 
 
 # ---- pages called by linkeddata (the dereferencing side) ----
