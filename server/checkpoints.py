@@ -9,11 +9,15 @@ on-disk RocksDB store. Where the checkpoint comes from depends on the store:
   into a fresh on-disk store. `bulk_extend` from the store's own iterator is the fastest
   correct way (about 7 µs a quad, 1.4 s for 200 000): it keeps blank nodes and RDF 1.2
   triple terms as they are, where a round trip through N-Quads renames blank nodes.
-  Empty named graphs are no quads, so they are added one by one.
+  Empty named graphs are no quads, so they are added one by one. An in-memory store has no
+  folder of its own, so its checkpoints go to a temporary one (`temporary_folder`).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,3 +49,29 @@ def copy_to_disk(store: Store, path: Path) -> None:
 def for_store(memory: bool) -> Checkpointer:
     """The checkpointer for an in-memory (`--memory`) or an on-disk store."""
     return copy_to_disk if memory else backup
+
+
+TEMPORARY_PREFIX = "onteam-"
+
+
+def temporary_folder() -> Path:
+    """A new folder for the checkpoints of an in-memory store, named after this process.
+
+    The pool removes it when it closes; a killed server cannot, so the folders of servers
+    that no longer run are removed here first.
+    """
+    for stale in Path(tempfile.gettempdir()).glob(TEMPORARY_PREFIX + "*-*"):
+        pid = stale.name[len(TEMPORARY_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-"))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True

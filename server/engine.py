@@ -21,7 +21,8 @@ Layout: `<folder>/gen-<N>` (made by the server) and `<folder>/w<id>-gen-<N>` (a 
 private copy: table files hard-linked, the small metadata files copied). The folder is
 `<store>/checkpoints` for an on-disk store, wiped when the server starts, so a killed
 server leaves nothing behind for long; for `--memory`, a fresh temporary folder
-(`onteam-*` under the system's temporary directory). Both are removed when the server stops.
+(`onteam-<pid>-*` under the system's temporary directory, swept at the next start if the
+server was killed). Both are removed when the server stops.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import os
 import queue
 import shutil
 import signal
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -360,7 +360,7 @@ class ProcessPool:
 def start(settings: Settings, store: Store, generation: int) -> Evaluator:
     """The process pool for these settings, started on `generation` of `store`."""
     if settings.memory:  # no store folder: checkpoints go to a temporary one, removed on close
-        directory = Path(tempfile.mkdtemp(prefix="onteam-"))
+        directory = checkpoints.temporary_folder()
     else:
         directory = Path(settings.store) / CHECKPOINTS_DIR
     pool = ProcessPool(

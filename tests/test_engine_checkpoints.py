@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
+import pytest
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Store, Triple
 
-from server.checkpoints import backup, copy_to_disk, for_store
+from server.checkpoints import backup, copy_to_disk, for_store, temporary_folder
 
 P = NamedNode("http://example.org/p")
 G = NamedNode("http://example.org/g")
@@ -59,3 +64,20 @@ def test_copy_is_closed_so_its_folder_can_be_opened_again(tmp_path: Path) -> Non
 def test_on_disk_stores_are_backed_up_and_in_memory_ones_copied() -> None:
     assert for_store(memory=False) is backup
     assert for_store(memory=True) is copy_to_disk
+
+
+def test_temporary_folder_sweeps_those_of_servers_no_longer_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    killed = tmp_path / f"onteam-{ended.pid}-abc"  # a server killed before it could clean up
+    alive = tmp_path / f"onteam-{os.getppid()}-def"  # a server still running
+    other = tmp_path / "onteam-web-ghi"  # not a checkpoint folder
+    for folder in (killed, alive, other):
+        (folder / "gen-0").mkdir(parents=True)
+    fresh = temporary_folder()
+    assert fresh.parent == tmp_path
+    assert fresh.name.startswith(f"onteam-{os.getpid()}-")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name, fresh.name])

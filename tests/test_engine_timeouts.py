@@ -131,7 +131,7 @@ def test_memory_store_answers_in_worker_processes_on_a_temporary_checkpoint(
     workers = children(served.process.pid)
     assert len(workers) >= 2  # the pool, plus the fork server
     [folder] = {_checkpoint_folder(pid) for pid in workers} - {None}
-    assert folder.name.startswith("onteam-")  # a temporary folder: --memory has no store folder
+    assert folder.name.startswith(f"onteam-{served.process.pid}-")  # temporary: --memory has no store folder
     assert sorted(p.name for p in folder.iterdir()) == ["gen-0", "w0-gen-0", "w1-gen-0"]
     served.stop()
     assert not folder.exists()  # removed with the server
