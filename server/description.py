@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
-from . import negotiation
+from . import limits, negotiation
 from .errors import BadRequest
 from .sparql import format_params, validators
 
@@ -179,7 +179,7 @@ async def current_stats(request: Request) -> Stats:
         cached = getattr(state, "description_stats", None)
         if cached is not None and cached[0] == generation:
             return cached[1]
-        stats = await anyio.to_thread.run_sync(compute_stats, state.store, limiter=state.query_limiter)
+        stats = await limits.run_admitted(request, compute_stats, state.store)
         state.description_stats = (generation, stats)
         return stats
 

@@ -1,30 +1,33 @@
-"""Where queries are evaluated: on threads of this process, or in a pool of worker processes.
+"""Where queries are evaluated: in a pool of worker processes, each on a checkpoint of the store.
 
 pyoxigraph cannot cancel a running query, and blocking operators (GROUP BY, ORDER BY, a
 cross product) produce nothing until they are done, so the only hard timeout is to run
-the query in a process that can be killed. Two evaluators, one interface (`run`, a
-coroutine that returns a `Reply`: the media type, the first bytes and, for long answers,
-the rest as an async iterator):
+the query in a process that can be killed. `ProcessPool` runs `settings.workers` worker
+processes (forkserver: never a fork of this process, which has RocksDB open). Each worker
+opens its own read-write copy of an on-disk checkpoint of the store; a query past
+`settings.query_timeout` is SIGKILLed and its worker replaced. On-disk and `--memory`
+stores differ only in how a checkpoint is made (server/checkpoints.py): a RocksDB
+checkpoint (`Store.backup`, hard links) of an on-disk store, a copy of the quads into a
+fresh on-disk store for an in-memory one.
 
-- `ProcessPool` (the service): `settings.workers` worker processes (forkserver: never a
-  fork of this process, which has RocksDB open). Each worker opens its own read-write copy
-  of a RocksDB checkpoint of the store; a query past `settings.query_timeout` is SIGKILLed
-  and its worker replaced. The server talks to the workers from its event loop (asyncio
-  streams over a socket pair, the framing of `multiprocessing.Connection`): no thread is
-  woken per query, so a small query costs the server a few tens of microseconds.
-- `ThreadEvaluator` (an app served without its lifespan, as some tests do): evaluation on
-  a thread of this process, on the one store; no hard timeout.
+The server talks to the workers from its event loop (asyncio streams over a socket pair,
+in the framing of `multiprocessing.Connection`): no thread is woken per query, so a small
+query costs the server a few tens of microseconds. `run` returns a `Reply`: the media
+type, the first bytes and, for long answers, the rest as an async iterator.
 
 Read-your-writes: every write bumps `app.state.generation`; a query reads the generation
 when it is dispatched and, if no checkpoint of that generation exists yet, one is made
-first (`Store.backup`, hard links). A write acknowledged before the query started is in
-the checkpoint the query runs on. After a write, the pool also checkpoints and moves the
-idle workers to the new generation (`store_changed`), so the next query usually finds its
-worker ready; a burst of writes coalesces into one checkpoint.
+first. A write acknowledged before the query started is in the checkpoint the query runs
+on. After a write, the pool also checkpoints and moves the idle workers to the new
+generation (`store_changed`), so the next query usually finds its worker ready; a burst
+of writes coalesces into one checkpoint.
 
-Layout: `<store>/checkpoints/gen-<N>` (made by the server) and `<store>/checkpoints/w<id>-gen-<N>`
-(a worker's private copy: table files hard-linked, the small metadata files copied).
-The folder is wiped when the server starts, so a killed server leaves nothing behind for long.
+Layout: `<folder>/gen-<N>` (made by the server) and `<folder>/w<id>-gen-<N>` (a worker's
+private copy: table files hard-linked, the small metadata files copied). The folder is
+`<store>/checkpoints` for an on-disk store, wiped when the server starts, so a killed
+server leaves nothing behind for long; for `--memory`, a fresh temporary folder
+(`onteam-<pid>-*` under the system's temporary directory, swept at the next start if the
+server was killed). Both are removed when the server stops.
 """
 
 from __future__ import annotations
@@ -41,15 +44,13 @@ import socket
 import struct
 import threading
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import anyio
 from pyoxigraph import Store
 
-from . import capped, observability, sparql
+from . import capped, checkpoints, observability, sparql
 from .errors import OnTeamError, ServiceUnavailable
 from .limits import QueryTimeout
 from .settings import Settings
@@ -63,8 +64,6 @@ _PRELOAD = ["server.engine"]
 # answered as one ordinary body (cheap, with Content-Length); errors raised while
 # producing them still become proper JSON errors.
 CHUNK_SIZE = 64 * 1024
-# Chunks in flight between a serializer thread and the client: the back-pressure bound.
-QUEUE_CHUNKS = 8
 
 
 @dataclass(frozen=True)
@@ -155,121 +154,6 @@ class Evaluator(Protocol):
         """Stop whatever runs queries."""
 
 
-# -- threads ---------------------------------------------------------------------------
-
-
-class _Abandoned(Exception):
-    """The client went away; the serializer stops."""
-
-
-class _Pipe:
-    """A bounded queue from one serializer thread to the event loop.
-
-    The thread blocks while QUEUE_CHUNKS chunks wait unsent (back-pressure); when the
-    consumer abandons the pipe, the thread's next write raises `_Abandoned`.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue(QUEUE_CHUNKS)
-        self.abandoned = False
-        self.started = False
-
-    def put(self, item: tuple[Any, ...]) -> None:
-        """Hand `item` to the event loop (thread side)."""
-        if self.abandoned:
-            raise _Abandoned()
-        if not self.started:
-            # The first item always fits in the empty queue: no round trip needed.
-            self.started = True
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
-            return
-        future = asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop)
-        while True:
-            try:
-                future.result(timeout=1.0)
-                return
-            except FutureTimeout:
-                if self.abandoned:
-                    future.cancel()
-                    raise _Abandoned() from None
-
-    def abandon(self) -> None:
-        """Stop the thread (event loop side): wake a blocked put and refuse the next."""
-        self.abandoned = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
-
-    async def rest(self) -> AsyncIterator[bytes]:
-        try:
-            while True:
-                item = await self.queue.get()
-                if item[0] == "error":
-                    raise item[1]
-                yield item[1]
-                capped.stated(item[2:-1])
-                if not item[-1]:
-                    return
-        finally:
-            self.abandon()
-
-
-class ThreadEvaluator:
-    """Evaluate on a thread of this process, on the server's own store."""
-
-    def __init__(self) -> None:
-        self.jobs: set[asyncio.Future[Any]] = set()  # keeps running serializer jobs referenced
-
-    async def run(self, state: Any, spec: QuerySpec) -> Reply:
-        pipe = _Pipe(asyncio.get_running_loop())
-        job = asyncio.ensure_future(
-            anyio.to_thread.run_sync(self._produce, state.store, spec, pipe, limiter=state.query_limiter)
-        )
-        self.jobs.add(job)
-        job.add_done_callback(lambda done: self._done(done, pipe))
-        try:
-            first = await pipe.queue.get()
-        except BaseException:
-            pipe.abandon()
-            raise
-        if first[0] == "error":
-            raise first[1]
-        _, media, chunk, *extra, more = first
-        return Reply(media, chunk, pipe.rest() if more else None, *extra)
-
-    @staticmethod
-    def _produce(store: Store, spec: QuerySpec, pipe: _Pipe) -> None:
-        try:
-            answer(store, spec, pipe)
-        except _Abandoned:
-            pass
-        except OnTeamError as exc:
-            _report(pipe, exc)
-        except Exception as exc:  # noqa: BLE001 - any failure must reach the client as a 500
-            _report(pipe, OnTeamError(f"Query evaluation failed: {exc}"))
-
-    def _done(self, job: asyncio.Future[Any], pipe: _Pipe) -> None:
-        """Forget a finished job; if it died before answering, answer for it (never hang)."""
-        self.jobs.discard(job)
-        failed = job.cancelled() or job.exception() is not None
-        if failed and not pipe.started:
-            pipe.started = True
-            pipe.queue.put_nowait(("error", OnTeamError("The query worker stopped before answering")))
-
-    def store_changed(self, generation: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _report(pipe: _Pipe, exc: OnTeamError) -> None:
-    try:
-        pipe.put(("error", exc))
-    except _Abandoned:
-        pass
-
-
 # -- the process pool, server side -----------------------------------------------------
 
 
@@ -348,13 +232,22 @@ _LOST = (OSError, EOFError, asyncio.IncompleteReadError, pickle.UnpicklingError)
 class ProcessPool:
     """`size` worker processes, each on its own checkpoint of `store`; hard query timeouts.
 
-    Used from one event loop; only the checkpoints (`_use`, `_release`) are also touched
+    `checkpoint` makes a checkpoint (server/checkpoints.py); `directory` holds them all and
+    is the pool's own: wiped at `start`, removed at `close`. Used from one event loop; only the checkpoints (`_use`, `_release`) are also touched
     from executor threads, under `lock`.
     """
 
-    def __init__(self, store: Store, directory: Path, size: int, timeout: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        directory: Path,
+        size: int,
+        timeout: float,
+        checkpoint: checkpoints.Checkpointer = checkpoints.backup,
+    ) -> None:
         self.store = store
         self.directory = directory
+        self.checkpoint = checkpoint  # writes `store` as an on-disk store at a new path
         self.size = size
         self.timeout = timeout
         self.context = multiprocessing.get_context("forkserver")
@@ -554,7 +447,7 @@ class ProcessPool:
             if self.latest is None or generation > self.latest.generation:
                 path = self.directory / f"gen-{generation}"
                 shutil.rmtree(path, ignore_errors=True)
-                self.store.backup(str(path))
+                self.checkpoint(self.store, path)
                 self.latest = _Checkpoint(generation, path)
                 self.users.setdefault(generation, 0)
             self.users[self.latest.generation] += 1
@@ -589,10 +482,14 @@ class ProcessPool:
 
 
 async def start(settings: Settings, store: Store, generation: int) -> Evaluator:
-    """The evaluator for these settings: a process pool, or threads for `--memory` stores."""
-    if settings.memory:
-        return ThreadEvaluator()
-    pool = ProcessPool(store, Path(settings.store) / CHECKPOINTS_DIR, max(1, settings.workers), settings.query_timeout)
+    """The process pool for these settings, started on `generation` of `store`."""
+    if settings.memory:  # no store folder: checkpoints go to a temporary one, removed on close
+        directory = checkpoints.temporary_folder()
+    else:
+        directory = Path(settings.store) / CHECKPOINTS_DIR
+    pool = ProcessPool(
+        store, directory, max(1, settings.workers), settings.query_timeout, checkpoints.for_store(settings.memory)
+    )
     try:
         await pool.start(generation)
     except BaseException:
@@ -602,12 +499,11 @@ async def start(settings: Settings, store: Store, generation: int) -> Evaluator:
 
 
 def evaluator(app: Any) -> Evaluator:
-    """The app's evaluator; threads when none was started (an app served without its lifespan)."""
+    """The app's evaluator, which its lifespan starts; 503 while there is none."""
     found = getattr(app.state, "evaluator", None)
-    return found if found is not None else _THREADS
-
-
-_THREADS = ThreadEvaluator()
+    if found is None:
+        raise ServiceUnavailable("The query engine is not running yet", headers={"Retry-After": "1"})
+    return found
 
 
 # -- the process pool, worker side -----------------------------------------------------

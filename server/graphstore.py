@@ -103,10 +103,9 @@ async def _serve(request: Request, graph: GraphName | None) -> Response:
     if graph is not None and not _exists(store, graph):
         raise NotFound(f"No graph {graph} in the store")
     fmt = negotiation.RDF_FORMATS[media]
-    # Serializing runs on a worker thread, within the same limit as queries.
-    body = await anyio.to_thread.run_sync(
-        lambda: store.dump(format=fmt, from_graph=graph), limiter=request.app.state.query_limiter
-    )
+    # Serializing a whole graph can take long: it waits for a query slot (admission) and runs
+    # on a thread, within the same limits as queries.
+    body = await limits.run_admitted(request, lambda: store.dump(format=fmt, from_graph=graph))
     return Response(body, media_type=negotiation.content_type(media), headers={"Vary": "Accept"})
 
 

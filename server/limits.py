@@ -5,7 +5,8 @@
   Content-Length are capped too.
 - `decode_utf8`, `parse_form`: strict UTF-8 decoding of query strings and form bodies (400, not 500).
 - `admit(request, query)`: at most `settings.workers` queries run at once; the others wait up to
-  `settings.queue_timeout` seconds, then get 503 with Retry-After.
+  `settings.queue_timeout` seconds, then get 503 with Retry-After. `run_admitted` runs other
+  reads of the store (pages, graph downloads) on a thread under the same admission.
 - `cap(items, limit)`: stop a result after `settings.max_results` items and say that it did.
 - `check_federation(text, allow)`: refuse SERVICE (and LOAD) towards IRIs that are not allow-listed;
   pyoxigraph 0.5.13 really fetches them over HTTP, so an open endpoint would be an SSRF relay.
@@ -19,12 +20,13 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from itertools import islice
 from typing import Any, Generic, TypeVar
 from urllib.parse import unquote_to_bytes, urljoin
 
+import anyio
 from fastapi import FastAPI, Request
 
 from . import observability
@@ -263,6 +265,13 @@ async def admit(request: Request, query: str | None = None) -> AsyncIterator[Non
         request.scope[ADMITTED_KEY] = False
         observability.QUERIES_RUNNING.dec()
         slots.release()
+
+
+async def run_admitted(request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` on a thread, once admitted: for reads of the store outside `run_query`
+    (pages, graph downloads, enumerations), which wait for a slot as queries do."""
+    async with admit(request):
+        return await anyio.to_thread.run_sync(fn, *args, limiter=request.app.state.query_limiter)
 
 
 # --------------------------------------------------------------------------- result caps

@@ -15,13 +15,12 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-import anyio
 import rdflib
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pyoxigraph import NamedNode, RdfFormat, Triple, Variable, serialize
 
-from . import negotiation
+from . import limits, negotiation
 from .errors import NotFound
 from .sparql import evaluate
 
@@ -84,6 +83,8 @@ _OX_FORMATS = {
     "application/rdf+xml": RdfFormat.RDF_XML,
 }
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Ontology terms are XML names in ASCII (ot:Consortium, ot:hasMember); anything else is not one.
+_TERM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 DESCRIBE_QUERY = """
 PREFIX org: <http://www.w3.org/ns/org#>
@@ -251,7 +252,8 @@ def _headers(local: str, canonical: str, ext: str | None, media: str) -> dict[st
 
 
 async def _in_thread(request: Request, fn: Any, *args: Any) -> Any:
-    return await anyio.to_thread.run_sync(fn, *args, limiter=request.app.state.query_limiter)
+    """Read the store on a thread, admitted like a query (503 + Retry-After when all slots stay busy)."""
+    return await limits.run_admitted(request, fn, *args)
 
 
 @router.api_route("/id/{name}", methods=["GET", "HEAD"], include_in_schema=False)
@@ -308,14 +310,35 @@ async def _ontology(request: Request, ext: str | None) -> Response:
     return rdf_response(body, media, 200, headers)
 
 
+def term_defined(store: Any, iri: str) -> bool:
+    """Whether the ontology says anything about `iri` (then it is documented at its anchor)."""
+    return bool(evaluate(store, "ASK { ?t ?p ?o }", substitutions={Variable("t"): NamedNode(iri)}))
+
+
 @router.api_route("/ontology/{term}", methods=["GET", "HEAD"], include_in_schema=False)
 async def ontology_term(request: Request, term: str) -> Response:
-    """/ontology/Term: 303 to where the term is documented (the ontology, at #Term)."""
+    """/ontology/Term: 303 to where a defined term is documented (the ontology, at #Term);
+    404 in the asked format for a term the ontology does not define."""
+    from . import pages
+
+    name, ext = split_extension(term)
     base = public_base(request)
-    return RedirectResponse(f"{base}/ontology#{term}", status_code=303, headers={"Vary": "Accept"})
+    media = choose_media(request, ext)
+    iri = OT + name
+    headers = {"Vary": "Accept"}
+    defined = _TERM_NAME.match(name) is not None and await _in_thread(
+        request, term_defined, request.app.state.store, iri
+    )
+    if not defined:
+        if media == HTML:
+            return await pages.not_found_page(request, iri, headers)
+        note = f"Not found: the ontology does not define <{iri}>"
+        return rdf_response(empty_rdf(media, base, note), media, 404, headers)
+    document = f"{base}/ontology" + (f".{ext}" if ext else "")
+    return RedirectResponse(f"{document}#{name}", status_code=303, headers=headers)
 
 
-@router.get("/context.jsonld", include_in_schema=False)
+@router.api_route("/context.jsonld", methods=["GET", "HEAD"], include_in_schema=False)
 async def context(request: Request) -> Response:
     """The JSON-LD @context that compact OnTeam JSON-LD refers to."""
     body = json.dumps(context_document(public_base(request)), indent=2).encode("utf-8")

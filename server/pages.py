@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, Triple, Variable
 
-from . import webmodel
+from . import limits, webmodel
 from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
 from .queries import SavedQuery, bind_parameters, paged_text
@@ -35,6 +34,8 @@ LANGS = webmodel.LANGS
 COOKIE = "lang"
 COOKIE_AGE = 365 * 24 * 3600
 FIELD = "param-"
+# HEAD answers like GET without the body (uvicorn drops it), as RFC 9110 §9.3.2 asks.
+PAGE_METHODS = ["GET", "HEAD"]
 
 
 def accept_language(header: str | None) -> str | None:
@@ -113,7 +114,8 @@ def render(
 
 
 async def _in_thread(request: Request, fn: Any, *args: Any) -> Any:
-    return await anyio.to_thread.run_sync(fn, *args, limiter=request.app.state.query_limiter)
+    """Read the store on a thread, admitted like a query (503 + Retry-After when all slots stay busy)."""
+    return await limits.run_admitted(request, fn, *args)
 
 
 # ---- pages called by linkeddata (the dereferencing side) ----
@@ -142,7 +144,7 @@ async def ontology_page(request: Request, triples: list[Triple], headers: dict[s
 # ---- pages of their own ----
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/", methods=PAGE_METHODS, response_class=HTMLResponse, include_in_schema=False)
 async def home(request: Request) -> Response:
     """What the graph is, the One Teams with their member counts, and links to everything."""
     lang = choose_lang(request)
@@ -155,7 +157,7 @@ async def home(request: Request) -> Response:
     return render(request, "home.html", {"consortia": consortia, "categories": categories}, lang=lang)
 
 
-@router.get("/browse", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/browse", methods=PAGE_METHODS, response_class=HTMLResponse, include_in_schema=False)
 async def browse(request: Request) -> Response:
     """Every resource of the graph, by kind."""
     lang = choose_lang(request)
@@ -163,7 +165,7 @@ async def browse(request: Request) -> Response:
     return render(request, "browse.html", {"categories": categories}, lang=lang)
 
 
-@router.get("/network", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/network", methods=PAGE_METHODS, response_class=HTMLResponse, include_in_schema=False)
 async def network_page(request: Request) -> Response:
     """The network picture (server-rendered SVG) with a list of the same facts as text."""
     lang = choose_lang(request)
@@ -171,7 +173,7 @@ async def network_page(request: Request) -> Response:
     return render(request, "network.html", {"net": net}, lang=lang)
 
 
-@router.get("/network.svg", include_in_schema=False)
+@router.api_route("/network.svg", methods=PAGE_METHODS, include_in_schema=False)
 async def network_svg(request: Request) -> Response:
     """The network picture alone, as an SVG document."""
     lang = choose_lang(request)
@@ -181,7 +183,7 @@ async def network_svg(request: Request) -> Response:
     return response
 
 
-@router.get("/timeline", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/timeline", methods=PAGE_METHODS, response_class=HTMLResponse, include_in_schema=False)
 async def timeline_page(request: Request) -> Response:
     """Every dated fact, oldest first."""
     lang = choose_lang(request)
@@ -194,7 +196,7 @@ def saved_queries(request: Request) -> dict[str, SavedQuery]:
     return getattr(request.app.state, "saved_queries", {})
 
 
-@router.get("/editor", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/editor", methods=PAGE_METHODS, response_class=HTMLResponse, include_in_schema=False)
 async def editor(request: Request) -> Response:
     """The SPARQL editor: YASGUI over /sparql, with a plain form when scripts do not run."""
     base = public_base(request)
@@ -215,14 +217,14 @@ async def editor(request: Request) -> Response:
     return render(request, "editor.html", {"config_json": config_json, "default_query": default, "examples": examples})
 
 
-@router.get("/queries", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/queries", methods=PAGE_METHODS, response_class=HTMLResponse, include_in_schema=False)
 async def queries_page(request: Request) -> Response:
     """The saved queries, each with its summary and parameters."""
     items = sorted(saved_queries(request).items())
     return render(request, "queries.html", {"queries": items})
 
 
-@router.get("/queries/{name}", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/queries/{name}", methods=PAGE_METHODS, response_class=HTMLResponse, include_in_schema=False)
 async def query_page(request: Request, name: str) -> Response:
     """A saved query: a form for its parameters and, once submitted, its results as a table."""
     saved = saved_queries(request).get(name)

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import anyio
 import yaml
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -645,7 +644,7 @@ async def _enum_values(request: Request, saved: SavedQuery, names: Sequence[str]
     def work() -> dict[str, frozenset[str]]:
         return {p.name: enumeration_values(store, p) for p in wanted}
 
-    return await anyio.to_thread.run_sync(work, limiter=request.app.state.query_limiter)
+    return await limits.run_admitted(request, work)
 
 
 def enumeration_values(store: Store, param: Parameter) -> frozenset[str]:
@@ -665,7 +664,7 @@ async def _has_page(request: Request, saved: SavedQuery, binding: Binding, page:
         result = sparql.evaluate(store, probe, binding.default_graphs, binding.named_graphs, binding.substitutions)
         return any(True for _ in result)
 
-    return await anyio.to_thread.run_sync(work, limiter=request.app.state.query_limiter)
+    return await limits.run_admitted(request, work)
 
 
 def _page_link(request: Request, params: Sequence[tuple[str, str]], page: int, rel: str) -> str:
@@ -753,7 +752,8 @@ async def list_saved_queries(request: Request) -> JSONResponse:
                 if param.enum_query:
                     described["enum"] = sorted(enumeration_values(store, param))
 
-    await anyio.to_thread.run_sync(work, limiter=request.app.state.query_limiter)
+    if any(p.enum_query for saved in queries.values() for p in saved.parameters):
+        await limits.run_admitted(request, work)  # only enumerations read the store
     return JSONResponse({"queries": listing})
 
 

@@ -23,7 +23,7 @@ class Settings:
 
     host: str = _setting("127.0.0.1", "Interface to listen on.")
     port: int = _setting(8000, "TCP port to listen on.")
-    workers: int = _setting(2, "Queries evaluated at once (worker processes; threads with --memory).")
+    workers: int = _setting(2, "Queries evaluated at once (worker processes).")
     store: Path = _setting(PROJECT_ROOT / "var" / "store", "Directory of the on-disk Oxigraph store.")
     memory: bool = _setting(False, "Keep the store in memory instead of on disk.")
     update_token: str | None = _setting(None, "Bearer token that turns SPARQL Update and graph writes on.")

@@ -243,7 +243,7 @@ async def run_query(
     substitutions: Mapping[Variable, Any] | None = None,
     fmt: str | Sequence[str] | None = None,
 ) -> Response:
-    """Evaluate `query` (see server/engine.py: worker processes or threads) and answer in the negotiated format.
+    """Evaluate `query` in the worker pool (server/engine.py) and answer in the negotiated format.
 
     Answers 304 to a matching If-None-Match without evaluating; HEAD evaluates (to know
     the result kind and so the Content-Type) but serializes nothing.

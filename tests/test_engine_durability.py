@@ -1,4 +1,4 @@
-"""Writes under the process pool: read-your-writes, SIGKILL at random moments, no orphan workers."""
+"""Writes under the process pool: read-your-writes (on-disk and --memory), SIGKILL at random moments, no orphan workers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conftest import Server
 from engine_support import children, small_graph
@@ -32,10 +33,11 @@ def insert(n: int) -> str:
     return f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <http://example.org/w{n}> <http://example.org/n> {n} }} }}"
 
 
+@pytest.mark.parametrize("mode", [(), ("--memory",)], ids=["disk", "memory"])
 def test_query_right_after_an_update_sees_it(
-    make_server: Callable[..., Server], make_root: Callable[..., Path]
+    make_server: Callable[..., Server], make_root: Callable[..., Path], mode: tuple[str, ...]
 ) -> None:
-    served = make_server("--update-token", TOKEN, "--workers", "2", root=make_root(small_graph(100)))
+    served = make_server("--update-token", TOKEN, "--workers", "2", *mode, root=make_root(small_graph(100)))
     for n in range(50):
         assert update(served, insert(n)).status_code == 204
         assert n in tokens_present(served), f"update {n} acknowledged but not seen by the next query"

@@ -1,4 +1,8 @@
-"""The process pool on a real on-disk store, driven directly: checkpoints, errors, kills."""
+"""The process pool on a real store, driven directly: checkpoints, errors, kills.
+
+Every test runs on an on-disk store (RocksDB checkpoints) and on an in-memory one (`--memory`:
+checkpoints are copies into fresh on-disk stores).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store, Variable
 
+from server import checkpoints
 from server.engine import ProcessPool, QuerySpec, link_copy
 from server.errors import OnTeamError, QuerySyntaxError
 from server.limits import QueryTimeout
@@ -34,10 +39,21 @@ class Answer:
         return self._error
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = Store(str(tmp_path / "db"))
+def filled(store: Store) -> Store:
     store.extend(Quad(NamedNode(f"http://example.org/s{i}"), P, Literal(i)) for i in range(500))
+    return store
+
+
+@pytest.fixture(params=[False, True], ids=["disk", "memory"])
+def memory(request: pytest.FixtureRequest) -> bool:
+    return request.param
+
+
+@pytest.fixture
+def store(tmp_path: Path, memory: bool) -> Store:
+    if memory:
+        return filled(Store())
+    store = filled(Store(str(tmp_path / "db")))
     store.flush()
     return store
 
@@ -53,8 +69,8 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 @pytest.fixture
-def pool(store: Store, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> Iterator[ProcessPool]:
-    pool = ProcessPool(store, tmp_path / "checkpoints", size=2, timeout=1)
+def pool(store: Store, memory: bool, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> Iterator[ProcessPool]:
+    pool = ProcessPool(store, tmp_path / "checkpoints", size=2, timeout=1, checkpoint=checkpoints.for_store(memory))
     loop.run_until_complete(pool.start(0))
     yield pool
     pool.close()
@@ -83,10 +99,12 @@ def test_start_checkpoints_generation_zero_for_every_worker(pool: ProcessPool, t
     assert names(tmp_path / "checkpoints") == ["gen-0", "w0-gen-0", "w1-gen-0"]
 
 
-def test_start_clears_stale_checkpoints(store: Store, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> None:
+def test_start_clears_stale_checkpoints(
+    store: Store, memory: bool, tmp_path: Path, loop: asyncio.AbstractEventLoop
+) -> None:
     stale = tmp_path / "checkpoints" / "gen-41"
     stale.mkdir(parents=True)
-    pool = ProcessPool(store, tmp_path / "checkpoints", size=1, timeout=1)
+    pool = ProcessPool(store, tmp_path / "checkpoints", size=1, timeout=1, checkpoint=checkpoints.for_store(memory))
     loop.run_until_complete(pool.start(0))
     try:
         assert names(tmp_path / "checkpoints") == ["gen-0", "w0-gen-0"]
@@ -149,7 +167,9 @@ def test_runaway_is_killed_and_replaced(pool: ProcessPool, tmp_path: Path, loop:
     assert ask(pool, 0, "ASK { ?s ?p 7 }", accept="application/sparql-results+json").body()
 
 
-def test_link_copy_shares_table_files_and_copies_the_rest(store: Store, tmp_path: Path) -> None:
+def test_link_copy_shares_table_files_and_copies_the_rest(tmp_path: Path) -> None:
+    store = filled(Store(str(tmp_path / "db")))
+    store.flush()
     store.backup(str(tmp_path / "checkpoint"))
     link_copy(tmp_path / "checkpoint", tmp_path / "copy")
     for entry in (tmp_path / "copy").iterdir():

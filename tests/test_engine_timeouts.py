@@ -1,7 +1,11 @@
-"""Hard query timeouts in the worker-process pool: runaway queries are killed, others go on."""
+"""Hard query timeouts in the worker-process pool: runaway queries are killed, others go on.
+
+On-disk and in-memory (`--memory`) stores alike: both run their queries in the pool.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -29,10 +33,10 @@ def query(server: Server, text: str, accept: str = "application/sparql-results+j
     return server.client.get("/sparql", params={"query": text}, headers={"Accept": accept})
 
 
-@pytest.fixture
-def timed(make_server: Callable[..., Server], make_root: Callable[..., Path]) -> Server:
+@pytest.fixture(params=[(), ("--memory",)], ids=["disk", "memory"])
+def timed(request: pytest.FixtureRequest, make_server: Callable[..., Server], make_root: Callable[..., Path]) -> Server:
     """A pool of two workers with a one-second query limit, over a few thousand triples."""
-    return make_server("--workers", "2", "--query-timeout", "1", root=make_root(small_graph(3000)))
+    return make_server("--workers", "2", "--query-timeout", "1", *request.param, root=make_root(small_graph(3000)))
 
 
 def test_runaway_query_is_503_with_the_limit_in_the_message(timed: Server) -> None:
@@ -74,7 +78,8 @@ def test_pool_is_back_to_full_size_after_a_timeout(timed: Server) -> None:
     for thread in threads:
         thread.join()
     assert results == [200, 200]
-    # The replacement starts in the background; a bound on that, not a timing.
+    # The 503 goes out before the replacement is started, and one worker can serve both
+    # queries in turn: wait for the replacement (a bound, not a timing).
     deadline = time.monotonic() + 30
     while len(children(timed.process.pid)) != len(workers_before):
         assert time.monotonic() < deadline, (children(timed.process.pid), workers_before)
@@ -119,7 +124,27 @@ def test_saved_query_gets_the_timeout_too(
     assert "exceeded the 1 s limit" in response.json()["error"]
 
 
-def test_memory_store_answers_in_threads(make_server: Callable[..., Server], make_root: Callable[..., Path]) -> None:
-    served = make_server("--memory", root=make_root(small_graph(50)))
+def test_memory_store_answers_in_worker_processes_on_a_temporary_checkpoint(
+    make_server: Callable[..., Server], make_root: Callable[..., Path]
+) -> None:
+    served = make_server("--memory", "--workers", "2", root=make_root(small_graph(50)))
     assert query(served, SMALL).json()["results"]["bindings"][0]["s"]["value"] == "http://example.org/s7"
-    assert children(served.process.pid) == []
+    workers = children(served.process.pid)
+    assert len(workers) >= 2  # the pool, plus the fork server
+    [folder] = {_checkpoint_folder(pid) for pid in workers} - {None}
+    assert folder.name.startswith(f"onteam-{served.process.pid}-")  # temporary: --memory has no store folder
+    assert sorted(p.name for p in folder.iterdir()) == ["gen-0", "w0-gen-0", "w1-gen-0"]
+    served.stop()
+    assert not folder.exists()  # removed with the server
+
+
+def _checkpoint_folder(pid: int) -> Path | None:
+    """The folder of the checkpoint copy a worker has open (from its open files), if any."""
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = Path(os.readlink(fd))
+        except OSError:
+            continue
+        if target.parent.name.startswith("w") and "-gen-" in target.parent.name:
+            return target.parent.parent
+    return None

@@ -209,6 +209,40 @@ def test_term_path_redirects_to_its_anchor(web: Server) -> None:
     assert response.headers["location"] == f"{web.base}/ontology#Consortium"
 
 
+def test_term_path_with_an_extension_redirects_into_that_format(web: Server) -> None:
+    response = web.client.get("/ontology/hasMember.ttl")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{web.base}/ontology.ttl#hasMember"
+
+
+def test_undefined_term_path_is_404_html_for_browsers(web: Server) -> None:
+    response = web.client.get("/ontology/NoSuchTerm", headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "https://w3id.org/onteam/ontology#NoSuchTerm" in response.text
+    assert "location" not in response.headers
+
+
+@pytest.mark.parametrize("ext", sorted(RDF_TYPES))
+def test_undefined_term_path_is_404_with_an_empty_graph_in_the_asked_format(web: Server, ext: str) -> None:
+    media, fmt = RDF_TYPES[ext]
+    for response in (
+        web.client.get("/ontology/NoSuchTerm", headers={"Accept": media}),
+        web.client.get(f"/ontology/NoSuchTerm.{ext}"),
+    ):
+        assert response.status_code == 404
+        assert response.headers["content-type"].split(";")[0] == media
+        assert len(parse(response, fmt)) == 0
+
+
+@pytest.mark.parametrize("term", ["consortium", "Consortium%20x", "%EC%9B%90%ED%8C%80", "ai-one-team"])
+def test_term_path_naming_no_term_is_404(web: Server, term: str) -> None:
+    # Case matters, an IRI cannot hold a space, and instances live under /id/, not /ontology/.
+    response = web.client.get(f"/ontology/{term}", headers={"Accept": "text/turtle"})
+    assert response.status_code == 404
+    assert response.text.startswith("# Not found: the ontology does not define")
+
+
 def test_unknown_iri_is_404_html_for_browsers(web: Server) -> None:
     response = web.client.get("/id/no-such-thing", headers={"Accept": BROWSER_ACCEPT})
     assert response.status_code == 404

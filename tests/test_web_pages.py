@@ -94,6 +94,24 @@ def test_every_page_is_accessible_basics(web: Server, path: str) -> None:
     assert "<h1" in text
 
 
+@pytest.mark.parametrize("path", [*PAGES, "/network.svg", "/ontology/Consortium", "/context.jsonld"])
+def test_head_answers_like_get_without_a_body(web: Server, path: str) -> None:
+    get = web.client.get(path, headers=HTML)
+    head = web.client.head(path, headers=HTML)
+    assert head.status_code == get.status_code != 405
+    assert head.headers.get("content-type") == get.headers.get("content-type")
+    assert head.headers.get("location") == get.headers.get("location")
+    assert head.content == b""
+
+
+def test_head_of_a_saved_query_page_answers_like_get(saved: httpx.Client) -> None:
+    for path in ("/queries/consortia", "/queries/no-such-query"):
+        get, head = saved.get(path), saved.head(path)
+        assert head.status_code == get.status_code
+        assert head.headers["content-type"] == get.headers["content-type"]
+        assert head.content == b""
+
+
 def test_default_language_is_english(web: Server) -> None:
     response = web.client.get("/id/ai-one-team", headers=HTML)
     assert '<html lang="en">' in response.text
