@@ -39,7 +39,7 @@ class Settings:
     queue_timeout: float = _setting(2.0, "Seconds a query waits for a free slot before a 503 with Retry-After.")
     result_cache_mb: int = _setting(64, "Memory (MiB) for cached small query answers; 0 turns the cache off.")
     max_results: int = _setting(
-        100_000, "Most solutions or triples in one query answer; longer answers are cut and say so (0 = no cap)."
+        0, "Most solutions or triples in one query answer; longer answers are cut and say so (0 = no cap)."
     )
     service_allow_list: str = _setting(
         "", "Comma-separated endpoint IRIs that SERVICE and LOAD may reach (empty: refuse all)."
