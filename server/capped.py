@@ -2,7 +2,7 @@
 
 `write_capped` serializes one answer into the `engine._ChunkWriter` of `engine.answer`. How
 the cut is stated depends on whether the answer has started when the cut is known (the
-writer sends its first chunk, and so the response headers, once 64 KiB are gathered):
+writer sends its first chunk, and so the response headers, once `engine.CHUNK_SIZE` bytes are gathered):
 
 - Not started (small answers, and all held ones below): the header `OnTeam-Truncated: true`,
   which the result cache replays.

@@ -63,7 +63,7 @@ _PRELOAD = ["server.engine"]
 # Bytes gathered before the first piece is handed over: results below this size are
 # answered as one ordinary body (cheap, with Content-Length); errors raised while
 # producing them still become proper JSON errors.
-CHUNK_SIZE = 64 * 1024
+CHUNK_SIZE = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class Reply:
 
 
 def answer(store: Store, spec: QuerySpec, sink: Any) -> None:
-    """Evaluate `spec`, negotiate, serialize: the one code path of both evaluators.
+    """Evaluate `spec`, negotiate, serialize: what a worker does with each query.
 
     `sink.put(item)` receives ("start", media, chunk, more) then ("data", chunk, more)...; an item
     may carry extra response headers before `more` (see `_ChunkWriter.send`);

@@ -184,7 +184,7 @@ def written(store: Store, query: str, media: str, limit: int) -> Sink:
 
 
 def test_header_survives_a_tail_that_sends_the_first_chunk() -> None:
-    """The cut is known before the tail is written; the tail may push the buffer past 64 KiB."""
+    """The cut is known before the tail is written; the tail may push the buffer past CHUNK_SIZE."""
     store = Store()
     query = "SELECT ?o WHERE { ?s ?p ?o }"
     for i in range(4):

@@ -1,9 +1,9 @@
 """MAX_RESULTS over HTTP: every answer holds at most that many solutions or triples, and says so.
 
-Small answers say it with the `OnTeam-Truncated: true` header; streamed ones (over 64 KiB, the
+Small answers say it with the `OnTeam-Truncated: true` header; streamed ones (over CHUNK_SIZE, the
 headers already sent) say it in the body where the format allows; CSV, TSV and JSON-LD are held
-back up to the cap so that they always carry the header. Both evaluators are run: the worker
-process pool (on-disk store) and threads (`--memory`).
+back up to the cap so that they always carry the header. Both store modes are run: on disk
+and `--memory` (each with its worker pool).
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ import rdflib
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from conftest import Server, start_server
+from server.engine import CHUNK_SIZE
 from sparql_support import write_root
 
 CAP = 3
 EX = "http://example.org/"
-BIG = 40_000  # characters per big literal: three of them pass the 64 KiB first chunk
+BIG = CHUNK_SIZE // 3 + 1  # characters per big literal: three of them pass the first chunk
 DATA = (
     "".join(f"<{EX}s{i}> <{EX}p> {i} .\n" for i in range(5))
     + "".join(f'<{EX}b{i}> <{EX}text> "{chr(97 + i) * BIG}" .\n' for i in range(5))
@@ -64,7 +65,7 @@ def _root(base: Path) -> Path:
 
 @pytest.fixture(scope="module", params=["pool", "memory"])
 def capped(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server with MAX_RESULTS=3, on each evaluator."""
+    """A server with MAX_RESULTS=3, on each kind of store."""
     root = _root(tmp_path_factory.mktemp("root"))
     args = ("--memory",) if request.param == "memory" else ()
     running = start_server(tmp_path_factory.mktemp("server"), *args, root=root, env={"ONTEAM_MAX_RESULTS": str(CAP)})
@@ -254,14 +255,14 @@ def test_large_cut_csv_and_tsv_carry_the_header(
     capped: Server, media: str, count: Callable[[httpx.Response], int]
 ) -> None:
     response = ask(capped, BIG_SELECT, media)
-    assert len(response.content) > 64 * 1024
+    assert len(response.content) > CHUNK_SIZE
     assert response.headers[TRUNCATED] == "true"
     assert count(response) == CAP
 
 
 def test_large_cut_json_ld_carries_the_header(capped: Server) -> None:
     response = ask(capped, BIG_CONSTRUCT, "application/ld+json")
-    assert len(response.content) > 64 * 1024
+    assert len(response.content) > CHUNK_SIZE
     assert response.headers[TRUNCATED] == "true"
     assert len(json.loads(response.content)) == CAP  # node objects, one per subject here
     assert len(triples_of(response, RdfFormat.JSON_LD)) == CAP
