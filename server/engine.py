@@ -289,8 +289,15 @@ class ProcessPool:
         except BaseException:
             self.idle.put_nowait(worker)
             raise
-        deadline = asyncio.get_running_loop().call_later(self.timeout, worker.expire)
         done = False
+        streaming = False  # the rest of the answer is being read (`_rest` owns `finish`)
+
+        def expire() -> None:
+            worker.expire()
+            if not streaming:  # a stream nobody reads would never tell the pool
+                finish(False)
+
+        deadline = asyncio.get_running_loop().call_later(self.timeout, expire)
 
         def finish(healthy: bool) -> None:
             nonlocal done
@@ -321,10 +328,17 @@ class ProcessPool:
         if not more:
             finish(True)
             return Reply(media, chunk, None, *extra)
-        return Reply(media, chunk, self._rest(worker, finish), *extra)
+        def started() -> None:
+            nonlocal streaming
+            streaming = True
 
-    async def _rest(self, worker: _Worker, finish: Callable[[bool], None]) -> AsyncIterator[bytes]:
+        return Reply(media, chunk, self._rest(worker, finish, started), *extra)
+
+    async def _rest(
+        self, worker: _Worker, finish: Callable[[bool], None], started: Callable[[], None]
+    ) -> AsyncIterator[bytes]:
         """The chunks after the first; an abandoned stream leaves a busy worker, which is replaced."""
+        started()
         healthy = False
         try:
             while True:

@@ -176,3 +176,17 @@ def test_link_copy_shares_table_files_and_copies_the_rest(tmp_path: Path) -> Non
         original = tmp_path / "checkpoint" / entry.name
         assert entry.samefile(original) == (entry.suffix == ".sst"), entry.name
     assert len(Store(str(tmp_path / "copy"))) == 500
+
+
+def test_stream_nobody_reads_is_stopped_at_the_deadline(
+    pool: ProcessPool, tmp_path: Path, loop: asyncio.AbstractEventLoop
+) -> None:
+    spec = QuerySpec("SELECT * WHERE { ?s ?p ?o . ?a ?b ?c }", accept="application/sparql-results+json")
+    reply = loop.run_until_complete(pool.run(SimpleNamespace(generation=0), spec))
+    assert reply.rest is not None  # a long answer, left unread: its worker blocks on the socket
+    loop.run_until_complete(asyncio.sleep(pool.timeout + 0.5))  # past the deadline, which kills it
+    loop.run_until_complete(asyncio.gather(*pool.tasks))  # and its replacement starts
+    assert len(pool.workers) == 2
+    assert pool.idle.qsize() == 2
+    assert pool.users == {0: 0}  # the checkpoint is no longer counted as read
+    assert ask(pool, 0, "ASK { ?s ?p 7 }", accept="application/sparql-results+json").body()
