@@ -325,14 +325,15 @@ class ProcessPool:
             finish(True)
             raise item[1]
         _, media, chunk, *extra, more = item
+        headers = extra[0] if extra else {}  # the writer's extra headers ride before `more`
         if not more:
             finish(True)
-            return Reply(media, chunk, None, *extra)
+            return Reply(media, chunk, None, headers)
         def started() -> None:
             nonlocal streaming
             streaming = True
 
-        return Reply(media, chunk, self._rest(worker, finish, started), *extra)
+        return Reply(media, chunk, self._rest(worker, finish, started), headers)
 
     async def _rest(
         self, worker: _Worker, finish: Callable[[bool], None], started: Callable[[], None]

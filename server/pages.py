@@ -14,12 +14,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
-from pyoxigraph import Literal, NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, Triple, Variable
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, Triple, Variable
 
 from . import limits, webmodel
 from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
 from .queries import SavedQuery, bind_parameters, paged_text
+from .solutions import json_term
 from .sparql import evaluate
 
 router = APIRouter()
@@ -277,21 +278,9 @@ def run_saved(store: Any, query: str, substitutions: dict[Variable, Any]) -> dic
     if isinstance(result, QuerySolutions):
         data = json.loads(result.serialize(format=QueryResultsFormat.JSON))
         return {"vars": data["head"]["vars"], "rows": data["results"]["bindings"]}
-    rows = []
-    for t in result:
-        rows.append({name: _json_term(term) for name, term in zip(("subject", "predicate", "object"), t)})
-    return {"vars": ["subject", "predicate", "object"], "rows": rows}
-
-
-def _json_term(term: Any) -> dict[str, str]:
-    if isinstance(term, NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        return out
-    return {"type": "bnode", "value": str(term)}
+    names = ("subject", "predicate", "object")
+    rows = [{name: json.loads(json_term(term)) for name, term in zip(names, t)} for t in result]
+    return {"vars": list(names), "rows": rows}
 
 
 def _instance_iris(store: Any) -> list[str]:
