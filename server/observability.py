@@ -184,7 +184,7 @@ class ObservabilityMiddleware:
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/ready")
+@router.api_route("/ready", methods=["GET", "HEAD"])
 async def ready(request: Request) -> dict[str, str]:
     """200 when the store is open and answers a trivial ASK; 503 otherwise."""
     store = getattr(request.app.state, "store", None)
@@ -206,7 +206,7 @@ async def ready(request: Request) -> dict[str, str]:
     return {"status": "ready"}
 
 
-@router.get("/metrics")
+@router.api_route("/metrics", methods=["GET", "HEAD"])
 async def metrics() -> Response:
     """Prometheus text exposition of the service's metrics."""
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -765,9 +765,10 @@ async def saved_query_text(request: Request, name: str) -> Response:
 async def unknown_saved_query(request: Request, name: str) -> Response:
     """A name with no route of its own: 404, or 405 when the query exists but not for this method."""
     saved = _saved(request, name)
+    allowed = [*saved.methods, "HEAD"] if "GET" in saved.methods else list(saved.methods)
     raise MethodNotAllowed(
-        f"Saved query {name!r} answers {', '.join(saved.methods)}, not {request.method}",
-        headers={"Allow": ", ".join(saved.methods)},
+        f"Saved query {name!r} answers {', '.join(allowed)}, not {request.method}",
+        headers={"Allow": ", ".join(allowed)},
     )
 
 
@@ -829,8 +830,12 @@ def _openapi_responses(saved: SavedQuery) -> dict[int | str, dict[str, Any]]:
 def build_router(queries: Mapping[str, SavedQuery]) -> APIRouter:
     """Routes for /api, one documented route per saved query, and the catch-alls."""
     router = APIRouter()
-    router.add_api_route("/api", list_saved_queries, methods=["GET"], summary="List the saved queries", tags=["saved queries"])
+    router.add_api_route(
+        "/api", list_saved_queries, methods=["GET", "HEAD"], summary="List the saved queries", tags=["saved queries"]
+    )
     for saved in queries.values():
+        if "GET" in saved.methods:  # HEAD answers as GET without a body; kept out of the OpenAPI document
+            router.add_api_route(f"/api/{saved.name}", _endpoint_for(saved), methods=["HEAD"], include_in_schema=False)
         router.add_api_route(
             f"/api/{saved.name}",
             _endpoint_for(saved),
@@ -843,8 +848,8 @@ def build_router(queries: Mapping[str, SavedQuery]) -> APIRouter:
             responses=_openapi_responses(saved),
             openapi_extra={"parameters": _openapi_parameters(saved)},
         )
-    router.add_api_route("/api/{name}.rq", saved_query_text, methods=["GET"], include_in_schema=False)
-    router.add_api_route("/api/{name}", unknown_saved_query, methods=["GET", "POST"], include_in_schema=False)
+    router.add_api_route("/api/{name}.rq", saved_query_text, methods=["GET", "HEAD"], include_in_schema=False)
+    router.add_api_route("/api/{name}", unknown_saved_query, methods=["GET", "HEAD", "POST"], include_in_schema=False)
     return router
 
 

@@ -332,7 +332,21 @@ def test_get_on_a_post_only_query_is_405_with_allow(api: Server) -> None:
 def test_post_on_a_get_only_query_is_405_with_allow(api: Server) -> None:
     response = api.client.post("/api/founded")
     error(response, 405)
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_head_on_a_saved_query_answers_as_get_without_a_body(api: Server) -> None:
+    get = api.client.get("/api/founded")
+    head = api.client.head("/api/founded")
+    assert get.status_code == head.status_code == 200
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert get.content and head.content == b""
+
+
+def test_head_on_a_post_only_query_is_405(api: Server) -> None:
+    response = api.client.head("/api/search")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
 
 
 # -- hostile values over HTTP -------------------------------------------------------------
