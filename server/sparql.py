@@ -38,6 +38,9 @@ FORM = "application/x-www-form-urlencoded"
 QUERY_MEDIA = "application/sparql-query"
 UPDATE_MEDIA = "application/sparql-update"
 ALLOW = "GET, HEAD, POST, OPTIONS"
+# The base IRI of queries and updates without a BASE of their own (SPARQL 1.1 Protocol lets the
+# service choose; this is its endpoint's IRI), so `<id/kt>` names https://w3id.org/onteam/id/kt.
+BASE_IRI = "https://w3id.org/onteam/sparql"
 
 
 # Identifies this process in ETags: the generation counter restarts at 0 on each start.
@@ -80,7 +83,7 @@ def evaluate(
     if not substitutions and sparqlscan.copies_all_triples(query):
         graphs = [graph_iri(g, "default-graph-uri") for g in default_graphs] if default_graphs or named_graphs else None
         return StoredTriples(store, graphs)
-    options: dict[str, Any] = {"substitutions": dict(substitutions) if substitutions else None}
+    options: dict[str, Any] = {"base_iri": BASE_IRI, "substitutions": dict(substitutions) if substitutions else None}
     if default_graphs or named_graphs:
         options["default_graph"] = [graph_iri(g, "default-graph-uri") for g in default_graphs]
         options["named_graphs"] = [graph_iri(g, "named-graph-uri") for g in named_graphs]
@@ -337,7 +340,7 @@ async def run_update(
 
     def apply() -> None:
         try:
-            store.update(update)
+            store.update(update, base_iri=BASE_IRI)
         except SyntaxError as exc:
             raise syntax_error("Update", exc) from None
         except (ValueError, RuntimeError) as exc:

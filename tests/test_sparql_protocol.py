@@ -279,3 +279,25 @@ def test_no_gzip_without_accept_encoding(small: Server) -> None:
 
 def test_health_still_answers(small: Server) -> None:
     assert small.client.get("/health").json() == {"status": "ok"}
+
+
+# -- the service's base IRI ------------------------------------------------------------
+
+
+def test_relative_iri_in_a_query_resolves_against_the_endpoint_iri(small: Server) -> None:
+    query = "SELECT ?l WHERE { <id/kaist> <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+    response = small.client.get("/sparql", params={"query": query})
+    assert response.status_code == 200, response.text
+    labels = {row["l"]["value"] for row in response.json()["results"]["bindings"]}
+    assert labels == {"KAIST", "카이스트"}
+
+
+def test_iri_function_resolves_against_the_endpoint_iri(small: Server) -> None:
+    response = small.client.get("/sparql", params={"query": 'SELECT (IRI("id/kt") AS ?i) WHERE {}'})
+    assert response.json()["results"]["bindings"] == [{"i": {"type": "uri", "value": "https://w3id.org/onteam/id/kt"}}]
+
+
+def test_a_query_base_wins_over_the_endpoint_iri(small: Server) -> None:
+    query = 'BASE <http://example.org/a/> SELECT (IRI("b") AS ?i) WHERE {}'
+    response = small.client.get("/sparql", params={"query": query})
+    assert response.json()["results"]["bindings"][0]["i"]["value"] == "http://example.org/a/b"

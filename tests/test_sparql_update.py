@@ -210,3 +210,10 @@ def test_failed_update_leaves_nothing_after_restart(make_server: Callable[..., S
     first.stop()
     second = make_server("--store", store, root=root)
     assert count(second, NEW_TRIPLE) == 0
+
+
+def test_relative_iris_in_an_update_resolve_against_the_endpoint_iri(writable: Server) -> None:
+    response = update(writable, 'INSERT DATA { GRAPH <graph/relative> { <id/new-org> <id/p> "x" } }')
+    assert response.status_code == 204, response.text
+    rows = select(writable, "SELECT ?g ?s ?p WHERE { GRAPH ?g { ?s ?p \"x\" } }")
+    assert rows == [{"g": "https://w3id.org/onteam/graph/relative", "s": ID + "new-org", "p": ID + "p"}]
