@@ -102,9 +102,19 @@ class Server:
             self.proc.wait()
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of all the process's threads so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _TICKS
+        """User + system CPU time so far of the process tree (onteam's query workers included).
+
+        Each live process counts its own threads; children it has reaped (a replaced
+        worker) count through its cumulative children's times.
+        """
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a worker that just ended
+            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        return total / _TICKS
 
     def pids(self) -> list[int]:
         """The server process and all its descendants (onteam's query workers run there)."""
