@@ -70,12 +70,14 @@ OFFERS: tuple[str, ...] = (
     "application/x-turtle",
     "application/json",
     "text/plain",
+    "text/n3",
 )
 _ALIASES = {
     "application/xhtml+xml": HTML,
     "application/x-turtle": "text/turtle",
     "application/json": "application/ld+json",
     "text/plain": "application/n-triples",
+    "text/n3": "text/turtle",
 }
 _OX_FORMATS = {
     "text/turtle": RdfFormat.TURTLE,

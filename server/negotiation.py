@@ -30,6 +30,7 @@ RDF_FORMATS: dict[str, RdfFormat] = {
     "application/ld+json": RdfFormat.JSON_LD,
     "text/plain": RdfFormat.N_TRIPLES,
     "application/x-turtle": RdfFormat.TURTLE,
+    "text/n3": RdfFormat.TURTLE,  # Turtle is N3 too: N3 clients (SPARQLWrapper's N3, cwm) read it
 }
 RESULT_OFFERS: tuple[str, ...] = tuple(RESULT_FORMATS)
 RDF_OFFERS: tuple[str, ...] = tuple(RDF_FORMATS)

@@ -51,6 +51,7 @@ GRAPH_TABLE = [
     ("application/trig", "application/trig"),
     ("application/rdf+xml", "application/rdf+xml"),
     ("application/ld+json", "application/ld+json"),
+    ("text/n3", "text/n3"),
     ("application/ld+json;q=0.5, application/rdf+xml", "application/rdf+xml"),
     ("text/html;q=1, application/*;q=0.2", "application/n-triples"),
     ("text/turtle;q=0, */*;q=0.1", "application/n-triples"),
@@ -178,6 +179,7 @@ RDF_PARSERS = {
     "application/trig": "trig",
     "application/rdf+xml": "xml",
     "application/ld+json": "json-ld",
+    "text/n3": "n3",
 }
 
 

@@ -64,6 +64,7 @@ def parse(response: httpx.Response, fmt: str) -> rdflib.Graph:
         ("application/x-turtle", "text/turtle"),
         ("application/n-triples", "application/n-triples"),
         ("text/plain", "application/n-triples"),
+        ("text/n3", "text/turtle"),
         ("application/ld+json", "application/ld+json"),
         ("application/json", "application/ld+json"),
         ("application/rdf+xml", "application/rdf+xml"),
