@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, Triple, Variable
+from pyoxigraph import RdfFormat, Triple, Variable, parse
 
 from . import limits, webmodel
 from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
 from .queries import SavedQuery, bind_parameters, paged_text
 from .solutions import json_term
-from .sparql import evaluate
+from .sparql import fetch
 
 router = APIRouter()
 HERE = Path(__file__).resolve().parent
@@ -257,11 +257,11 @@ async def query_page(request: Request, name: str) -> Response:
         try:
             binding = bind_parameters(saved, params)
             text = paged_text(saved.text, saved.pagination, binding.page) if saved.pagination else saved.text
-            results = await _in_thread(request, run_saved, request.app.state.store, text, binding.substitutions)
+            results = await run_saved(request, text, binding.substitutions)
         except OnTeamError as exc:
             errors.append(exc.message)
             status = exc.status
-    resources = await _in_thread(request, _instance_iris, request.app.state.store)
+    resources = await _instance_iris(request)
     return render(
         request,
         "query.html",
@@ -270,19 +270,23 @@ async def query_page(request: Request, name: str) -> Response:
     )
 
 
-def run_saved(store: Any, query: str, substitutions: dict[Variable, Any]) -> dict[str, Any]:
-    """Evaluate a saved query and return a table: SPARQL JSON for SELECT/ASK, rows of triples otherwise."""
-    result = evaluate(store, query, substitutions=substitutions)
-    if isinstance(result, QueryBoolean):
-        return {"boolean": bool(result)}
-    if isinstance(result, QuerySolutions):
-        data = json.loads(result.serialize(format=QueryResultsFormat.JSON))
-        return {"vars": data["head"]["vars"], "rows": data["results"]["bindings"]}
-    names = ("subject", "predicate", "object")
-    rows = [{name: json.loads(json_term(term)) for name, term in zip(names, t)} for t in result]
-    return {"vars": list(names), "rows": rows}
+async def run_saved(request: Request, query: str, substitutions: dict[Variable, Any]) -> dict[str, Any]:
+    """Evaluate a saved query in the worker pool (so the query timeout holds) and return a
+    table: SPARQL JSON's vars and rows for SELECT, a boolean for ASK, rows of triples otherwise."""
+    media, body = await fetch(request, query, substitutions)
+    if media == "application/n-triples":
+        names = ("subject", "predicate", "object")
+        triples = parse(body, format=RdfFormat.N_TRIPLES)
+        rows = [{name: json.loads(json_term(term)) for name, term in zip(names, t.triple)} for t in triples]
+        return {"vars": list(names), "rows": rows}
+    data = json.loads(body)
+    if "boolean" in data:
+        return {"boolean": data["boolean"]}
+    return {"vars": data["head"]["vars"], "rows": data["results"]["bindings"]}
 
 
-def _instance_iris(store: Any) -> list[str]:
+async def _instance_iris(request: Request) -> list[str]:
+    """Every resource in the id/ namespace, for the form's suggestions (also in the worker pool)."""
     query = "SELECT DISTINCT ?x WHERE { ?x ?p ?o FILTER(STRSTARTS(STR(?x), \"%s\")) } ORDER BY ?x" % ID_BASE
-    return [row["x"].value for row in evaluate(store, query)]
+    _, body = await fetch(request, query)
+    return [row["x"]["value"] for row in json.loads(body)["results"]["bindings"]]

@@ -306,6 +306,35 @@ async def run_query(
     return StreamingResponse(_stream(reply.first, reply.rest), media_type=content_type, headers=headers)
 
 
+async def fetch(
+    request: Request, query: str, substitutions: Mapping[Variable, Any] | None = None
+) -> tuple[str, bytes]:
+    """Evaluate `query` in the worker pool, admitted like any query, and return the whole answer.
+
+    For pages that render an answer rather than send it: SPARQL JSON for SELECT and ASK,
+    N-Triples for CONSTRUCT and DESCRIBE (the media type says which). The query timeout and
+    the result cap hold as on /sparql.
+    """
+    from . import engine  # imported here, as in run_query
+
+    spec = engine.QuerySpec(
+        query,
+        substitutions=tuple(substitutions.items()) if substitutions else (),
+        accept=f"{negotiation.RESULT_OFFERS[0]}, application/n-triples",
+        max_results=request.app.state.settings.max_results,
+    )
+    async with limits.admit(request, query):
+        reply = await engine.evaluator(request.app).run(request.app.state, spec)
+    body = bytearray(reply.first)
+    if reply.rest is not None:
+        try:
+            async for chunk in reply.rest:
+                body += chunk
+        finally:
+            await reply.rest.aclose()
+    return reply.media, bytes(body)
+
+
 # -- updates ---------------------------------------------------------------------------
 
 

@@ -124,6 +124,19 @@ def test_saved_query_gets_the_timeout_too(
     assert "exceeded the 1 s limit" in response.json()["error"]
 
 
+def test_saved_query_page_gets_the_timeout_too(
+    make_server: Callable[..., Server], make_query_root: Callable[..., Path]
+) -> None:
+    root = make_query_root(small_graph(3000), {"runaway": RUNAWAY})
+    served = make_server("--query-timeout", "1", root=root)
+    started = time.monotonic()
+    response = served.client.get("/queries/runaway", params={"run": "1", "lang": "en"})
+    assert response.status_code == 503
+    assert "exceeded the 1 s limit" in response.text
+    assert time.monotonic() - started < 10
+    assert query(served, SMALL).status_code == 200  # the pool is whole again
+
+
 def test_memory_store_answers_in_worker_processes_on_a_temporary_checkpoint(
     make_server: Callable[..., Server], make_root: Callable[..., Path]
 ) -> None:
