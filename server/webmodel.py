@@ -139,7 +139,10 @@ def fetch_labels(store: Any, iris: set[str]) -> Labels:
         query = (
             "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
             "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-            "SELECT ?x ?l ?p WHERE { VALUES ?x { %s } VALUES ?p { rdfs:label skos:prefLabel } ?x ?p ?l }" % values
+            # One pattern per property: with a variable predicate the engine scans every triple.
+            "SELECT ?x ?l ?p WHERE { VALUES ?x { %s } "
+            "{ ?x rdfs:label ?l BIND(rdfs:label AS ?p) } UNION { ?x skos:prefLabel ?l BIND(skos:prefLabel AS ?p) } }"
+            % values
         )
         for row in evaluate(store, query):
             lang = row["l"].language or "" if isinstance(row["l"], Literal) else ""
