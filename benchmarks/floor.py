@@ -1,0 +1,132 @@
+"""The floor of a design onteam does not have yet: HTTP in one process per core, evaluating inline.
+
+Each of `--processes` processes binds the port with SO_REUSEPORT, opens a private checkpoint
+of the onteam store and answers POSTed queries with a bare ASGI app: no routing, middleware,
+negotiation, cache, admission or timeout. Measured against `oxigraph serve` with the same
+wrk load as the main benchmark, it shows how close that design could come at best (see
+README, "What onteam's server costs, and what would help").
+
+    python -m benchmarks.floor --scale 100k --processes 2 --seconds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import signal
+import socket
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import datasets
+from .bench import QUERY_DIR, _default_oxigraph
+from .loadgen import run_wrk
+from .queries import load_queries
+from .servers import Server, oxigraph_server
+
+SMALL = ("q01", "q02", "q07", "q08")
+
+
+def _serve_one(sock: socket.socket, store_path: str) -> None:
+    import pyoxigraph as ox
+    import uvicorn
+
+    store = ox.Store(store_path)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        result = store.query(body.decode(), use_default_graph_as_union=True)
+        if isinstance(result, ox.QuerySolutions):
+            out, media = result.serialize(format=ox.QueryResultsFormat.JSON), b"application/sparql-results+json"
+        elif isinstance(result, ox.QueryBoolean):
+            out, media = b'{"head":{},"boolean":%s}' % str(bool(result)).lower().encode(), b"application/sparql-results+json"
+        else:
+            out, media = result.serialize(format=ox.RdfFormat.N_TRIPLES), b"application/n-triples"
+        headers = [(b"content-type", media), (b"content-length", str(len(out)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": out})
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http="httptools", loop="uvloop")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def serve(store: Path, port: int, processes: int) -> None:
+    """Checkpoint `store` once per process and serve it on `port` from `processes` processes."""
+    import pyoxigraph as ox
+
+    source = ox.Store.read_only(str(store))
+    with tempfile.TemporaryDirectory(prefix="onteam-floor-") as tmp:
+        children = []
+        for index in range(processes):
+            copy = Path(tmp) / f"p{index}"
+            source.backup(str(copy))
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind(("127.0.0.1", port))
+            child = multiprocessing.get_context("fork").Process(target=_serve_one, args=(sock, str(copy)))
+            child.start()
+            children.append(child)
+        def stop(*_: Any) -> None:
+            for child in children:
+                child.terminate()
+
+        signal.signal(signal.SIGTERM, stop)  # the benchmark stops this process; take the servers along
+        for child in children:
+            child.join()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", default="100k")
+    p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--seconds", type=float, default=5, help="per query per server per round")
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--concurrency", "-c", type=int, default=4)
+    p.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # internal: run the floor server
+    p.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.processes)
+        return 0
+    dataset = datasets.prepare(args.scale, oxigraph_bin=_default_oxigraph(), log=lambda m: print(m, file=sys.stderr))
+    floor = Server(
+        name="floor",
+        argv=[sys.executable, "-m", "benchmarks.floor", "--serve", str(dataset.onteam_store / "oxigraph"),
+              "--port", "{port}", "--processes", str(args.processes)],
+        endpoint_path="/sparql",
+    )
+    oxigraph = oxigraph_server(dataset, _default_oxigraph())
+    log_dir = Path(tempfile.mkdtemp(prefix="onteam-floor-logs-"))
+    queries = [q for q in load_queries(QUERY_DIR) if q.name[:3] in SMALL]
+    servers = [floor, oxigraph]
+    for server in servers:
+        server.start(log_dir)
+    try:
+        totals: dict[tuple[str, str], list[float]] = {}
+        for round_ in range(args.rounds):
+            for query in queries:
+                for server in servers if round_ % 2 == 0 else reversed(servers):
+                    sample = run_wrk(server, [query], args.seconds, args.concurrency, bust=True)
+                    totals.setdefault((query.name, server.name), []).append(sample.throughput)
+        print(f"{'query':<26} {'floor req/s':>12} {'oxigraph req/s':>15} {'ratio':>6}")
+        for query in queries:
+            ours = sum(totals[(query.name, "floor")]) / args.rounds
+            theirs = sum(totals[(query.name, "oxigraph")]) / args.rounds
+            print(f"{query.name:<26} {ours:>12.0f} {theirs:>15.0f} {ours / theirs:>6.2f}")
+    finally:
+        for server in servers:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
