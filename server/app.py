@@ -71,6 +71,7 @@ def create_app(settings: Settings, store: Store | None = None) -> OnTeam:
     # descriptions depend on it.
     app.state.generation = 0
     app.state.last_modified = time.time()
+    app.state.last_modified_shared = False  # another change in that second (sparql.mark_store_changed)
     install_error_handlers(app)
     # Middleware added last runs first: observability sees every request, then the size
     # limits, then CORS and gzip.

@@ -13,7 +13,8 @@ import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from email.utils import formatdate
+from datetime import timezone
+from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -184,7 +185,10 @@ def serialize(result: Any, media: str, output: Any = None) -> bytes | None:
 def mark_store_changed(state: Any) -> None:
     """Call after every write to the store: new ETags, new Last-Modified, fresh VoID."""
     state.generation = getattr(state, "generation", 0) + 1
-    state.last_modified = time.time()
+    now = time.time()
+    # Another change in the same second: a Last-Modified of that second no longer tells them apart.
+    state.last_modified_shared = int(now) == int(getattr(state, "last_modified", 0.0))
+    state.last_modified = now
     cache = getattr(state, "result_cache", None)
     if cache is not None:  # every cached answer belongs to an older generation now
         cache.clear()
@@ -215,14 +219,40 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == ours for tag in if_none_match.split(","))
 
 
+def _unmodified_since(state: Any, header: str) -> bool:
+    """If-Modified-Since (RFC 9110 §13.1.3): has the store not changed since that date?
+
+    Dates have whole seconds, so a date equal to the last write's second is trusted only if
+    no other write (or the start) fell in that same second: the client's copy was made after
+    the first of them and might have missed the next. An unparsable date, or one in the
+    future, is ignored.
+    """
+    try:
+        date = parsedate_to_datetime(header)
+        since = (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False
+    if since > time.time():
+        return False
+    changed = int(getattr(state, "last_modified", 0.0))
+    return changed < since or (changed == since and not getattr(state, "last_modified_shared", True))
+
+
 def validators(request: Request, *parts: object) -> tuple[dict[str, str], bool]:
-    """ETag and Last-Modified headers for a response, and whether a 304 may answer it."""
+    """ETag and Last-Modified headers for a response, and whether a 304 may answer it.
+
+    If-None-Match decides when present; otherwise If-Modified-Since (GET and HEAD only).
+    """
     state = request.app.state
     etag = _etag(state, *parts)
     headers = {"ETag": etag, "Last-Modified": _http_date(getattr(state, "last_modified", 0.0))}
+    if request.method not in ("GET", "HEAD"):
+        return headers, False
     if_none_match = request.headers.get("if-none-match")
-    fresh = bool(if_none_match) and request.method in ("GET", "HEAD") and _matches(if_none_match or "", etag)
-    return headers, fresh
+    if if_none_match:
+        return headers, _matches(if_none_match, etag)
+    if_modified_since = request.headers.get("if-modified-since")
+    return headers, bool(if_modified_since) and _unmodified_since(state, if_modified_since or "")
 
 
 # -- answering a query -----------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 
 import httpx
+import pytest
 
 from conftest import Server
 
@@ -232,6 +233,42 @@ def test_etag_and_last_modified_on_results(small: Server) -> None:
     assert response.headers["etag"].startswith('W/"')
     assert response.headers["last-modified"].endswith("GMT")
     assert "Accept" in response.headers["vary"]
+
+
+def test_if_modified_since_the_last_modified_date_is_304(small: Server) -> None:
+    params = {"query": COUNT_QUERY}
+    first = small.client.get("/sparql", params=params)
+    response = small.client.get("/sparql", params=params, headers={"If-Modified-Since": first.headers["last-modified"]})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response.headers["last-modified"] == first.headers["last-modified"]
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        "Thu, 01 Jan 1970 00:00:00 GMT",  # before the store last changed
+        "Fri, 31 Dec 9999 23:59:59 GMT",  # in the future: ignored
+        "yesterday",  # not a date: ignored
+    ],
+)
+def test_if_modified_since_that_does_not_hold_is_200(small: Server, since: str) -> None:
+    response = small.client.get("/sparql", params={"query": COUNT_QUERY}, headers={"If-Modified-Since": since})
+    assert response.status_code == 200
+    assert response.json()["results"]["bindings"]
+
+
+def test_if_none_match_wins_over_if_modified_since(small: Server) -> None:
+    params = {"query": COUNT_QUERY}
+    last_modified = small.client.get("/sparql", params=params).headers["last-modified"]
+    headers = {"If-None-Match": 'W/"other"', "If-Modified-Since": last_modified}
+    assert small.client.get("/sparql", params=params, headers=headers).status_code == 200
+
+
+def test_if_modified_since_on_post_is_ignored(small: Server) -> None:
+    last_modified = small.client.get("/sparql", params={"query": COUNT_QUERY}).headers["last-modified"]
+    response = small.client.post("/sparql", data={"query": COUNT_QUERY}, headers={"If-Modified-Since": last_modified})
+    assert response.status_code == 200
 
 
 def test_matching_if_none_match_is_304(small: Server) -> None:
