@@ -17,7 +17,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
 from . import limits, negotiation
 from .errors import BadRequest
-from .sparql import format_params, validators
+from .sparql import format_params, not_modified, validators
 
 router = APIRouter()
 
@@ -320,7 +320,7 @@ async def describe(
     headers, fresh = validators(request, kind, endpoint, updates, accept, fmt)
     headers["Vary"] = "Accept"
     if fresh:
-        return Response(status_code=304, headers=headers)
+        return not_modified(request, headers)
     media = None
     for name in (n for value in fmt for n in value.split(",") if n.strip()):
         try:

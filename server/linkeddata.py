@@ -22,7 +22,7 @@ from pyoxigraph import NamedNode, RdfFormat, Triple, Variable, serialize
 
 from . import limits, negotiation
 from .errors import NotFound
-from .sparql import evaluate
+from .sparql import evaluate, not_modified, validators
 
 router = APIRouter()
 
@@ -253,6 +253,22 @@ def _headers(local: str, canonical: str, ext: str | None, media: str) -> dict[st
     return headers
 
 
+def _validate(request: Request, headers: dict[str, str], *parts: str) -> bool:
+    """Add ETag and Last-Modified to `headers`; whether a 304 may answer (conditional GET).
+
+    An HTML page also depends on the language it is shown in, so that is part of its ETag.
+    """
+    from . import pages
+
+    language = ""
+    if parts[-2] == HTML:
+        language = pages.choose_lang(request)[0]
+        headers["Vary"] = "Accept, Accept-Language, Cookie"  # as the page says (a 304 must too)
+    found, fresh = validators(request, *parts, language)
+    headers.update(found)
+    return fresh
+
+
 async def _in_thread(request: Request, fn: Any, *args: Any) -> Any:
     """Read the store on a thread, admitted like a query (503 + Retry-After when all slots stay busy)."""
     return await limits.run_admitted(request, fn, *args)
@@ -275,12 +291,14 @@ async def resource(request: Request, name: str) -> Response:
     found = any(t.subject == NamedNode(iri) or t.object == NamedNode(iri) for t in triples)
     if not found:
         headers.pop("Content-Location", None)  # there is no representation to point at
-    if media == HTML:
-        if not found:
+        if media == HTML:
             return await pages.not_found_page(request, iri, headers)
-        return await pages.resource_page(request, iri, triples, headers)
-    if not found:
         return rdf_response(empty_rdf(media, base, f"Not found: <{iri}> is not in the graph"), media, 404, headers)
+    fresh = _validate(request, headers, "id", slug, media, base)
+    if fresh:
+        return not_modified(request, headers)
+    if media == HTML:
+        return await pages.resource_page(request, iri, triples, headers)
     body = await _in_thread(request, serialize_rdf, triples, media, base)
     return rdf_response(body, media, 200, headers)
 
@@ -305,6 +323,8 @@ async def _ontology(request: Request, ext: str | None) -> Response:
     base = public_base(request)
     media = choose_media(request, ext)
     headers = _headers(f"{base}/ontology", ONTOLOGY_IRI, ext, media)
+    if _validate(request, headers, "ontology", media, base):
+        return not_modified(request, headers)
     triples = await _in_thread(request, ontology_graph, request.app.state.store)
     if media == HTML:
         return await pages.ontology_page(request, triples, headers)

@@ -255,6 +255,18 @@ def validators(request: Request, *parts: object) -> tuple[dict[str, str], bool]:
     return headers, bool(if_modified_since) and _unmodified_since(state, if_modified_since or "")
 
 
+def not_modified(request: Request, headers: dict[str, str]) -> Response:
+    """The 304 answer to a conditional GET: the validators and `Vary` the 200 would carry.
+
+    A 200 big enough to be gzipped also varies on Accept-Encoding (the gzip middleware adds
+    it); a 304 has no body for the middleware to see, so it is said here.
+    """
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+        headers = {**headers, "Vary": ", ".join(dict.fromkeys([*vary, "Accept-Encoding"]))}
+    return Response(status_code=304, headers=headers)
+
+
 # -- answering a query -----------------------------------------------------------------
 
 
@@ -278,7 +290,7 @@ async def run_query(
 ) -> Response:
     """Evaluate `query` in the worker pool (server/engine.py) and answer in the negotiated format.
 
-    Answers 304 to a matching If-None-Match without evaluating; HEAD evaluates (to know
+    Answers 304 to a matching If-None-Match (or If-Modified-Since) without evaluating; HEAD evaluates (to know
     the result kind and so the Content-Type) but serializes nothing.
     """
     for value in default_graphs:
@@ -294,7 +306,7 @@ async def run_query(
     )
     headers["Vary"] = "Accept"
     if fresh:
-        return Response(status_code=304, headers=headers)
+        return not_modified(request, headers)
     cache: ResultCache = request.app.state.result_cache
     cached = cache.get(headers["ETag"])
     if cached is not None:

@@ -297,3 +297,43 @@ def test_real_data_ai_one_team_dereferences(server: Server) -> None:
 def vary_tokens(response: httpx.Response) -> list[str]:
     """Vary's field names (gzip and CORS add Accept-Encoding and Origin to ours)."""
     return [token.strip() for token in response.headers["vary"].split(",")]
+
+
+# -- conditional GET ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/id/ai-one-team", "/id/ai-one-team.ttl", "/ontology", "/ontology.jsonld"])
+@pytest.mark.parametrize("accept", ["text/turtle", "text/html"])
+def test_resources_revalidate_by_etag_and_by_date(web: Server, path: str, accept: str) -> None:
+    first = web.client.get(path, headers={"Accept": accept})
+    assert first.status_code == 200
+    assert "Accept-Encoding" in first.headers["vary"]  # httpx asks for gzip: the 304 must say so too
+    for condition in ({"If-None-Match": first.headers["etag"]}, {"If-Modified-Since": first.headers["last-modified"]}):
+        again = web.client.get(path, headers={"Accept": accept, **condition})
+        assert again.status_code == 304, condition
+        assert again.content == b""
+        assert again.headers["etag"] == first.headers["etag"]
+        assert again.headers["vary"] == first.headers["vary"]
+
+
+def test_html_etag_depends_on_the_language(web: Server) -> None:
+    english = web.client.get("/id/ai-one-team", params={"lang": "en"}, headers={"Accept": "text/html"})
+    korean = web.client.get("/id/ai-one-team", params={"lang": "ko"}, headers={"Accept": "text/html"})
+    assert english.headers["etag"] != korean.headers["etag"]
+    other_language = {"Accept": "text/html", "If-None-Match": english.headers["etag"], "Accept-Language": "ko"}
+    assert httpx.get(web.base + "/id/ai-one-team", headers=other_language).status_code == 200  # no cookie
+    same_language = {**other_language, "Accept-Language": "en"}
+    assert httpx.get(web.base + "/id/ai-one-team", headers=same_language).status_code == 304
+
+
+def test_formats_have_etags_of_their_own(web: Server) -> None:
+    turtle = web.client.get("/id/ai-one-team", headers={"Accept": "text/turtle"})
+    jsonld = web.client.get("/id/ai-one-team", headers={"Accept": "application/ld+json", "If-None-Match": turtle.headers["etag"]})
+    assert jsonld.status_code == 200
+    assert jsonld.headers["etag"] != turtle.headers["etag"]
+
+
+def test_a_missing_resource_has_no_validators(web: Server) -> None:
+    response = web.client.get("/id/no-such-thing", headers={"Accept": "text/turtle", "If-None-Match": "*"})
+    assert response.status_code == 404
+    assert "etag" not in response.headers
