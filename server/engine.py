@@ -67,6 +67,13 @@ CHUNK_SIZE = 256 * 1024
 
 
 @dataclass(frozen=True)
+class Dump:
+    """Instead of a query, a copy read from the store's index (Graph Store Protocol GET)."""
+
+    graph: Any = None  # a NamedNode or DefaultGraph: that graph's triples; None: every quad
+
+
+@dataclass(frozen=True)
 class QuerySpec:
     """Everything a query needs, in a form that crosses a process boundary (terms pickle)."""
 
@@ -78,6 +85,7 @@ class QuerySpec:
     fmt: tuple[str, ...] = ()
     head: bool = False
     max_results: int = 0  # settings.max_results: at most this many solutions or triples (0: all)
+    dump: Dump | None = None  # set: answer with this copy, not with `query`
 
 
 @dataclass(frozen=True)
@@ -100,8 +108,11 @@ def answer(store: Store, spec: QuerySpec, sink: Any) -> None:
     may carry extra response headers before `more` (see `_ChunkWriter.send`);
     errors are raised (OnTeamError), for the caller to report.
     """
-    substitutions = dict(spec.substitutions) or None
-    result = sparql.evaluate(store, spec.query, spec.default_graphs, spec.named_graphs, substitutions)
+    if spec.dump is not None:
+        result = sparql.stored(store, spec.dump.graph)
+    else:
+        substitutions = dict(spec.substitutions) or None
+        result = sparql.evaluate(store, spec.query, spec.default_graphs, spec.named_graphs, substitutions)
     media = sparql.choose_format(result, spec.accept, spec.fmt)
     writer = _ChunkWriter(sink, media)
     if not spec.head:

@@ -30,7 +30,7 @@ from fastapi.responses import FileResponse, Response
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store
 from starlette.background import BackgroundTask
 
-from . import limits, negotiation, sparql
+from . import engine, limits, negotiation, sparql
 from .auth import require_writer
 from .errors import BadRequest, NotFound, UnsupportedMediaType
 from .store import GRAPH_BASE, GraphName, LoadError, backup_store, parse_data, write_graphs_now
@@ -96,17 +96,24 @@ def _exists(store: Store, graph: GraphName) -> bool:
 
 
 async def _serve(request: Request, graph: GraphName | None) -> Response:
-    """A graph (or, for None, the whole dataset) in the negotiated format."""
+    """A graph (or, for None, the whole dataset) in the negotiated format.
+
+    Read in the worker pool like a query (admission, the query timeout) and streamed from
+    the store's index, so a graph of any size is sent in flat memory.
+    """
     store: Store = request.app.state.store
     offers = DATASET_OFFERS if graph is None else GRAPH_OFFERS
     media = negotiation.negotiate(request.headers.get("accept"), offers)
     if graph is not None and not _exists(store, graph):
         raise NotFound(f"No graph {graph} in the store")
-    fmt = negotiation.RDF_FORMATS[media]
-    # Serializing a whole graph can take long: it waits for a query slot (admission) and runs
-    # on a thread, within the same limits as queries.
-    body = await limits.run_admitted(request, lambda: store.dump(format=fmt, from_graph=graph))
-    return Response(body, media_type=negotiation.content_type(media), headers={"Vary": "Accept"})
+    headers, fresh = sparql.validators(request, "store", str(graph), media)
+    headers["Vary"] = "Accept"
+    if fresh:
+        return sparql.not_modified(request, headers)
+    spec = engine.QuerySpec("", accept=media, head=request.method == "HEAD", dump=engine.Dump(graph))
+    async with limits.admit(request):
+        reply = await engine.evaluator(request.app).run(request.app.state, spec)
+    return sparql.respond(reply, headers, head=spec.head)
 
 
 def _body_format(media_type: str, filename: str | None = None) -> RdfFormat:

@@ -23,7 +23,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response, StreamingResponse
-from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
 from pyoxigraph import serialize as rdf_serialize
 
 from . import auth, capped, limits, negotiation, observability, sparqlscan
@@ -110,7 +110,7 @@ class StoredTriples:
     `graphs` None means the union of all graphs (the service's default graph).
     """
 
-    def __init__(self, store: Store, graphs: list[NamedNode] | None) -> None:
+    def __init__(self, store: Store, graphs: list[NamedNode | DefaultGraph] | None) -> None:
         self.store = store
         self.graphs = graphs
 
@@ -121,6 +121,24 @@ class StoredTriples:
 
     def serialize(self, output: Any, format: RdfFormat) -> None:
         rdf_serialize(iter(self), output, format=format)
+
+
+class StoredQuads:
+    """Every quad of the store, read from its index (N-Quads or TriG of the whole store)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __iter__(self) -> Iterator[Quad]:
+        return iter(self.store.quads_for_pattern(None, None, None, None))
+
+    def serialize(self, output: Any, format: RdfFormat) -> None:
+        rdf_serialize(iter(self), output, format=format)
+
+
+def stored(store: Store, graph: NamedNode | DefaultGraph | None) -> StoredTriples | StoredQuads:
+    """A copy read from the store's index: one graph's triples, or with None every quad."""
+    return StoredQuads(store) if graph is None else StoredTriples(store, [graph])
 
 
 def _is_graph(result: Any) -> bool:
@@ -335,17 +353,23 @@ async def run_query(
         reply = await engine.evaluator(request.app).run(request.app.state, spec)
     stated = capped.stated((reply.headers,))
     headers.update(stated)
+    response = respond(reply, headers, head=spec.head)
+    if reply.rest is None and not spec.head:
+        # The ETag names query, dataset, parameters, Accept, format and generation.
+        cache.put(headers["ETag"], CachedAnswer(negotiation.content_type(reply.media), reply.first, tuple(stated.items())))
+    return response
+
+
+def respond(reply: Any, headers: dict[str, str], *, head: bool) -> Response:
+    """The HTTP response for an evaluator's reply: one body, or a stream for a long answer."""
     content_type = negotiation.content_type(reply.media)
-    if reply.rest is None:
-        response = Response(reply.first, media_type=content_type, headers=headers)
-        if spec.head:
-            # A HEAD answer carries no body, but its length is not 0: leave it unsaid.
-            del response.headers["content-length"]
-        else:
-            # The ETag names query, dataset, parameters, Accept, format and generation.
-            cache.put(headers["ETag"], CachedAnswer(content_type, reply.first, tuple(stated.items())))
-        return response
-    return StreamingResponse(_stream(reply.first, reply.rest), media_type=content_type, headers=headers)
+    if reply.rest is not None:
+        return StreamingResponse(_stream(reply.first, reply.rest), media_type=content_type, headers=headers)
+    response = Response(reply.first, media_type=content_type, headers=headers)
+    if head:
+        # A HEAD answer carries no body, but its length is not 0: leave it unsaid.
+        del response.headers["content-length"]
+    return response
 
 
 async def fetch(

@@ -67,3 +67,33 @@ def test_copy_streams_from_the_index_one_line_per_stored_triple(two_graphs: Serv
     # not remember, so the triple stored in both graphs comes twice: still the same graph.
     assert len(lines(ENGINE)) == 22
     assert len(lines(COPY)) == 23
+
+
+# -- Graph Store GET: the same index path, through the worker pool -------------------------
+
+LONG = "x" * 100
+BIG = "".join(f'<http://example.org/s{i}> <http://example.org/p> "{i} {LONG}" .\n' for i in range(5000))
+
+
+@pytest.mark.parametrize(
+    ("params", "media", "count"),
+    [
+        ({"graph": DATA_GRAPH}, "application/n-triples", 5000),
+        ({"graph": DATA_GRAPH}, "text/turtle", 5000),
+        ({}, "application/n-quads", 5001),  # the whole store: the ontology graph's triple too
+    ],
+)
+def test_graph_store_get_streams_a_big_graph(
+    make_server: Callable[..., Server], make_root: Callable[..., Path], params: dict[str, str], media: str, count: int
+) -> None:
+    server = make_server(root=make_root(BIG, ONTOLOGY.replace(SHARED, "")))
+    headers = {"Accept": media, "Accept-Encoding": "identity"}
+    with server.client.stream("GET", "/store", params=params, headers=headers) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith(media)
+        assert "content-length" not in response.headers  # more than one chunk: streamed
+        assert response.headers["transfer-encoding"] == "chunked"
+        body = response.read()
+    assert len(list(parse(body, format=RdfFormat.from_media_type(media)))) == count
+    again = server.client.get("/store", params=params, headers={**headers, "If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304
