@@ -50,6 +50,7 @@ REASONS = {
 LIMIT_STATUSES = (400, 413, 414, 431)
 
 RESULT_MEDIA = negotiation.RESULT_OFFERS
+NOT_MODIFIED = "Not modified (If-None-Match, or If-Modified-Since without it)"
 RDF_MEDIA = negotiation.RDF_OFFERS
 GRAPH_MEDIA = tuple(m for m in RDF_MEDIA if m not in ("application/n-quads", "application/trig"))
 DATASET_MEDIA = ("application/n-quads", "application/trig")
@@ -137,7 +138,7 @@ def _sparql_operations() -> dict[str, dict[str, Any]]:
     answers = _ok("Query results, or the Service Description without a query", RESULT_MEDIA + RDF_MEDIA)
     read = {
         "parameters": QUERY_PARAMS,
-        "responses": {"200": answers, "304": _no_content("Not modified (If-None-Match)"), **_errors(403, 406, 503)},
+        "responses": {"200": answers, "304": _no_content(NOT_MODIFIED), **_errors(403, 406, 503)},
     }
     post = {
         "parameters": FORMAT_PARAMS
@@ -164,7 +165,14 @@ def _sparql_operations() -> dict[str, dict[str, Any]]:
 def _graph_operations(with_params: bool, whole_store: bool) -> dict[str, dict[str, Any]]:
     params = GRAPH_PARAMS if with_params else []
     media = GRAPH_MEDIA + (DATASET_MEDIA if whole_store else ())
-    read = {"parameters": params, "responses": {"200": _ok("The graph (or, for /store alone, the dataset)", media), **_errors(404, 406)}}
+    read = {
+        "parameters": params,
+        "responses": {
+            "200": _ok("The graph (or, for /store alone, the dataset)", media),
+            "304": _no_content(NOT_MODIFIED),
+            **_errors(404, 406, 503),
+        },
+    }
     body = {"required": False, "content": {m: {"schema": {"type": "string"}} for m in RDF_INPUT}}
     written = {
         "201": {"description": "Created", "headers": {"Location": {"schema": {"type": "string"}}}},
@@ -182,7 +190,7 @@ def _backup_operation() -> dict[str, dict[str, Any]]:
 def _void_operations() -> dict[str, dict[str, Any]]:
     read = {
         "parameters": FORMAT_PARAMS,
-        "responses": {"200": _ok("The VoID description", RDF_MEDIA + ("text/html",)), "304": _no_content("Not modified"), **_errors(406)},
+        "responses": {"200": _ok("The VoID description", RDF_MEDIA + ("text/html",)), "304": _no_content(NOT_MODIFIED), **_errors(406)},
     }
     return {"get": read, "head": read}
 
@@ -192,7 +200,7 @@ def _saved_query_fix(operation: dict[str, Any], method: str) -> None:
     responses = operation.setdefault("responses", {})
     ok = responses.get("200", {})
     ok.setdefault("content", {})["application/sparql-query"] = {"schema": {"type": "string"}}
-    responses["304"] = _no_content("Not modified (If-None-Match)")
+    responses["304"] = _no_content(NOT_MODIFIED)
     responses.update(_errors(400, 403, 406, 503, *((415,) if method == "post" else ())))
     if method == "post":
         operation.setdefault(
