@@ -277,7 +277,7 @@ async def run_saved(request: Request, query: str, substitutions: dict[Variable, 
     if media == "application/n-triples":
         names = ("subject", "predicate", "object")
         triples = parse(body, format=RdfFormat.N_TRIPLES)
-        rows = [{name: json.loads(json_term(term)) for name, term in zip(names, t.triple)} for t in triples]
+        rows = [{name: json.loads(json_term(term)) for name, term in zip(names, t.triple, strict=True)} for t in triples]
         return {"vars": list(names), "rows": rows}
     data = json.loads(body)
     if "boolean" in data:
