@@ -109,20 +109,22 @@ def compute_stats(store: Store) -> Stats:
     Triples are counted distinct: a triple stated in two graphs is one triple of the union.
     """
     distinct = "{ SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-    triples = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {distinct}")
-    subjects = _count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
-    objects = _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }")
-    entities = _count(
-        store,
-        f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{URI_SPACE}")) }}',
-    )
-    classes = _pairs(
-        store,
-        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c",
-    )
     properties = _pairs(
         store,
         f"SELECT ?p (COUNT(*) AS ?n) WHERE {distinct} GROUP BY ?p ORDER BY ?p",
+    )
+    triples = sum(n for _, n in properties)  # each distinct triple has one predicate
+    # Entities are the distinct subjects in the URI space: tested here, once per subject (a
+    # FILTER on STR(?s) costs the engine a string per triple: 7 s at 1M triples, not 0.6).
+    subjects = entities = 0
+    for solution in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }", use_default_graph_as_union=True):
+        subject = solution[0]
+        subjects += 1
+        entities += isinstance(subject, NamedNode) and subject.value.startswith(URI_SPACE)
+    objects = _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }")
+    classes = _pairs(
+        store,
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c",
     )
     per_graph = {
         g: n
