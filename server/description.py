@@ -120,7 +120,8 @@ def compute_stats(store: Store) -> Stats:
     for solution in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }", use_default_graph_as_union=True):
         subject = solution[0]
         subjects += 1
-        entities += isinstance(subject, NamedNode) and subject.value.startswith(URI_SPACE)
+        if isinstance(subject, NamedNode) and subject.value.startswith(URI_SPACE):
+            entities += 1
     objects = _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }")
     classes = _pairs(
         store,

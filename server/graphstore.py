@@ -111,8 +111,7 @@ async def _serve(request: Request, graph: GraphName | None) -> Response:
     if fresh:
         return sparql.not_modified(request, headers)
     spec = engine.QuerySpec("", accept=media, head=request.method == "HEAD", dump=engine.Dump(graph))
-    async with limits.admit(request):
-        reply = await engine.evaluator(request.app).run(request.app.state, spec)
+    reply = await sparql.dispatch(request, spec)
     return sparql.respond(reply, headers, head=spec.head)
 
 

@@ -253,18 +253,19 @@ def _headers(local: str, canonical: str, ext: str | None, media: str) -> dict[st
     return headers
 
 
-def _validate(request: Request, headers: dict[str, str], *parts: str) -> bool:
+def _validate(request: Request, headers: dict[str, str], media: str, *parts: str) -> bool:
     """Add ETag and Last-Modified to `headers`; whether a 304 may answer (conditional GET).
 
-    An HTML page also depends on the language it is shown in, so that is part of its ETag.
+    The ETag names `media` and `parts`; an HTML page also depends on the language it is
+    shown in, so that is part of its ETag too.
     """
     from . import pages
 
     language = ""
-    if parts[-2] == HTML:
+    if media == HTML:
         language = pages.choose_lang(request)[0]
         headers["Vary"] = "Accept, Accept-Language, Cookie"  # as the page says (a 304 must too)
-    found, fresh = validators(request, *parts, language)
+    found, fresh = validators(request, media, *parts, language)
     headers.update(found)
     return fresh
 
@@ -294,8 +295,7 @@ async def resource(request: Request, name: str) -> Response:
         if media == HTML:
             return await pages.not_found_page(request, iri, headers)
         return rdf_response(empty_rdf(media, base, f"Not found: <{iri}> is not in the graph"), media, 404, headers)
-    fresh = _validate(request, headers, "id", slug, media, base)
-    if fresh:
+    if _validate(request, headers, media, "id", slug, base):
         return not_modified(request, headers)
     if media == HTML:
         return await pages.resource_page(request, iri, triples, headers)
@@ -323,7 +323,7 @@ async def _ontology(request: Request, ext: str | None) -> Response:
     base = public_base(request)
     media = choose_media(request, ext)
     headers = _headers(f"{base}/ontology", ONTOLOGY_IRI, ext, media)
-    if _validate(request, headers, "ontology", media, base):
+    if _validate(request, headers, media, "ontology", base):
         return not_modified(request, headers)
     triples = await _in_thread(request, ontology_graph, request.app.state.store)
     if media == HTML:

@@ -347,10 +347,7 @@ async def run_query(
         head=request.method == "HEAD",
         max_results=request.app.state.settings.max_results,
     )
-    # Admission bounds the wait for a free evaluator (503 + Retry-After past queue_timeout);
-    # the slot is held until the answer starts.
-    async with limits.admit(request, query):
-        reply = await engine.evaluator(request.app).run(request.app.state, spec)
+    reply = await dispatch(request, spec)
     stated = capped.stated((reply.headers,))
     headers.update(stated)
     response = respond(reply, headers, head=spec.head)
@@ -358,6 +355,18 @@ async def run_query(
         # The ETag names query, dataset, parameters, Accept, format and generation.
         cache.put(headers["ETag"], CachedAnswer(negotiation.content_type(reply.media), reply.first, tuple(stated.items())))
     return response
+
+
+async def dispatch(request: Request, spec: Any) -> Any:
+    """Run `spec` (an `engine.QuerySpec`) in the worker pool, once admitted; its `engine.Reply`.
+
+    Admission bounds the wait for a free evaluator (503 + Retry-After past queue_timeout);
+    the slot is held until the answer starts.
+    """
+    from . import engine  # the engine imports this module
+
+    async with limits.admit(request, spec.query or None):
+        return await engine.evaluator(request.app).run(request.app.state, spec)
 
 
 def respond(reply: Any, headers: dict[str, str], *, head: bool) -> Response:
@@ -389,8 +398,7 @@ async def fetch(
         accept=f"{negotiation.RESULT_OFFERS[0]}, application/n-triples",
         max_results=request.app.state.settings.max_results,
     )
-    async with limits.admit(request, query):
-        reply = await engine.evaluator(request.app).run(request.app.state, spec)
+    reply = await dispatch(request, spec)
     body = bytearray(reply.first)
     if reply.rest is not None:
         try:

@@ -224,16 +224,6 @@ def test_undefined_term_path_is_404_html_for_browsers(web: Server) -> None:
     assert "location" not in response.headers
 
 
-@pytest.mark.parametrize("ext", sorted(RDF_TYPES))
-def test_undefined_term_path_is_404_with_an_empty_graph_in_the_asked_format(web: Server, ext: str) -> None:
-    media, fmt = RDF_TYPES[ext]
-    for response in (
-        web.client.get("/ontology/NoSuchTerm", headers={"Accept": media}),
-        web.client.get(f"/ontology/NoSuchTerm.{ext}"),
-    ):
-        assert response.status_code == 404
-        assert response.headers["content-type"].split(";")[0] == media
-        assert len(parse(response, fmt)) == 0
 
 
 @pytest.mark.parametrize("term", ["consortium", "Consortium%20x", "%EC%9B%90%ED%8C%80", "ai-one-team"])
@@ -253,11 +243,12 @@ def test_unknown_iri_is_404_html_for_browsers(web: Server) -> None:
 
 
 @pytest.mark.parametrize("ext", sorted(RDF_TYPES))
-def test_unknown_iri_is_404_with_an_empty_graph_in_the_asked_format(web: Server, ext: str) -> None:
+@pytest.mark.parametrize("path", ["/id/no-such-thing", "/ontology/NoSuchTerm"], ids=["instance", "term"])
+def test_unknown_iri_is_404_with_an_empty_graph_in_the_asked_format(web: Server, path: str, ext: str) -> None:
     media, fmt = RDF_TYPES[ext]
     for response in (
-        web.client.get("/id/no-such-thing", headers={"Accept": media}),
-        web.client.get(f"/id/no-such-thing.{ext}"),
+        web.client.get(path, headers={"Accept": media}),
+        web.client.get(f"{path}.{ext}"),
     ):
         assert response.status_code == 404
         assert response.headers["content-type"].split(";")[0] == media
