@@ -74,6 +74,23 @@ class Dump:
 
 
 @dataclass(frozen=True)
+class Call:
+    """Instead of a query, `function(store, *args)` on the worker's store; its value comes back pickled.
+
+    For the pages, whose reads of the store are several queries and some Python: in a worker
+    they get the query timeout, and a page over a big store no longer holds the server's GIL.
+    `function` must be importable by name (a module-level function), `args` picklable.
+    """
+
+    function: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+
+
+# The media type of a Call's answer: it only travels from a worker to the server.
+PICKLED = "application/x-python-pickle"
+
+
+@dataclass(frozen=True)
 class QuerySpec:
     """Everything a query needs, in a form that crosses a process boundary (terms pickle)."""
 
@@ -86,6 +103,7 @@ class QuerySpec:
     head: bool = False
     max_results: int = 0  # settings.max_results: at most this many solutions or triples (0: all)
     dump: Dump | None = None  # set: answer with this copy, not with `query`
+    call: Call | None = None  # set: answer with this function's value, not with `query`
 
 
 @dataclass(frozen=True)
@@ -108,6 +126,11 @@ def answer(store: Store, spec: QuerySpec, sink: Any) -> None:
     may carry extra response headers before `more` (see `_ChunkWriter.send`);
     errors are raised (OnTeamError), for the caller to report.
     """
+    if spec.call is not None:
+        writer = _ChunkWriter(sink, PICKLED)
+        writer.write(pickle.dumps(spec.call.function(store, *spec.call.args), pickle.HIGHEST_PROTOCOL))
+        writer.send(more=False)
+        return
     if spec.dump is not None:
         result = sparql.stored(store, spec.dump.graph)
     else:

@@ -22,7 +22,7 @@ from pyoxigraph import NamedNode, RdfFormat, Triple, Variable, serialize
 
 from . import limits, negotiation
 from .errors import NotFound
-from .sparql import evaluate, not_modified, validators
+from .sparql import compute, evaluate, not_modified, validators
 
 router = APIRouter()
 
@@ -271,7 +271,7 @@ def _validate(request: Request, headers: dict[str, str], media: str, *parts: str
 
 
 async def _in_thread(request: Request, fn: Any, *args: Any) -> Any:
-    """Read the store on a thread, admitted like a query (503 + Retry-After when all slots stay busy)."""
+    """Serialize on a thread, admitted like a query (503 + Retry-After when all slots stay busy)."""
     return await limits.run_admitted(request, fn, *args)
 
 
@@ -288,7 +288,7 @@ async def resource(request: Request, name: str) -> Response:
     headers = _headers(local, iri, ext, media)
     triples: list[Triple] = []
     if _SLUG.match(slug):
-        triples = await _in_thread(request, describe, request.app.state.store, iri)
+        triples = await compute(request, describe, iri)
     found = any(t.subject == NamedNode(iri) or t.object == NamedNode(iri) for t in triples)
     if not found:
         headers.pop("Content-Location", None)  # there is no representation to point at
@@ -325,7 +325,7 @@ async def _ontology(request: Request, ext: str | None) -> Response:
     headers = _headers(f"{base}/ontology", ONTOLOGY_IRI, ext, media)
     if _validate(request, headers, media, "ontology", base):
         return not_modified(request, headers)
-    triples = await _in_thread(request, ontology_graph, request.app.state.store)
+    triples = await compute(request, ontology_graph)
     if media == HTML:
         return await pages.ontology_page(request, triples, headers)
     body = await _in_thread(request, serialize_rdf, triples, media, base)
@@ -348,9 +348,7 @@ async def ontology_term(request: Request, term: str) -> Response:
     media = choose_media(request, ext)
     iri = OT + name
     headers = {"Vary": "Accept"}
-    defined = _TERM_NAME.match(name) is not None and await _in_thread(
-        request, term_defined, request.app.state.store, iri
-    )
+    defined = _TERM_NAME.match(name) is not None and await compute(request, term_defined, iri)
     if not defined:
         if media == HTML:
             return await pages.not_found_page(request, iri, headers)

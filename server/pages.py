@@ -21,7 +21,7 @@ from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
 from .queries import SavedQuery, bind_parameters, paged_text
 from .solutions import json_term
-from .sparql import fetch
+from .sparql import compute, fetch
 
 router = APIRouter()
 HERE = Path(__file__).resolve().parent
@@ -114,18 +114,13 @@ def render(
     return response
 
 
-async def _in_thread(request: Request, fn: Any, *args: Any) -> Any:
-    """Read the store on a thread, admitted like a query (503 + Retry-After when all slots stay busy)."""
-    return await limits.run_admitted(request, fn, *args)
-
-
 # ---- pages called by linkeddata (the dereferencing side) ----
 
 
 async def resource_page(request: Request, iri: str, triples: list[Triple], headers: dict[str, str]) -> Response:
     """The HTML description of a resource (a consortium gets its extra sections)."""
     lang = choose_lang(request)
-    view = await _in_thread(request, webmodel.resource_view, request.app.state.store, iri, triples, lang[0])
+    view = await compute(request, webmodel.resource_view, iri, triples, lang[0])
     template = "consortium.html" if view.consortium else "resource.html"
     return render(request, template, {"view": view}, headers=headers, lang=lang)
 
@@ -149,12 +144,7 @@ async def ontology_page(request: Request, triples: list[Triple], headers: dict[s
 async def home(request: Request) -> Response:
     """What the graph is, the One Teams with their member counts, and links to everything."""
     lang = choose_lang(request)
-    store = request.app.state.store
-
-    def load() -> tuple[Any, Any]:
-        return webmodel.consortia(store, lang[0]), webmodel.index(store, lang[0])
-
-    consortia, categories = await _in_thread(request, load)
+    consortia, categories = await compute(request, webmodel.home, lang[0])
     return render(request, "home.html", {"consortia": consortia, "categories": categories}, lang=lang)
 
 
@@ -162,7 +152,7 @@ async def home(request: Request) -> Response:
 async def browse(request: Request) -> Response:
     """Every resource of the graph, by kind."""
     lang = choose_lang(request)
-    categories = await _in_thread(request, webmodel.index, request.app.state.store, lang[0])
+    categories = await compute(request, webmodel.index, lang[0])
     return render(request, "browse.html", {"categories": categories}, lang=lang)
 
 
@@ -170,7 +160,7 @@ async def browse(request: Request) -> Response:
 async def network_page(request: Request) -> Response:
     """The network picture (server-rendered SVG) with a list of the same facts as text."""
     lang = choose_lang(request)
-    net = await _in_thread(request, webmodel.network, request.app.state.store, lang[0])
+    net = await compute(request, webmodel.network, lang[0])
     return render(request, "network.html", {"net": net}, lang=lang)
 
 
@@ -178,7 +168,7 @@ async def network_page(request: Request) -> Response:
 async def network_svg(request: Request) -> Response:
     """The network picture alone, as an SVG document."""
     lang = choose_lang(request)
-    net = await _in_thread(request, webmodel.network, request.app.state.store, lang[0])
+    net = await compute(request, webmodel.network, lang[0])
     response = render(request, "network.svg", {"net": net, "standalone": True}, lang=lang)
     response.headers["content-type"] = "image/svg+xml; charset=utf-8"
     return response
@@ -188,7 +178,7 @@ async def network_svg(request: Request) -> Response:
 async def timeline_page(request: Request) -> Response:
     """Every dated fact, oldest first."""
     lang = choose_lang(request)
-    items = await _in_thread(request, webmodel.timeline, request.app.state.store, lang[0])
+    items = await compute(request, webmodel.timeline, lang[0])
     return render(request, "timeline.html", {"items": items}, lang=lang)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -399,6 +400,22 @@ async def fetch(
         max_results=request.app.state.settings.max_results,
     )
     reply = await dispatch(request, spec)
+    return reply.media, await _whole(reply)
+
+
+async def compute(request: Request, function: Callable[..., T], *args: Any) -> T:
+    """`function(store, *args)` in the worker pool, on the store as of now; its return value.
+
+    For reads that are more than one query (the pages): admitted like a query, under the
+    query timeout, and off the server's GIL. `function` must be a module-level function.
+    """
+    from . import engine  # imported here, as in run_query
+
+    reply = await dispatch(request, engine.QuerySpec("", call=engine.Call(function, args)))
+    return pickle.loads(await _whole(reply))  # written by our own worker: trusted
+
+
+async def _whole(reply: Any) -> bytes:
     body = bytearray(reply.first)
     if reply.rest is not None:
         try:
@@ -406,7 +423,7 @@ async def fetch(
                 body += chunk
         finally:
             await reply.rest.aclose()
-    return reply.media, bytes(body)
+    return bytes(body)
 
 
 # -- updates ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """What the HTML pages show, read from the live graph: labels, resources, consortia, ontology.
 
-Everything here is plain Python over pyoxigraph results (run on a worker thread by
-`pages`); the templates only lay it out. `lang` is "en" or "ko" throughout.
+Everything here is plain Python over pyoxigraph results, run in a query worker
+(`sparql.compute`, called by `pages` and `linkeddata`); the templates only lay it out. `lang` is "en" or "ko" throughout.
 """
 
 from __future__ import annotations
@@ -417,6 +417,11 @@ def consortia(store: Any, lang: str) -> list[ConsortiumSummary]:
         for r in rows
     ]
     return sorted(result, key=lambda c: (c.founded or "9999", c.value.text))
+
+
+def home(store: Any, lang: str) -> tuple[list[ConsortiumSummary], list[tuple[str, Value, list[Value]]]]:
+    """What the home page shows: the consortia and the index of everything."""
+    return consortia(store, lang), index(store, lang)
 
 
 CATEGORIES = (

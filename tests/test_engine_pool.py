@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,7 +18,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store, Variable
 
 from server import checkpoints
-from server.engine import ProcessPool, QuerySpec, link_copy
+from server.engine import PICKLED, Call, ProcessPool, QuerySpec, link_copy
 from server.errors import OnTeamError, QuerySyntaxError
 from server.limits import QueryTimeout
 
@@ -165,6 +166,22 @@ def test_runaway_is_killed_and_replaced(pool: ProcessPool, tmp_path: Path, loop:
     assert pool.idle.qsize() == 2
     assert "w2-gen-0" in names(tmp_path / "checkpoints")  # the replacement's copy
     assert ask(pool, 0, "ASK { ?s ?p 7 }", accept="application/sparql-results+json").body()
+
+
+def test_call_answers_with_the_pickled_value_of_a_function_of_the_store(pool: ProcessPool, store: Store) -> None:
+    store.update('INSERT DATA { <http://example.org/new> <http://example.org/p> "later" }')
+    answer = ask(pool, 1, "", call=Call(len))
+    assert answer.media == PICKLED
+    assert pickle.loads(answer.body()) == 501  # the checkpoint of generation 1: the write is in
+
+
+def test_call_past_the_timeout_is_killed_and_replaced(pool: ProcessPool, loop: asyncio.AbstractEventLoop) -> None:
+    endless = "ASK { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(?c + ?f + ?i < 0) }"  # 500³ rows, none kept
+    error = ask(pool, 0, "", call=Call(Store.query, (endless,))).error()
+    assert isinstance(error, QueryTimeout)
+    loop.run_until_complete(asyncio.gather(*pool.tasks))
+    assert pool.idle.qsize() == 2
+    assert pickle.loads(ask(pool, 0, "", call=Call(len)).body()) == 500
 
 
 def test_link_copy_shares_table_files_and_copies_the_rest(tmp_path: Path) -> None:

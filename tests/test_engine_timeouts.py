@@ -137,6 +137,32 @@ def test_saved_query_page_gets_the_timeout_too(
     assert query(served, SMALL).status_code == 200  # the pool is whole again
 
 
+def dated_graph(entities: int) -> str:
+    """Turtle: `entities` labelled resources under /id/, each with a founding date."""
+    return "".join(
+        f'<https://w3id.org/onteam/id/e{i}> <http://www.w3.org/2000/01/rdf-schema#label> "e{i}"@en ; '
+        f'<https://w3id.org/onteam/ontology#foundingDate> "2020-01-{1 + i % 28:02d}"'
+        "^^<http://www.w3.org/2001/XMLSchema#date> .\n"
+        for i in range(entities)
+    )
+
+
+def test_pages_are_read_in_the_pool_under_the_timeout(
+    make_server: Callable[..., Server], make_root: Callable[..., Path]
+) -> None:
+    # Every dated fact of 30 000 resources, with their labels: over a second of work here,
+    # so a 0.2 s limit stops it, as it stops a query; the server and the pool go on.
+    served = make_server("--query-timeout", "0.2", root=make_root(dated_graph(30_000)))
+    started = time.monotonic()
+    response = served.client.get("/timeline", params={"lang": "en"})
+    assert response.status_code == 503
+    assert "exceeded the 0.2 s limit" in response.text
+    assert time.monotonic() - started < 10
+    assert timeouts_counted(served) == 1
+    page = served.client.get("/id/e7", params={"lang": "en"}, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "2020-01-08" in page.text  # the pool is whole again
+
+
 def test_memory_store_answers_in_worker_processes_on_a_temporary_checkpoint(
     make_server: Callable[..., Server], make_root: Callable[..., Path]
 ) -> None:
