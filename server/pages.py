@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pyoxigraph import RdfFormat, Triple, Variable, parse
 
-from . import limits, webmodel
+from . import webmodel
 from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
 from .queries import SavedQuery, bind_parameters, paged_text
