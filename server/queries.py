@@ -39,6 +39,7 @@ PAGE_PARAM = "page"
 RESERVED_NAMES = frozenset(CLIENT_PARAMS) | {PAGE_PARAM}
 MAX_VALUE_LENGTH = 4096
 MAX_PAGE = 1_000_000
+LAST_PAGE_COUNT_CAP = 100_000  # rows counted to find rel="last"; past them it is left out
 TEXT_FORMATS = frozenset({"sparql", "rq", SPARQL_QUERY_MEDIA})
 
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -534,7 +535,7 @@ def make_term(param: Parameter, value: str) -> NamedNode | Literal:
 def _single(params: Sequence[tuple[str, str]], name: str) -> str | None:
     values = [v for k, v in params if k == name]
     if len(values) > 1:
-        raise BadRequest(f"Parameter {name!r} was given {len(values)} times; give it once")
+        raise BadRequest(f"Parameter {name!r} was given {len(values)} times; give it once", parameter=name)
     return values[0] if values else None
 
 
@@ -667,6 +668,28 @@ async def _has_page(request: Request, saved: SavedQuery, binding: Binding, page:
     return await limits.run_admitted(request, work)
 
 
+async def _last_page(request: Request, saved: SavedQuery, binding: Binding) -> int | None:
+    """The number of the last page (1 when there are no rows), or None when it is not known.
+
+    Only SELECT rows are counted: a CONSTRUCT page is `pagination` solutions, not triples, and
+    the triples do not tell how many solutions made them. Counting stops past
+    LAST_PAGE_COUNT_CAP rows, so a huge answer is not read to its end for one header.
+    """
+    if saved.form != "select":
+        return None
+    store: Store = request.app.state.store
+    probe = f"{saved.text}\nLIMIT {LAST_PAGE_COUNT_CAP + 1}\n"
+
+    def work() -> int:
+        result = sparql.evaluate(store, probe, binding.default_graphs, binding.named_graphs, binding.substitutions)
+        return sum(1 for _ in result)
+
+    rows = await limits.run_admitted(request, work)
+    if rows > LAST_PAGE_COUNT_CAP:
+        return None
+    return max(1, -(-rows // saved.pagination))  # type: ignore[operator]
+
+
 def _page_link(request: Request, params: Sequence[tuple[str, str]], page: int, rel: str) -> str:
     """A Link header entry: this call as a GET URL (body parameters included) on another page."""
     kept = [(k, v) for k, v in params if k != PAGE_PARAM]
@@ -694,11 +717,18 @@ async def run_saved_query(request: Request, saved: SavedQuery) -> Response:
         fmt=binding.fmt,
     )
     if saved.pagination:
+        # grlc's Link header: first, prev, next and last (RFC 8288); last when the rows are counted.
+        last = await _last_page(request, saved, binding)
         links = [_page_link(request, params, 1, "first")]
         if binding.page > 1:
-            links.append(_page_link(request, params, binding.page - 1, "prev"))
-        if await _has_page(request, saved, binding, binding.page + 1):
+            # Past the end, "prev" is the last page that has rows rather than another empty one.
+            previous = binding.page - 1 if last is None else min(binding.page - 1, last)
+            links.append(_page_link(request, params, previous, "prev"))
+        has_next = binding.page < last if last is not None else await _has_page(request, saved, binding, binding.page + 1)
+        if has_next:
             links.append(_page_link(request, params, binding.page + 1, "next"))
+        if last is not None:
+            links.append(_page_link(request, params, last, "last"))
         response.headers["Link"] = ", ".join(links)
     return response
 
