@@ -850,8 +850,16 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
 def _openapi_responses(saved: SavedQuery) -> dict[int | str, dict[str, Any]]:
     offers = negotiation.RDF_OFFERS if saved.graph else negotiation.RESULT_OFFERS
     error = {"application/json": {"schema": {"type": "object"}}}
+    ok: dict[str, Any] = {"description": f"The {saved.form.upper()} results", "content": {m: {} for m in offers}}
+    if saved.pagination:
+        ok["headers"] = {
+            "Link": {
+                "description": 'The other pages of this call (RFC 8288): rel="first", "prev", "next", "last"',
+                "schema": {"type": "string"},
+            }
+        }
     return {
-        200: {"description": f"The {saved.form.upper()} results", "content": {m: {} for m in offers}},
+        200: ok,
         400: {"description": "A parameter is missing, unknown or invalid", "content": error},
         406: {"description": "No acceptable format", "content": error},
     }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Server, start_server
+from openapi_spec_validator import validate as validate_openapi
 from pyoxigraph import RdfFormat, parse
 
 DATA = """
@@ -500,6 +501,23 @@ def test_openapi_types_optional_parameters_and_pages(api: Server) -> None:
     labels = {p["name"]: p for p in paths["/api/labels"]["get"]["parameters"]}
     assert labels["page"]["schema"] == {"type": "integer", "minimum": 1, "default": 1}
     assert "text/turtle" in paths["/api/consortium"]["get"]["responses"]["200"]["content"]
+
+
+def test_openapi_post_form_body_lists_the_parameters(api: Server) -> None:
+    operation = api.client.get("/openapi.json").json()["paths"]["/api/members"]["post"]
+    schema = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert schema["properties"]["consortium"]["format"] == "uri"
+    assert set(schema["properties"]) == {p["name"] for p in operation["parameters"]}
+
+
+def test_openapi_documents_the_link_header_of_paginated_queries_only(api: Server) -> None:
+    paths = api.client.get("/openapi.json").json()["paths"]
+    assert "Link" in paths["/api/labels"]["get"]["responses"]["200"]["headers"]
+    assert "headers" not in paths["/api/members"]["get"]["responses"]["200"]
+
+
+def test_openapi_document_is_valid_openapi_3(api: Server) -> None:
+    validate_openapi(api.client.get("/openapi.json").json())  # raises, naming the invalid part
 
 
 # -- startup -----------------------------------------------------------------------------
