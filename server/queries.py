@@ -71,14 +71,19 @@ _LEXICAL: dict[str, re.Pattern[str]] = {
     "gYear": re.compile(r"-?\d{4,}" + _TZ),
     "gYearMonth": re.compile(r"-?\d{4,}-(?P<m>\d\d)" + _TZ),
     "string": re.compile(r".*", re.DOTALL),
+    # grlc's `_number`: a SPARQL numeric literal, typed by its form (integer, decimal or double).
+    "number": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"),
 }
 _TYPE_ALIASES = {name.lower(): name for name in _LEXICAL} | {"literal": "string"}
 _EXAMPLES = {
     "integer": "7", "decimal": "1.5", "float": "1.5", "double": "1.5", "boolean": "true",
     "date": "2021-01-01", "dateTime": "2021-01-01T00:00:00Z", "time": "12:00:00",
-    "gYear": "2021", "gYearMonth": "2021-01", "string": "probe",
+    "gYear": "2021", "gYearMonth": "2021-01", "string": "probe", "number": "7",
 }
-_JSON_TYPES = {"integer": "integer", "decimal": "number", "float": "number", "double": "number", "boolean": "boolean"}
+_JSON_TYPES = {
+    "integer": "integer", "decimal": "number", "float": "number", "double": "number", "boolean": "boolean",
+    "number": "number",
+}
 _JSON_FORMATS = {"date": "date", "dateTime": "date-time", "time": "time"}
 
 
@@ -94,7 +99,7 @@ class Parameter:
     variable: str
     required: bool
     kind: str  # "iri" or "literal"
-    datatype: str | None = None  # xsd local name for typed literals ("string" for plain ones)
+    datatype: str | None = None  # xsd local name for typed literals ("string" for plain ones, "number": by form)
     lang: str | None = None
     enum: tuple[str, ...] | None = None
     enum_query: str | None = None  # a SELECT whose first column lists the allowed values
@@ -500,7 +505,8 @@ def normalize_value(param: Parameter, value: str) -> str:
     lexical = value.strip()  # XSD collapses whitespace for every type but string
     match = _LEXICAL[datatype].fullmatch(lexical)
     if match is None or not _valid_calendar(match):
-        raise BadRequest(f"Parameter {param.name!r}: {value!r} is not a valid xsd:{datatype}", parameter=param.name)
+        expected = "a number" if datatype == "number" else f"a valid xsd:{datatype}"
+        raise BadRequest(f"Parameter {param.name!r}: {value!r} is not {expected}", parameter=param.name)
     if datatype == "integer":
         return str(int(lexical))
     if datatype == "boolean":
@@ -529,7 +535,16 @@ def make_term(param: Parameter, value: str) -> NamedNode | Literal:
         return Literal(value, language=param.lang)
     if param.datatype in (None, "string"):
         return Literal(value)
+    if param.datatype == "number":
+        return Literal(value, datatype=NamedNode(XSD + _numeric_type(value)))
     return Literal(value, datatype=NamedNode(XSD + param.datatype))
+
+
+def _numeric_type(lexical: str) -> str:
+    """The xsd type a SPARQL numeric literal of this form has (SPARQL 1.1 §19.8 INTEGER, DECIMAL, DOUBLE)."""
+    if "e" in lexical.lower():
+        return "double"
+    return "decimal" if "." in lexical else "integer"
 
 
 def _single(params: Sequence[tuple[str, str]], name: str) -> str | None:
@@ -758,7 +773,7 @@ def describe(saved: SavedQuery, base: str) -> dict[str, Any]:
                 "variable": "?" + p.variable,
                 "required": p.required,
                 "type": p.type,
-                "datatype": XSD + p.datatype if p.datatype else None,
+                "datatype": XSD + p.datatype if p.datatype and p.datatype != "number" else None,
                 "lang": p.lang,
                 "enum": list(p.enum) if p.enum is not None else None,
                 "default": p.default,
@@ -814,7 +829,11 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
             schema["enum"] = list(p.enum)
         if p.default is not None:
             schema["default"] = p.default
-        kind = "IRI" if p.kind == "iri" else f"text in @{p.lang}" if p.lang else f"xsd:{p.datatype}"
+        kind = (
+            "IRI" if p.kind == "iri" else f"text in @{p.lang}" if p.lang
+            else "a number: xsd:integer, xsd:decimal or xsd:double by its form" if p.datatype == "number"
+            else f"xsd:{p.datatype}"
+        )
         text = f"{p.description} " if p.description else ""
         parameters.append(
             {

@@ -395,6 +395,21 @@ def test_hostile_iri_is_400(api: Server) -> None:
     assert "'consortium'" in message
 
 
+def test_grlc_number_parameter_matches_integers_and_is_documented_as_a_number(
+    make_query_root: Callable[..., Path], make_server: Callable[..., Server]
+) -> None:
+    query = PREFIXES + "SELECT ?c ?_n_number WHERE { ?c ot:statedMemberCount ?_n_number } ORDER BY ?c\n"
+    running = make_server("--memory", root=make_query_root(DATA, {"sized": query}))
+    assert [r["c"] for r in bindings(running.client.get("/api/sized", params={"n": "22"}))] == [
+        "https://w3id.org/onteam/id/cloud-one-team"
+    ]
+    assert "is not a number" in error(running.client.get("/api/sized", params={"n": "many"}), 400)
+    params = {p["name"]: p for p in running.client.get("/openapi.json").json()["paths"]["/api/sized"]["get"]["parameters"]}
+    assert params["n"]["schema"] == {"type": "number"}
+    listed = running.client.get("/api").json()["queries"][0]["parameters"][0]
+    assert (listed["type"], listed["datatype"]) == ("number", None)
+
+
 # -- pagination --------------------------------------------------------------------------
 
 
