@@ -24,13 +24,14 @@ def by(items: list[dict[str, str]], key: str) -> dict[str, dict[str, str]]:
     return {row[key]: row for row in items}
 
 
-def test_one_teams_list_member_counts_founding_dates_and_both_names(server: Server) -> None:
+def test_one_teams_are_the_five_with_member_counts_founding_dates_and_both_names(server: Server) -> None:
     teams = by(rows(server, "one-teams"), "consortium")
     counts = {ID + k: v for k, v in {
         "ai-one-team": "10", "b2b-one-team": "9", "cloud-one-team": "22",
         "gwanghwamun-one-team": "14", "metaverse-one-team": "7",
     }.items()}
     assert {k: teams[k]["listed_member_count"] for k in counts} == counts
+    assert set(teams) == set(counts)  # the COVID-19 research alliance is a consortium, not a One Team
     assert teams[ID + "ai-one-team"]["founding_date"] == "2020-02"
     assert teams[ID + "cloud-one-team"]["label_ko"] == "클라우드 원팀"
     assert teams[ID + "cloud-one-team"]["label_en"] == "Cloud One Team"
@@ -48,10 +49,14 @@ def test_consortium_members_count_matches_the_article_with_korean_kinds_and_role
     assert (members[ID + "kt"]["roles"], members[ID + "kaist"]["roles_ko"]) == ("Lead", "참여")
 
 
-def test_organizations_in_several_one_teams_name_them_in_both_languages(server: Server) -> None:
+def test_organizations_in_several_one_teams_are_told_from_other_consortia_in_both_languages(server: Server) -> None:
     found = by(rows(server, "multi-consortium-organizations"), "organization")
     assert found[ID + "kt"]["consortium_count"] == "5"
     assert found[ID + "kaist"]["consortium_count"] == "3"
+    in_several_one_teams = {org for org, row in found.items() if int(row["one_team_count"]) >= 2}
+    assert in_several_one_teams == {ID + "kt", ID + "kaist"}  # LG Electronics and LG Uplus: AI + COVID-19
+    assert found[ID + "lg-uplus"]["one_team_count"] == "1"
+    assert list(found)[:2] == [ID + "kt", ID + "kaist"]
     assert all(int(row["consortium_count"]) >= 2 for row in found.values())
     assert "클라우드 원팀" in found[ID + "kaist"]["consortia_ko"]
     assert "Cloud One Team" in found[ID + "kaist"]["consortia"]
