@@ -203,9 +203,12 @@ def _saved_query_fix(operation: dict[str, Any], method: str) -> None:
     responses["304"] = _no_content(NOT_MODIFIED)
     responses.update(_errors(400, 403, 406, 503, *((415,) if method == "post" else ())))
     if method == "post":
+        # The form body takes the same parameters as the URL (either place; none is required in
+        # the body alone), so form-filling clients such as Swagger UI offer the real fields.
+        fields = {p["name"]: p["schema"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+        body = {"type": "object", "properties": fields} if fields else {"type": "object"}
         operation.setdefault(
-            "requestBody",
-            {"required": False, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}},
+            "requestBody", {"required": False, "content": {"application/x-www-form-urlencoded": {"schema": body}}}
         )
 
 

@@ -39,6 +39,7 @@ PAGE_PARAM = "page"
 RESERVED_NAMES = frozenset(CLIENT_PARAMS) | {PAGE_PARAM}
 MAX_VALUE_LENGTH = 4096
 MAX_PAGE = 1_000_000
+LAST_PAGE_COUNT_CAP = 100_000  # rows counted to find rel="last"; past them it is left out
 TEXT_FORMATS = frozenset({"sparql", "rq", SPARQL_QUERY_MEDIA})
 
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -70,14 +71,19 @@ _LEXICAL: dict[str, re.Pattern[str]] = {
     "gYear": re.compile(r"-?\d{4,}" + _TZ),
     "gYearMonth": re.compile(r"-?\d{4,}-(?P<m>\d\d)" + _TZ),
     "string": re.compile(r".*", re.DOTALL),
+    # grlc's `_number`: a SPARQL numeric literal, typed by its form (integer, decimal or double).
+    "number": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"),
 }
 _TYPE_ALIASES = {name.lower(): name for name in _LEXICAL} | {"literal": "string"}
 _EXAMPLES = {
     "integer": "7", "decimal": "1.5", "float": "1.5", "double": "1.5", "boolean": "true",
     "date": "2021-01-01", "dateTime": "2021-01-01T00:00:00Z", "time": "12:00:00",
-    "gYear": "2021", "gYearMonth": "2021-01", "string": "probe",
+    "gYear": "2021", "gYearMonth": "2021-01", "string": "probe", "number": "7",
 }
-_JSON_TYPES = {"integer": "integer", "decimal": "number", "float": "number", "double": "number", "boolean": "boolean"}
+_JSON_TYPES = {
+    "integer": "integer", "decimal": "number", "float": "number", "double": "number", "boolean": "boolean",
+    "number": "number",
+}
 _JSON_FORMATS = {"date": "date", "dateTime": "date-time", "time": "time"}
 
 
@@ -93,7 +99,7 @@ class Parameter:
     variable: str
     required: bool
     kind: str  # "iri" or "literal"
-    datatype: str | None = None  # xsd local name for typed literals ("string" for plain ones)
+    datatype: str | None = None  # xsd local name for typed literals ("string" for plain ones, "number": by form)
     lang: str | None = None
     enum: tuple[str, ...] | None = None
     enum_query: str | None = None  # a SELECT whose first column lists the allowed values
@@ -499,7 +505,8 @@ def normalize_value(param: Parameter, value: str) -> str:
     lexical = value.strip()  # XSD collapses whitespace for every type but string
     match = _LEXICAL[datatype].fullmatch(lexical)
     if match is None or not _valid_calendar(match):
-        raise BadRequest(f"Parameter {param.name!r}: {value!r} is not a valid xsd:{datatype}", parameter=param.name)
+        expected = "a number" if datatype == "number" else f"a valid xsd:{datatype}"
+        raise BadRequest(f"Parameter {param.name!r}: {value!r} is not {expected}", parameter=param.name)
     if datatype == "integer":
         return str(int(lexical))
     if datatype == "boolean":
@@ -528,13 +535,22 @@ def make_term(param: Parameter, value: str) -> NamedNode | Literal:
         return Literal(value, language=param.lang)
     if param.datatype in (None, "string"):
         return Literal(value)
+    if param.datatype == "number":
+        return Literal(value, datatype=NamedNode(XSD + _numeric_type(value)))
     return Literal(value, datatype=NamedNode(XSD + param.datatype))
+
+
+def _numeric_type(lexical: str) -> str:
+    """The xsd type a SPARQL numeric literal of this form has (SPARQL 1.1 §19.8 INTEGER, DECIMAL, DOUBLE)."""
+    if "e" in lexical.lower():
+        return "double"
+    return "decimal" if "." in lexical else "integer"
 
 
 def _single(params: Sequence[tuple[str, str]], name: str) -> str | None:
     values = [v for k, v in params if k == name]
     if len(values) > 1:
-        raise BadRequest(f"Parameter {name!r} was given {len(values)} times; give it once")
+        raise BadRequest(f"Parameter {name!r} was given {len(values)} times; give it once", parameter=name)
     return values[0] if values else None
 
 
@@ -667,6 +683,28 @@ async def _has_page(request: Request, saved: SavedQuery, binding: Binding, page:
     return await limits.run_admitted(request, work)
 
 
+async def _last_page(request: Request, saved: SavedQuery, binding: Binding) -> int | None:
+    """The number of the last page (1 when there are no rows), or None when it is not known.
+
+    Only SELECT rows are counted: a CONSTRUCT page is `pagination` solutions, not triples, and
+    the triples do not tell how many solutions made them. Counting stops past
+    LAST_PAGE_COUNT_CAP rows, so a huge answer is not read to its end for one header.
+    """
+    if saved.form != "select":
+        return None
+    store: Store = request.app.state.store
+    probe = f"{saved.text}\nLIMIT {LAST_PAGE_COUNT_CAP + 1}\n"
+
+    def work() -> int:
+        result = sparql.evaluate(store, probe, binding.default_graphs, binding.named_graphs, binding.substitutions)
+        return sum(1 for _ in result)
+
+    rows = await limits.run_admitted(request, work)
+    if rows > LAST_PAGE_COUNT_CAP:
+        return None
+    return max(1, -(-rows // saved.pagination))  # type: ignore[operator]
+
+
 def _page_link(request: Request, params: Sequence[tuple[str, str]], page: int, rel: str) -> str:
     """A Link header entry: this call as a GET URL (body parameters included) on another page."""
     kept = [(k, v) for k, v in params if k != PAGE_PARAM]
@@ -694,11 +732,18 @@ async def run_saved_query(request: Request, saved: SavedQuery) -> Response:
         fmt=binding.fmt,
     )
     if saved.pagination:
+        # grlc's Link header: first, prev, next and last (RFC 8288); last when the rows are counted.
+        last = await _last_page(request, saved, binding)
         links = [_page_link(request, params, 1, "first")]
         if binding.page > 1:
-            links.append(_page_link(request, params, binding.page - 1, "prev"))
-        if await _has_page(request, saved, binding, binding.page + 1):
+            # Past the end, "prev" is the last page that has rows rather than another empty one.
+            previous = binding.page - 1 if last is None else min(binding.page - 1, last)
+            links.append(_page_link(request, params, previous, "prev"))
+        has_next = binding.page < last if last is not None else await _has_page(request, saved, binding, binding.page + 1)
+        if has_next:
             links.append(_page_link(request, params, binding.page + 1, "next"))
+        if last is not None:
+            links.append(_page_link(request, params, last, "last"))
         response.headers["Link"] = ", ".join(links)
     return response
 
@@ -728,7 +773,7 @@ def describe(saved: SavedQuery, base: str) -> dict[str, Any]:
                 "variable": "?" + p.variable,
                 "required": p.required,
                 "type": p.type,
-                "datatype": XSD + p.datatype if p.datatype else None,
+                "datatype": XSD + p.datatype if p.datatype and p.datatype != "number" else None,
                 "lang": p.lang,
                 "enum": list(p.enum) if p.enum is not None else None,
                 "default": p.default,
@@ -784,7 +829,11 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
             schema["enum"] = list(p.enum)
         if p.default is not None:
             schema["default"] = p.default
-        kind = "IRI" if p.kind == "iri" else f"text in @{p.lang}" if p.lang else f"xsd:{p.datatype}"
+        kind = (
+            "IRI" if p.kind == "iri" else f"text in @{p.lang}" if p.lang
+            else "a number: xsd:integer, xsd:decimal or xsd:double by its form" if p.datatype == "number"
+            else f"xsd:{p.datatype}"
+        )
         text = f"{p.description} " if p.description else ""
         parameters.append(
             {
@@ -820,8 +869,16 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
 def _openapi_responses(saved: SavedQuery) -> dict[int | str, dict[str, Any]]:
     offers = negotiation.RDF_OFFERS if saved.graph else negotiation.RESULT_OFFERS
     error = {"application/json": {"schema": {"type": "object"}}}
+    ok: dict[str, Any] = {"description": f"The {saved.form.upper()} results", "content": {m: {} for m in offers}}
+    if saved.pagination:
+        ok["headers"] = {
+            "Link": {
+                "description": 'The other pages of this call (RFC 8288): rel="first", "prev", "next", "last"',
+                "schema": {"type": "string"},
+            }
+        }
     return {
-        200: {"description": f"The {saved.form.upper()} results", "content": {m: {} for m in offers}},
+        200: ok,
         400: {"description": "A parameter is missing, unknown or invalid", "content": error},
         406: {"description": "No acceptable format", "content": error},
     }

@@ -128,6 +128,22 @@ def test_typed_values_are_accepted_and_normalized(tmp_path: Path, datatype: str,
 
 
 @pytest.mark.parametrize(
+    ("value", "datatype"), [("22", "integer"), ("-1.5", "decimal"), ("2e3", "double"), (" 7 ", "integer")]
+)
+def test_grlc_number_parameter_is_typed_by_its_form(tmp_path: Path, value: str, datatype: str) -> None:
+    query = saved(tmp_path, PREFIX + "SELECT ?c ?_n_number WHERE { ?c ot:statedMemberCount ?_n_number }\n")
+    term = bind_parameters(query, [("n", value)]).substitutions[Variable("_n_number")]
+    assert term == Literal(value.strip(), datatype=NamedNode(XSD + datatype))
+
+
+@pytest.mark.parametrize("value", ["abc", "1,5", "INF", "0x10", "1e"])
+def test_grlc_number_parameter_that_is_not_a_number_is_400(tmp_path: Path, value: str) -> None:
+    query = saved(tmp_path, PREFIX + "SELECT ?c ?_n_number WHERE { ?c ot:statedMemberCount ?_n_number }\n")
+    with pytest.raises(BadRequest, match="'n': .* is not a number"):
+        bind_parameters(query, [("n", value)])
+
+
+@pytest.mark.parametrize(
     ("datatype", "value"),
     [
         ("integer", "abc"),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Server, start_server
+from openapi_spec_validator import validate as validate_openapi
 from pyoxigraph import RdfFormat, parse
 
 DATA = """
@@ -320,7 +321,9 @@ def test_client_parameters_are_not_unknown(api: Server) -> None:
 
 
 def test_repeated_parameter_is_400(api: Server) -> None:
-    assert "given 2 times" in error(api.client.get(f"/api/members?consortium={AI}&consortium={AI}"), 400)
+    response = api.client.get(f"/api/members?consortium={AI}&consortium={AI}")
+    assert "given 2 times" in error(response, 400)
+    assert response.json()["parameter"] == "consortium"
 
 
 def test_get_on_a_post_only_query_is_405_with_allow(api: Server) -> None:
@@ -392,6 +395,21 @@ def test_hostile_iri_is_400(api: Server) -> None:
     assert "'consortium'" in message
 
 
+def test_grlc_number_parameter_matches_integers_and_is_documented_as_a_number(
+    make_query_root: Callable[..., Path], make_server: Callable[..., Server]
+) -> None:
+    query = PREFIXES + "SELECT ?c ?_n_number WHERE { ?c ot:statedMemberCount ?_n_number } ORDER BY ?c\n"
+    running = make_server("--memory", root=make_query_root(DATA, {"sized": query}))
+    assert [r["c"] for r in bindings(running.client.get("/api/sized", params={"n": "22"}))] == [
+        "https://w3id.org/onteam/id/cloud-one-team"
+    ]
+    assert "is not a number" in error(running.client.get("/api/sized", params={"n": "many"}), 400)
+    params = {p["name"]: p for p in running.client.get("/openapi.json").json()["paths"]["/api/sized"]["get"]["parameters"]}
+    assert params["n"]["schema"] == {"type": "number"}
+    listed = running.client.get("/api").json()["queries"][0]["parameters"][0]
+    assert (listed["type"], listed["datatype"]) == ("number", None)
+
+
 # -- pagination --------------------------------------------------------------------------
 
 
@@ -399,18 +417,19 @@ def _links(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {rel: url for url, rel in re.findall(r'<([^>]*)>; rel="(\w+)"', response.headers.get("link", ""))}
 
 
-def test_first_page_links_to_next_but_not_prev(api: Server) -> None:
+def test_first_page_links_to_next_and_last_but_not_prev(api: Server) -> None:
     response = api.client.get("/api/labels", params={"format": "json"})
     assert len(bindings(response)) == 3
     links = _links(response)
-    assert set(links) == {"first", "next"}
+    assert set(links) == {"first", "next", "last"}
     assert links["next"] == api.base + "/api/labels?format=json&page=2"
+    assert links["last"] == api.base + "/api/labels?format=json&page=4"
 
 
 def test_middle_page_links_both_ways(api: Server) -> None:
     response = api.client.get("/api/labels", params={"page": "2"})
     assert len(bindings(response)) == 3
-    assert set(_links(response)) == {"first", "prev", "next"}
+    assert set(_links(response)) == {"first", "prev", "next", "last"}
 
 
 def test_last_page_has_no_next(api: Server) -> None:
@@ -420,7 +439,45 @@ def test_last_page_has_no_next(api: Server) -> None:
     seen = [(r["s"]["value"], r["label"]["value"], r["label"]["xml:lang"]) for page in pages for r in page]
     assert len(seen) == len(set(seen)) == 10
     last = api.client.get("/api/labels", params={"page": "4"})
-    assert set(_links(last)) == {"first", "prev"}
+    links = _links(last)
+    assert set(links) == {"first", "prev", "last"}
+    assert links["last"] == api.base + "/api/labels?page=4"
+
+
+def test_page_past_the_end_links_prev_to_the_last_page(api: Server) -> None:
+    links = _links(api.client.get("/api/labels", params={"page": "9"}))
+    assert set(links) == {"first", "prev", "last"}
+    assert links["prev"] == links["last"] == api.base + "/api/labels?page=4"
+
+
+def test_empty_answer_has_one_page(
+    make_query_root: Callable[..., Path], make_server: Callable[..., Server]
+) -> None:
+    query = "#+ pagination: 2\n" + PREFIXES + "SELECT ?s WHERE { ?s a ot:Nothing } ORDER BY ?s\n"
+    running = make_server("--memory", root=make_query_root(DATA, {"nothing": query}))
+    response = running.client.get("/api/nothing")
+    assert bindings(response) == []
+    first = running.base + "/api/nothing?page=1"
+    assert _links(response) == {"first": first, "last": first}
+
+
+def test_paged_construct_links_next_without_last(
+    make_query_root: Callable[..., Path], make_server: Callable[..., Server]
+) -> None:
+    # A CONSTRUCT page is `pagination` solutions; triples do not tell how many there are.
+    query = "#+ pagination: 2\n" + PREFIXES + "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s rdfs:label ?l } ORDER BY ?s ?l\n"
+    running = make_server("--memory", root=make_query_root(DATA, {"names": query}))
+    response = running.client.get("/api/names", params={"format": "nt"})
+    assert response.status_code == 200
+    assert len(response.text.strip().splitlines()) == 2
+    assert set(_links(response)) == {"first", "next"}
+
+
+def test_head_of_a_page_has_the_same_links_as_get(api: Server) -> None:
+    get = api.client.get("/api/labels", params={"page": "2"})
+    head = api.client.head("/api/labels", params={"page": "2"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["link"] == get.headers["link"]
 
 
 def test_page_zero_is_400(api: Server) -> None:
@@ -459,6 +516,23 @@ def test_openapi_types_optional_parameters_and_pages(api: Server) -> None:
     labels = {p["name"]: p for p in paths["/api/labels"]["get"]["parameters"]}
     assert labels["page"]["schema"] == {"type": "integer", "minimum": 1, "default": 1}
     assert "text/turtle" in paths["/api/consortium"]["get"]["responses"]["200"]["content"]
+
+
+def test_openapi_post_form_body_lists_the_parameters(api: Server) -> None:
+    operation = api.client.get("/openapi.json").json()["paths"]["/api/members"]["post"]
+    schema = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert schema["properties"]["consortium"]["format"] == "uri"
+    assert set(schema["properties"]) == {p["name"] for p in operation["parameters"]}
+
+
+def test_openapi_documents_the_link_header_of_paginated_queries_only(api: Server) -> None:
+    paths = api.client.get("/openapi.json").json()["paths"]
+    assert "Link" in paths["/api/labels"]["get"]["responses"]["200"]["headers"]
+    assert "headers" not in paths["/api/members"]["get"]["responses"]["200"]
+
+
+def test_openapi_document_is_valid_openapi_3(api: Server) -> None:
+    validate_openapi(api.client.get("/openapi.json").json())  # raises, naming the invalid part
 
 
 # -- startup -----------------------------------------------------------------------------

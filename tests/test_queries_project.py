@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PROJECT_ROOT, Server
+from openapi_spec_validator import validate as validate_openapi
 
 from server.queries import SavedQuery, load_saved_queries
 
@@ -96,6 +97,19 @@ def test_openapi_of_the_project_lists_every_saved_query(server: Server) -> None:
         assert {m.upper() for m in operations} == set(saved.methods)
         documented = {p["name"] for p in next(iter(operations.values()))["parameters"]}
         assert {p.name for p in saved.parameters} <= documented
+
+
+def test_openapi_of_the_project_is_valid_openapi_3_with_the_rq_enumerations_and_defaults(server: Server) -> None:
+    document = server.client.get("/openapi.json").json()
+    validate_openapi(document)
+    for name, saved in QUERIES.items():
+        documented = {p["name"]: p for p in document["paths"][f"/api/{name}"]["get"]["parameters"]}
+        for param in saved.parameters:
+            schema = documented[param.name]["schema"]
+            assert documented[param.name]["required"] is param.required, (name, param.name)
+            assert schema.get("default") == param.default, (name, param.name)
+            if param.enum is not None:
+                assert schema["enum"] == list(param.enum), (name, param.name)
 
 
 def test_query_files_are_served_as_they_are(server: Server) -> None:
