@@ -652,15 +652,16 @@ def query_text_response(saved: SavedQuery) -> Response:
 
 
 async def _enum_values(request: Request, saved: SavedQuery, names: Sequence[str]) -> dict[str, frozenset[str]]:
-    store: Store = request.app.state.store
     wanted = [p for p in saved.parameters if p.enum_query and p.name in names]
     if not wanted:
         return {}
+    values = await sparql.compute(request, enumerations, wanted)
+    return {p.name: allowed for p, allowed in zip(wanted, values, strict=True)}
 
-    def work() -> dict[str, frozenset[str]]:
-        return {p.name: enumeration_values(store, p) for p in wanted}
 
-    return await limits.run_admitted(request, work)
+def enumerations(store: Store, params: Sequence[Parameter]) -> list[frozenset[str]]:
+    """The allowed values of each of `params`, in order (run in a query worker: `sparql.compute`)."""
+    return [enumeration_values(store, p) for p in params]
 
 
 def enumeration_values(store: Store, param: Parameter) -> frozenset[str]:
@@ -673,14 +674,21 @@ def enumeration_values(store: Store, param: Parameter) -> frozenset[str]:
 
 
 async def _has_page(request: Request, saved: SavedQuery, binding: Binding, page: int) -> bool:
-    store: Store = request.app.state.store
     probe = f"{saved.text}\nLIMIT 1\nOFFSET {saved.pagination * (page - 1)}\n"  # type: ignore[operator]
+    return await _count(request, probe, binding) > 0
 
-    def work() -> bool:
-        result = sparql.evaluate(store, probe, binding.default_graphs, binding.named_graphs, binding.substitutions)
-        return any(True for _ in result)
 
-    return await limits.run_admitted(request, work)
+async def _count(request: Request, query: str, binding: Binding) -> int:
+    """How many solutions `query` has, with the call's dataset and parameters (in the worker pool)."""
+    dataset = (binding.default_graphs, binding.named_graphs, binding.substitutions)
+    return await sparql.compute(request, count_solutions, query, *dataset)
+
+
+def count_solutions(
+    store: Store, query: str, default_graphs: Sequence[str], named_graphs: Sequence[str], substitutions: Mapping[Variable, Any]
+) -> int:
+    """The number of solutions of a SELECT (run in a query worker: `sparql.compute`)."""
+    return sum(1 for _ in sparql.evaluate(store, query, default_graphs, named_graphs, substitutions))
 
 
 async def _last_page(request: Request, saved: SavedQuery, binding: Binding) -> int | None:
@@ -692,14 +700,7 @@ async def _last_page(request: Request, saved: SavedQuery, binding: Binding) -> i
     """
     if saved.form != "select":
         return None
-    store: Store = request.app.state.store
-    probe = f"{saved.text}\nLIMIT {LAST_PAGE_COUNT_CAP + 1}\n"
-
-    def work() -> int:
-        result = sparql.evaluate(store, probe, binding.default_graphs, binding.named_graphs, binding.substitutions)
-        return sum(1 for _ in result)
-
-    rows = await limits.run_admitted(request, work)
+    rows = await _count(request, f"{saved.text}\nLIMIT {LAST_PAGE_COUNT_CAP + 1}\n", binding)
     if rows > LAST_PAGE_COUNT_CAP:
         return None
     return max(1, -(-rows // saved.pagination))  # type: ignore[operator]
@@ -789,16 +790,13 @@ async def list_saved_queries(request: Request) -> JSONResponse:
     queries: dict[str, SavedQuery] = request.app.state.saved_queries
     base = str(request.base_url)
     listing = [describe(q, base) for q in queries.values()]
-    store = request.app.state.store
-
-    def work() -> None:
+    enumerated = [p for saved in queries.values() for p in saved.parameters if p.enum_query]
+    if enumerated:  # only enumerations read the store
+        values = iter(await sparql.compute(request, enumerations, enumerated))
         for entry, saved in zip(listing, queries.values()):
             for described, param in zip(entry["parameters"], saved.parameters):
                 if param.enum_query:
-                    described["enum"] = sorted(enumeration_values(store, param))
-
-    if any(p.enum_query for saved in queries.values() for p in saved.parameters):
-        await limits.run_admitted(request, work)  # only enumerations read the store
+                    described["enum"] = sorted(next(values))
     return JSONResponse({"queries": listing})
 
 
