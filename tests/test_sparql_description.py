@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 import rdflib
 from rdflib import RDF, Literal, Namespace, URIRef
@@ -100,6 +101,19 @@ def test_service_description_lists_update_when_enabled(make_server: Callable[...
     server = make_server("--update-token", TOKEN, root=write_root(tmp_path / "root"))
     graph = _graph(server, "/sparql")
     assert set(graph.objects(_service(graph), SD.supportedLanguage)) == {SD.SPARQL11Query, SD.SPARQL11Update}
+    assert SD.EmptyGraphs in set(graph.objects(_service(graph), SD.feature))
+    # What sd:EmptyGraphs promises: a graph the updates leave empty is still there.
+    empty = "http://example.org/emptied"
+    assert update(server, f"INSERT DATA {{ GRAPH <{empty}> {{ <http://example.org/a> <http://example.org/p> 1 }} }}").status_code == 204
+    assert update(server, f"DELETE DATA {{ GRAPH <{empty}> {{ <http://example.org/a> <http://example.org/p> 1 }} }}").status_code == 204
+    after = _graph(server, "/sparql")
+    names = {after.value(node, SD.name) for node in after.objects(DATASET, SD.namedGraph)}
+    assert URIRef(empty) in names
+
+
+def test_read_only_service_description_claims_no_empty_graphs(small: Server) -> None:
+    graph = _graph(small, "/sparql")
+    assert SD.EmptyGraphs not in set(graph.objects(_service(graph), SD.feature))
 
 
 def test_service_description_head_and_etag(small: Server) -> None:
@@ -114,6 +128,43 @@ def test_service_description_unmeetable_accept_is_406(small: Server) -> None:
     response = small.client.get("/sparql", headers={"Accept": "image/png"})
     assert response.status_code == 406
     assert "text/turtle" in response.json()["available"]
+
+
+def test_results_accept_without_query_is_406_saying_the_query_is_missing(small: Server) -> None:
+    response = small.client.get("/sparql", headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 406
+    body = response.json()
+    assert "No 'query' parameter" in body["error"] and "Service Description" in body["error"]
+    assert "text/turtle" in body["available"]
+
+
+@pytest.mark.parametrize("accept", ["text/html", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_browser_at_the_endpoint_without_query_is_sent_to_the_editor(small: Server, accept: str, method: str) -> None:
+    response = small.client.request(method, "/sparql", headers={"Accept": accept}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == small.base + "/editor"
+    assert "accept" in response.headers["vary"].lower()
+    page = small.client.get(response.headers["location"])
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+
+
+@pytest.mark.parametrize("accept", ["*/*", "text/turtle, text/html;q=0.5", "application/rdf+xml, */*;q=0.1"])
+def test_rdf_or_any_accept_without_query_still_gets_rdf(small: Server, accept: str) -> None:
+    response = small.client.get("/sparql", headers={"Accept": accept}, follow_redirects=False)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] in PARSERS
+
+
+@pytest.mark.parametrize("path", ["/sparql", "/.well-known/void"])
+def test_description_bytes_are_the_same_on_every_request(small: Server, path: str) -> None:
+    # Fixed blank node labels: equal bodies under one ETag, and HEAD states GET's length.
+    plain = {"Accept-Encoding": "identity"}
+    first, second = small.client.get(path, headers=plain), small.client.get(path, headers=plain)
+    assert first.content == second.content
+    head = small.client.head(path, headers=plain)
+    assert head.headers["etag"] == first.headers["etag"]
+    assert int(head.headers["content-length"]) == len(first.content)
 
 
 # -- VoID --------------------------------------------------------------------------------
@@ -153,6 +204,16 @@ def test_void_counts_match_independent_queries(small: Server) -> None:
     )
     # The fixture: 3 organizations + 1 consortium are entities.
     assert _int(graph, DATASET, VOID.entities) == 4
+
+
+def test_void_data_dump_serves_every_triple_of_the_dataset(small: Server) -> None:
+    graph = _graph(small, "/.well-known/void")
+    dump = graph.value(DATASET, VOID.dataDump)
+    assert dump == URIRef(small.base + "/store")
+    response = small.client.get(str(dump), headers={"Accept": "application/n-quads"})
+    assert response.status_code == 200
+    triples = {quad.triple for quad in pyoxigraph.parse(response.content, format=pyoxigraph.RdfFormat.N_QUADS)}
+    assert len(triples) == _int(graph, DATASET, VOID.triples)
 
 
 def test_void_partitions_match_independent_queries(small: Server) -> None:
