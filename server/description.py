@@ -198,9 +198,16 @@ def _vocabulary(iri: str) -> str:
     return namespace[:-1] if namespace.endswith("#") else namespace
 
 
+def service_base(request: Request) -> str:
+    """Where clients reach this service: the public base when configured (as for links and the
+    Graph Store), otherwise the URL this request reached; no trailing slash."""
+    configured = request.app.state.settings.public_base
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 def endpoint_url(request: Request) -> str:
-    """The absolute URL of /sparql as this request reached the server."""
-    return str(request.base_url).rstrip("/") + "/sparql"
+    """The absolute URL of /sparql as clients reach it."""
+    return service_base(request) + "/sparql"
 
 
 def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
@@ -374,7 +381,7 @@ async def service_description_response(request: Request, fmt: Sequence[str]) -> 
             "sd",
             lambda stats, endpoint: service_triples(stats, endpoint, updates, federation),
             fmt,
-            html_page=str(request.base_url).rstrip("/") + "/editor",
+            html_page=service_base(request) + "/editor",
         )
     except NotAcceptable as exc:
         # A client asking for query results (say application/sparql-results+json) has most

@@ -253,6 +253,35 @@ def test_void_counts_follow_updates(make_server: Callable[..., Server], tmp_path
     assert URIRef("http://example.org/new") in set(after.objects(DATASET, VOID.subset))
 
 
+def test_public_base_setting_moves_endpoint_dump_and_editor(make_server: Callable[..., Server], tmp_path: Path) -> None:
+    # Behind a proxy the URL a request reached is not the one clients use: the descriptions
+    # name the public one, as links and the Graph Store's Location do.
+    public = "https://data.example.org"
+    server = make_server("--memory", env={"ONTEAM_PUBLIC_BASE": public}, root=write_root(tmp_path / "root"))
+    sd = _graph(server, "/sparql")
+    assert sd.value(_service(sd), SD.endpoint) == URIRef(public + "/sparql")
+    void = _graph(server, "/.well-known/void")
+    assert void.value(DATASET, VOID.sparqlEndpoint) == URIRef(public + "/sparql")
+    assert void.value(DATASET, VOID.dataDump) == URIRef(public + "/store")
+    browser = server.client.get("/sparql", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert browser.headers["location"] == public + "/editor"
+
+
+def test_description_etags_move_with_a_write_and_only_then(make_server: Callable[..., Server], tmp_path: Path) -> None:
+    server = make_server("--update-token", TOKEN, root=write_root(tmp_path / "root"))
+    paths = ("/sparql", "/.well-known/void")
+    before = {path: server.client.get(path).headers["etag"] for path in paths}
+    assert {path: server.client.get(path).headers["etag"] for path in paths} == before
+    assert update(server, "INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }", token="wrong").status_code == 403
+    assert update(server, "INSERT DATA { <http://example.org/a> <http://example.org/p> }").status_code == 400
+    assert {path: server.client.get(path).headers["etag"] for path in paths} == before
+    assert update(server, "INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }").status_code == 204
+    for path in paths:
+        response = server.client.get(path, headers={"If-None-Match": before[path]})
+        assert response.status_code == 200
+        assert response.headers["etag"] != before[path]
+
+
 def test_void_and_service_description_of_an_empty_store(make_server: Callable[..., Server], tmp_path: Path) -> None:
     server = make_server(root=write_root(tmp_path / "root", data="", ontology=""))
     void = _graph(server, "/.well-known/void")
