@@ -53,6 +53,9 @@ RESULT_FORMAT_IRIS = (
     "JSON-LD",
 )
 
+# The formats SPARQL Update's LOAD parses (pyoxigraph picks the parser by the answer's Content-Type).
+INPUT_FORMAT_IRIS = ("Turtle", "N-Triples", "N-Quads", "TriG", "RDF_XML", "JSON-LD", "N3")
+
 # Another module (the HTML pages) may set this to render descriptions as text/html:
 # called with the request, the title and the triples; it returns the response.
 html_renderer: Callable[[Request, str, list[Triple]], Response] | None = None
@@ -292,6 +295,9 @@ def service_triples(stats: Stats, endpoint: str, updates: bool, federation: bool
         out.append(Triple(service, s("feature"), s("EmptyGraphs")))
     if federation:
         out.append(Triple(service, s("feature"), s("BasicFederatedQuery")))
+    if updates and federation:
+        # LOAD reaches the same allow-listed hosts as SERVICE; with none, no input is ever parsed.
+        out += [Triple(service, s("inputFormat"), NamedNode(FORMATS + name)) for name in INPUT_FORMAT_IRIS]
     out += [Triple(service, s("resultFormat"), NamedNode(FORMATS + name)) for name in RESULT_FORMAT_IRIS]
     default_graph = BlankNode("defaultGraph")
     out += [

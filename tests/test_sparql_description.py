@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pyoxigraph
@@ -102,6 +104,8 @@ def test_service_description_lists_update_when_enabled(make_server: Callable[...
     graph = _graph(server, "/sparql")
     assert set(graph.objects(_service(graph), SD.supportedLanguage)) == {SD.SPARQL11Query, SD.SPARQL11Update}
     assert SD.EmptyGraphs in set(graph.objects(_service(graph), SD.feature))
+    # No allow list: every LOAD is refused, so no input format is ever parsed.
+    assert list(graph.objects(_service(graph), SD.inputFormat)) == []
     # What sd:EmptyGraphs promises: a graph the updates leave empty is still there.
     empty = "http://example.org/emptied"
     assert update(server, f"INSERT DATA {{ GRAPH <{empty}> {{ <http://example.org/a> <http://example.org/p> 1 }} }}").status_code == 204
@@ -109,6 +113,64 @@ def test_service_description_lists_update_when_enabled(make_server: Callable[...
     after = _graph(server, "/sparql")
     names = {after.value(node, SD.name) for node in after.objects(DATASET, SD.namedGraph)}
     assert URIRef(empty) in names
+
+
+# One small document per format LOAD may be given: W3C format name -> (media type, body).
+LOAD_SOURCES = {
+    "Turtle": ("text/turtle", "<http://example.org/a> <http://example.org/p> 1 ."),
+    "N-Triples": ("application/n-triples", '<http://example.org/a> <http://example.org/p> "1" .\n'),
+    "N-Quads": ("application/n-quads", '<http://example.org/a> <http://example.org/p> "1" .\n'),
+    "TriG": ("application/trig", "<http://example.org/a> <http://example.org/p> 1 ."),
+    "RDF_XML": (
+        "application/rdf+xml",
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://example.org/">'
+        '<rdf:Description rdf:about="http://example.org/a"><e:p>1</e:p></rdf:Description></rdf:RDF>',
+    ),
+    "JSON-LD": ("application/ld+json", '{"@id": "http://example.org/a", "http://example.org/p": "1"}'),
+    "N3": ("text/n3", "<http://example.org/a> <http://example.org/p> 1 ."),
+}
+
+
+@pytest.fixture
+def load_source() -> Iterator[str]:
+    """A loopback HTTP server answering /<format name> with a document in that format."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            media, body = LOAD_SOURCES[self.path.lstrip("/")]
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", media)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_every_listed_input_format_is_one_load_parses(
+    make_server: Callable[..., Server], tmp_path: Path, load_source: str
+) -> None:
+    sources = [load_source + name for name in LOAD_SOURCES]
+    server = make_server(
+        "--update-token", TOKEN, env={"ONTEAM_SERVICE_ALLOW_LIST": ",".join(sources)}, root=write_root(tmp_path / "root")
+    )
+    graph = _graph(server, "/sparql")
+    listed = {str(f).removeprefix(str(FORMATS)) for f in graph.objects(_service(graph), SD.inputFormat)}
+    assert listed == set(LOAD_SOURCES)
+    for name in listed:
+        target = f"http://example.org/loaded/{name}"
+        response = update(server, f"LOAD <{load_source + name}> INTO GRAPH <{target}>")
+        assert response.status_code == 204, (name, response.text)
+        assert int(select(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }}")[0]["n"]) == 1
 
 
 def test_read_only_service_description_claims_no_empty_graphs(small: Server) -> None:
