@@ -701,8 +701,9 @@ _ROUTE = next(route for route in router.routes if getattr(route, "path", None) =
 def install_middleware(app: FastAPI) -> None:
     """CORS for every client, gzip for those that accept it.
 
-    CORS allows any origin but never credentials (no cookies): writes need an explicit
-    bearer token, which a foreign page cannot know. GZip compresses streamed chunks one
+    CORS opens the read endpoints to any origin, never with credentials (no cookies), and
+    writes to none: every write needs `Authorization: Bearer`, which a preflight does not
+    allow, and PUT and DELETE are not allowed methods. GZip compresses streamed chunks one
     by one (each flushed), so streaming and flat memory survive it; level 5 keeps large
     exports from being bound by compression.
     """
@@ -712,7 +713,7 @@ def install_middleware(app: FastAPI) -> None:
         allow_origins=["*"],
         allow_credentials=False,
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-        allow_headers=["Accept", "Authorization", "Content-Type", "If-None-Match", "If-Modified-Since", "Cache-Control"],
+        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since", "Cache-Control"],
         expose_headers=["ETag", "Last-Modified", "OnTeam-Cache", "OnTeam-Truncated", "Content-Length", "Content-Location", "Link", "Location", "Vary", "Retry-After", "Allow"],
         max_age=86400,
     )

@@ -149,3 +149,19 @@ def test_cors_preflight_refuses_graph_store_writes(small: Server, method: str) -
     )
     assert response.status_code == 400
     assert method not in response.headers["access-control-allow-methods"]
+
+
+@pytest.mark.parametrize("path", ["/sparql", "/store?default"])
+def test_cors_preflight_refuses_the_authorization_a_write_needs(small: Server, path: str) -> None:
+    # Reads are open to every page; a write (SPARQL Update, Graph Store POST) needs a bearer
+    # token, and a foreign page may not send one.
+    response = small.client.options(
+        path,
+        headers={
+            "Origin": "https://evil.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert response.status_code == 400
+    assert "authorization" not in response.headers["access-control-allow-headers"].lower()
