@@ -17,7 +17,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
 from . import limits, negotiation
 from .errors import BadRequest, NotAcceptable
-from .sparql import format_params, not_modified, validators
+from .sparql import format_params, not_modified, only_if_none_exists, validators
 
 router = APIRouter()
 
@@ -351,7 +351,7 @@ async def describe(
     updates = request.app.state.settings.updates_enabled
     headers, fresh = validators(request, kind, endpoint, updates, accept, fmt)
     headers["Vary"] = "Accept"
-    if fresh:
+    if fresh and not only_if_none_exists(request):
         return not_modified(request, headers)
     media = None
     for name in (n for value in fmt for n in value.split(",") if n.strip()):
@@ -367,6 +367,8 @@ async def describe(
         media = negotiation.negotiate(accept, offers)
         if media == "text/html" and html_renderer is None:
             return Response(status_code=303, headers={"Location": html_page, "Vary": "Accept"})
+    if fresh:  # `If-None-Match: *`, now that a representation is known to exist
+        return not_modified(request, headers)
     triples = _grouped(build(await current_stats(request), endpoint))
     if media == "text/html" and html_renderer is not None:
         response = html_renderer(request, title, triples)

@@ -280,6 +280,15 @@ def validators(request: Request, *parts: object) -> tuple[dict[str, str], bool]:
     return headers, bool(if_modified_since) and _unmodified_since(state, if_modified_since or "")
 
 
+def only_if_none_exists(request: Request) -> bool:
+    """`If-None-Match: *`: 304 if the answer would be a 2xx, which is known only once it is made.
+
+    A listed ETag was given with an earlier 200, so it may answer before any work; `*` may not
+    turn a query with a syntax error, or an Accept nothing meets, into a 304 (RFC 9110 §13.2.1).
+    """
+    return request.headers.get("if-none-match", "").strip() == "*"
+
+
 def not_modified(request: Request, headers: dict[str, str]) -> Response:
     """The 304 answer to a conditional GET: the validators and `Vary` the 200 would carry.
 
@@ -330,11 +339,14 @@ async def run_query(
         request, query, tuple(default_graphs), tuple(named_graphs), subs_key, accept, fmt_key
     )
     headers["Vary"] = "Accept"
-    if fresh:
+    wildcard = fresh and only_if_none_exists(request)
+    if fresh and not wildcard:
         return not_modified(request, headers)
     cache: ResultCache = request.app.state.result_cache
     cached = cache.get(headers["ETag"])
     if cached is not None:
+        if wildcard:
+            return not_modified(request, headers)
         extra = capped.stated((dict(cached.headers),))
         response = Response(cached.body, media_type=cached.media_type, headers={**headers, **extra, "OnTeam-Cache": "hit"})
         if request.method == "HEAD":
@@ -355,6 +367,10 @@ async def run_query(
         max_results=request.app.state.settings.max_results,
     )
     reply = await dispatch(request, spec)
+    if wildcard:  # the query ran and has an answer: the client's copy stands
+        if reply.rest is not None:
+            await reply.rest.aclose()
+        return not_modified(request, headers)
     stated = capped.stated((reply.headers,))
     headers.update(stated)
     response = respond(reply, headers, head=spec.head)

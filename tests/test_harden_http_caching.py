@@ -165,3 +165,56 @@ def test_cors_preflight_refuses_the_authorization_a_write_needs(small: Server, p
     )
     assert response.status_code == 400
     assert "authorization" not in response.headers["access-control-allow-headers"].lower()
+
+
+# -- If-None-Match (RFC 9110 §13.1.2, §13.2.1) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, params, accept, status",
+    [
+        ("/sparql", {"query": "SELECT garbage"}, "application/sparql-results+json", 400),
+        ("/sparql", COUNT, "image/png", 406),
+        ("/sparql", {}, "image/png", 406),
+        ("/.well-known/void", {}, "image/png", 406),
+    ],
+)
+def test_if_none_match_star_does_not_hide_an_error(
+    small: Server, path: str, params: dict[str, str], accept: str, status: int
+) -> None:
+    # Preconditions hold only for a request that would otherwise succeed: `*` must not turn
+    # a bad query or an unmet Accept into "not modified".
+    response = small.client.get(path, params=params, headers={"If-None-Match": "*", "Accept": accept})
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize("path, params", [("/sparql", COUNT), ("/sparql", {"query": "ASK { ?s ?p 'nothing' }"}), ("/sparql", {}), ("/.well-known/void", {})])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_if_none_match_star_on_an_answer_that_exists_is_304(
+    small: Server, path: str, params: dict[str, str], method: str
+) -> None:
+    response = small.client.request(method, path, params=params, headers={"If-None-Match": "*"})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response.headers["etag"].startswith('W/"')
+    assert response.headers["cache-control"] == "no-cache"
+
+
+def test_if_none_match_star_still_answers_a_browser_with_the_editor(small: Server) -> None:
+    response = small.client.get("/sparql", headers={"If-None-Match": "*", "Accept": "text/html"}, follow_redirects=False)
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize("form", ["{etag}", "{strong}", '"other", {etag}', 'W/"other" ,{strong} , "x"'])
+def test_if_none_match_list_or_strong_form_of_our_etag_is_304(small: Server, form: str) -> None:
+    etag = small.client.get("/sparql", params=COUNT).headers["etag"]
+    value = form.format(etag=etag, strong=etag.removeprefix("W/"))
+    response = small.client.get("/sparql", params=COUNT, headers={"If-None-Match": value})
+    assert response.status_code == 304
+    assert response.headers["etag"] == etag
+
+
+def test_if_none_match_without_our_etag_is_200(small: Server) -> None:
+    etag = small.client.get("/sparql", params=COUNT).headers["etag"]
+    response = small.client.get("/sparql", params=COUNT, headers={"If-None-Match": f'W/"x{etag[3:]}, "y"'})
+    assert response.status_code == 200
