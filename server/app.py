@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 from pyoxigraph import Store
 
@@ -91,7 +91,8 @@ def create_app(settings: Settings, store: Store | None = None) -> OnTeam:
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
 
     @app.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)
-    async def health() -> dict[str, str]:
+    async def health(response: Response) -> dict[str, str]:
+        response.headers["Cache-Control"] = "no-store"  # a probe must reach the process, not a cache
         return {"status": "ok"}
 
     return app

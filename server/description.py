@@ -16,8 +16,8 @@ from fastapi.responses import Response
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
 from . import limits, negotiation
-from .errors import BadRequest
-from .sparql import format_params, not_modified, validators
+from .errors import BadRequest, NotAcceptable
+from .sparql import format_params, not_modified, only_if_none_exists, validators
 
 router = APIRouter()
 
@@ -52,6 +52,9 @@ RESULT_FORMAT_IRIS = (
     "RDF_XML",
     "JSON-LD",
 )
+
+# The formats SPARQL Update's LOAD parses (pyoxigraph picks the parser by the answer's Content-Type).
+INPUT_FORMAT_IRIS = ("Turtle", "N-Triples", "N-Quads", "TriG", "RDF_XML", "JSON-LD", "N3")
 
 # Another module (the HTML pages) may set this to render descriptions as text/html:
 # called with the request, the title and the triples; it returns the response.
@@ -198,13 +201,23 @@ def _vocabulary(iri: str) -> str:
     return namespace[:-1] if namespace.endswith("#") else namespace
 
 
+def service_base(request: Request) -> str:
+    """Where clients reach this service: the public base when configured (as for links and the
+    Graph Store), otherwise the URL this request reached; no trailing slash."""
+    configured = request.app.state.settings.public_base
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 def endpoint_url(request: Request) -> str:
-    """The absolute URL of /sparql as this request reached the server."""
-    return str(request.base_url).rstrip("/") + "/sparql"
+    """The absolute URL of /sparql as clients reach it."""
+    return service_base(request) + "/sparql"
 
 
 def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
-    """The VoID description of the dataset."""
+    """The VoID description of the dataset.
+
+    Blank nodes have fixed labels, so the same store gives the same bytes (and HEAD the length of GET).
+    """
     v = lambda name: NamedNode(VOID + name)  # noqa: E731 - a local shorthand
     d = lambda name: NamedNode(DCTERMS + name)  # noqa: E731
     out = [
@@ -221,6 +234,8 @@ def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
             ),
         ),
         Triple(DATASET, v("sparqlEndpoint"), NamedNode(endpoint)),
+        # The Graph Store's /store without a graph answers every quad: the whole dataset as a file.
+        Triple(DATASET, v("dataDump"), NamedNode(endpoint.removesuffix("/sparql") + "/store")),
         Triple(DATASET, v("uriSpace"), Literal(URI_SPACE)),
         Triple(DATASET, v("triples"), _int(stats.triples)),
         Triple(DATASET, v("distinctSubjects"), _int(stats.subjects)),
@@ -236,15 +251,15 @@ def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
         | {_vocabulary(c.iri.value) for c in stats.class_partitions}
     )
     out += [Triple(DATASET, v("vocabulary"), NamedNode(iri)) for iri in vocabularies if iri]
-    for partition in stats.class_partitions:
-        node = BlankNode()
+    for i, partition in enumerate(stats.class_partitions):
+        node = BlankNode(f"class{i}")
         out += [
             Triple(DATASET, v("classPartition"), node),
             Triple(node, v("class"), partition.iri),
             Triple(node, v("entities"), _int(partition.count)),
         ]
-    for partition in stats.property_partitions:
-        node = BlankNode()
+    for i, partition in enumerate(stats.property_partitions):
+        node = BlankNode(f"property{i}")
         out += [
             Triple(DATASET, v("propertyPartition"), node),
             Triple(node, v("property"), partition.iri),
@@ -265,7 +280,7 @@ def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
 def service_triples(stats: Stats, endpoint: str, updates: bool, federation: bool = False) -> list[Triple]:
     """The SPARQL 1.1 Service Description of /sparql (`federation`: SERVICE reaches allow-listed endpoints)."""
     s = lambda name: NamedNode(SD + name)  # noqa: E731
-    service = BlankNode()
+    service = BlankNode("service")
     out = [
         Triple(service, RDF_TYPE, s("Service")),
         Triple(service, s("endpoint"), NamedNode(endpoint)),
@@ -276,10 +291,15 @@ def service_triples(stats: Stats, endpoint: str, updates: bool, federation: bool
     ]
     if updates:
         out.append(Triple(service, s("supportedLanguage"), s("SPARQL11Update")))
+        # The store keeps a graph that updates leave empty (and CREATE GRAPH makes one).
+        out.append(Triple(service, s("feature"), s("EmptyGraphs")))
     if federation:
         out.append(Triple(service, s("feature"), s("BasicFederatedQuery")))
+    if updates and federation:
+        # LOAD reaches the same allow-listed hosts as SERVICE; with none, no input is ever parsed.
+        out += [Triple(service, s("inputFormat"), NamedNode(FORMATS + name)) for name in INPUT_FORMAT_IRIS]
     out += [Triple(service, s("resultFormat"), NamedNode(FORMATS + name)) for name in RESULT_FORMAT_IRIS]
-    default_graph = BlankNode()
+    default_graph = BlankNode("defaultGraph")
     out += [
         Triple(DATASET, RDF_TYPE, s("Dataset")),
         Triple(DATASET, RDF_TYPE, NamedNode(VOID + "Dataset")),
@@ -288,8 +308,8 @@ def service_triples(stats: Stats, endpoint: str, updates: bool, federation: bool
         # The default graph is the union of all graphs: its size is the dataset's.
         Triple(default_graph, NamedNode(VOID + "triples"), _int(stats.triples)),
     ]
-    for graph in stats.graphs:
-        named, content = BlankNode(), BlankNode()
+    for i, graph in enumerate(stats.graphs):
+        named, content = BlankNode(f"namedGraph{i}"), BlankNode(f"graph{i}")
         out += [
             Triple(DATASET, s("namedGraph"), named),
             Triple(named, RDF_TYPE, s("NamedGraph")),
@@ -314,15 +334,24 @@ def _offers() -> tuple[str, ...]:
 
 
 async def describe(
-    request: Request, title: str, kind: str, build: Callable[[Stats, str], Iterable[Triple]], fmt: Sequence[str]
+    request: Request,
+    title: str,
+    kind: str,
+    build: Callable[[Stats, str], Iterable[Triple]],
+    fmt: Sequence[str],
+    html_page: str | None = None,
 ) -> Response:
-    """Negotiate and render a description (Turtle unless the client prefers another)."""
+    """Negotiate and render a description (Turtle unless the client prefers another).
+
+    `html_page`: where a client preferring HTML (a browser) is sent with 303 See Other when
+    no HTML renderer is installed; without it such a client gets 406.
+    """
     accept = request.headers.get("accept")
     endpoint = endpoint_url(request)
     updates = request.app.state.settings.updates_enabled
     headers, fresh = validators(request, kind, endpoint, updates, accept, fmt)
     headers["Vary"] = "Accept"
-    if fresh:
+    if fresh and not only_if_none_exists(request):
         return not_modified(request, headers)
     media = None
     for name in (n for value in fmt for n in value.split(",") if n.strip()):
@@ -332,7 +361,14 @@ async def describe(
         except BadRequest:
             continue  # an unknown format name: let Accept decide, as for queries
     if media is None:
-        media = negotiation.negotiate(accept, _offers())
+        offers = _offers()
+        if html_page is not None and "text/html" not in offers:
+            offers += ("text/html",)  # last: `*/*` still gets Turtle
+        media = negotiation.negotiate(accept, offers)
+        if media == "text/html" and html_renderer is None:
+            return Response(status_code=303, headers={"Location": html_page, "Vary": "Accept"})
+    if fresh:  # `If-None-Match: *`, now that a representation is known to exist
+        return not_modified(request, headers)
     triples = _grouped(build(await current_stats(request), endpoint))
     if media == "text/html" and html_renderer is not None:
         response = html_renderer(request, title, triples)
@@ -346,13 +382,22 @@ async def service_description_response(request: Request, fmt: Sequence[str]) -> 
     """GET /sparql without a query: the Service Description."""
     updates = request.app.state.settings.updates_enabled
     federation = bool(getattr(request.app.state, "service_allow", None))
-    return await describe(
-        request,
-        "SPARQL service description",
-        "sd",
-        lambda stats, endpoint: service_triples(stats, endpoint, updates, federation),
-        fmt,
-    )
+    try:
+        return await describe(
+            request,
+            "SPARQL service description",
+            "sd",
+            lambda stats, endpoint: service_triples(stats, endpoint, updates, federation),
+            fmt,
+            html_page=service_base(request) + "/editor",
+        )
+    except NotAcceptable as exc:
+        # A client asking for query results (say application/sparql-results+json) has most
+        # likely lost its query on the way: say that, not only which types are on offer.
+        raise NotAcceptable(
+            f"No 'query' parameter was given, so /sparql answers with its Service Description, which is RDF; {exc.message}",
+            **exc.extra,
+        ) from None
 
 
 @router.api_route("/.well-known/void", methods=["GET", "HEAD"])

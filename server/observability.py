@@ -185,8 +185,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.api_route("/ready", methods=["GET", "HEAD"])
-async def ready(request: Request) -> dict[str, str]:
+async def ready(request: Request, response: Response) -> dict[str, str]:
     """200 when the store is open and answers a trivial ASK; 503 otherwise."""
+    response.headers["Cache-Control"] = "no-store"  # a probe must reach the process, not a cache
     store = getattr(request.app.state, "store", None)
     if store is None:
         raise ServiceUnavailable("The store is not open yet", headers={"Retry-After": "1"})

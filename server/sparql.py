@@ -23,6 +23,7 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import GZipResponder, IdentityResponder
 from fastapi.responses import Response, StreamingResponse
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
 from pyoxigraph import serialize as rdf_serialize
@@ -264,7 +265,13 @@ def validators(request: Request, *parts: object) -> tuple[dict[str, str], bool]:
     """
     state = request.app.state
     etag = _etag(state, *parts)
-    headers = {"ETag": etag, "Last-Modified": _http_date(getattr(state, "last_modified", 0.0))}
+    headers = {
+        "ETag": etag,
+        "Last-Modified": _http_date(getattr(state, "last_modified", 0.0)),
+        # Stored, but revalidated before each reuse: without it a cache may guess a freshness
+        # lifetime from Last-Modified (RFC 9111 §4.2.2) and serve results from before a write.
+        "Cache-Control": "no-cache",
+    }
     if request.method not in ("GET", "HEAD"):
         return headers, False
     if_none_match = request.headers.get("if-none-match")
@@ -274,13 +281,22 @@ def validators(request: Request, *parts: object) -> tuple[dict[str, str], bool]:
     return headers, bool(if_modified_since) and _unmodified_since(state, if_modified_since or "")
 
 
+def only_if_none_exists(request: Request) -> bool:
+    """`If-None-Match: *`: 304 if the answer would be a 2xx, which is known only once it is made.
+
+    A listed ETag was given with an earlier 200, so it may answer before any work; `*` may not
+    turn a query with a syntax error, or an Accept nothing meets, into a 304 (RFC 9110 §13.2.1).
+    """
+    return request.headers.get("if-none-match", "").strip() == "*"
+
+
 def not_modified(request: Request, headers: dict[str, str]) -> Response:
     """The 304 answer to a conditional GET: the validators and `Vary` the 200 would carry.
 
     A 200 big enough to be gzipped also varies on Accept-Encoding (the gzip middleware adds
     it); a 304 has no body for the middleware to see, so it is said here.
     """
-    if "gzip" in request.headers.get("accept-encoding", "").lower():
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
         vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
         headers = {**headers, "Vary": ", ".join(dict.fromkeys([*vary, "Accept-Encoding"]))}
     return Response(status_code=304, headers=headers)
@@ -324,11 +340,14 @@ async def run_query(
         request, query, tuple(default_graphs), tuple(named_graphs), subs_key, accept, fmt_key
     )
     headers["Vary"] = "Accept"
-    if fresh:
+    wildcard = fresh and only_if_none_exists(request)
+    if fresh and not wildcard:
         return not_modified(request, headers)
     cache: ResultCache = request.app.state.result_cache
     cached = cache.get(headers["ETag"])
     if cached is not None:
+        if wildcard:
+            return not_modified(request, headers)
         extra = capped.stated((dict(cached.headers),))
         response = Response(cached.body, media_type=cached.media_type, headers={**headers, **extra, "OnTeam-Cache": "hit"})
         if request.method == "HEAD":
@@ -349,6 +368,10 @@ async def run_query(
         max_results=request.app.state.settings.max_results,
     )
     reply = await dispatch(request, spec)
+    if wildcard:  # the query ran and has an answer: the client's copy stands
+        if reply.rest is not None:
+            await reply.rest.aclose()
+        return not_modified(request, headers)
     stated = capped.stated((reply.headers,))
     headers.update(stated)
     response = respond(reply, headers, head=spec.head)
@@ -633,6 +656,9 @@ async def direct(scope: dict[str, Any], receive: Any, send: Any) -> None:
         response = await _DIRECT[scope["method"]](Request(scope, receive))
     except OnTeamError as exc:
         response = error_response(exc)
+    # The same answer to a request with an Origin carries CORS headers: say so to caches, as the
+    # CORS middleware does on the full stack, or a shared cache hands it to a browser without them.
+    response.headers["Vary"] = ", ".join(v for v in (response.headers.get("vary"), "Origin") if v)
     await response(scope, receive, send)
 
 
@@ -645,9 +671,60 @@ def takes_shortcut(scope: dict[str, Any]) -> bool:
     if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in _DIRECT:
         return False
     for name, value in scope["headers"]:
-        if name == b"origin" or (name == b"accept-encoding" and b"gzip" in value.lower()):
+        if name == b"origin" or (name == b"accept-encoding" and accepts_gzip(value.decode("latin-1"))):
             return False
     return True
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding value allows gzip (RFC 9110 §12.5.3).
+
+    `gzip;q=0` refuses it; `*` with a non-zero weight allows it unless gzip is named apart;
+    `x-gzip` is gzip's old name. Codings are case-insensitive.
+    """
+    weights: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        coding, *params = (part.strip() for part in item.split(";"))
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0  # a weight we cannot read is no consent to compress
+        if coding:
+            weights[coding.lower()] = q
+    named = [weights[c] for c in ("gzip", "x-gzip") if c in weights]
+    if named:
+        return max(named) > 0
+    return weights.get("*", 0.0) > 0
+
+
+class NegotiatedGZip(GZipMiddleware):
+    """Starlette's gzip, applied only when Accept-Encoding really allows gzip.
+
+    Starlette compresses whenever the header contains the letters "gzip", so
+    `gzip;q=0` (gzip refused) got gzip, and `*` did not. Other requests pass through its
+    identity responder, which still adds `Vary: Accept-Encoding` to bodies it could compress.
+    """
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        responder: Any
+        if any(n == b"accept-encoding" and accepts_gzip(v.decode("latin-1")) for n, v in scope["headers"]):
+            responder = GZipResponder(
+                self.app,
+                self.minimum_size,
+                compresslevel=self.compresslevel,
+                thread_minimum_size=self.thread_minimum_size,
+                exclude_content_types=self.exclude_content_types,
+            )
+        else:
+            responder = IdentityResponder(self.app, self.minimum_size, exclude_content_types=self.exclude_content_types)
+        await responder(scope, receive, send)
 
 
 _DIRECT = {"GET": sparql_get, "HEAD": sparql_get, "POST": sparql_post}
@@ -657,18 +734,19 @@ _ROUTE = next(route for route in router.routes if getattr(route, "path", None) =
 def install_middleware(app: FastAPI) -> None:
     """CORS for every client, gzip for those that accept it.
 
-    CORS allows any origin but never credentials (no cookies): writes need an explicit
-    bearer token, which a foreign page cannot know. GZip compresses streamed chunks one
+    CORS opens the read endpoints to any origin, never with credentials (no cookies), and
+    writes to none: every write needs `Authorization: Bearer`, which a preflight does not
+    allow, and PUT and DELETE are not allowed methods. GZip compresses streamed chunks one
     by one (each flushed), so streaming and flat memory survive it; level 5 keeps large
     exports from being bound by compression.
     """
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(NegotiatedGZip, minimum_size=1024, compresslevel=5)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
         allow_credentials=False,
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-        allow_headers=["Accept", "Authorization", "Content-Type", "If-None-Match", "If-Modified-Since", "Cache-Control"],
-        expose_headers=["ETag", "Last-Modified", "OnTeam-Cache", "OnTeam-Truncated", "Content-Length", "Content-Location", "Link", "Location", "Vary"],
+        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since", "Cache-Control"],
+        expose_headers=["ETag", "Last-Modified", "OnTeam-Cache", "OnTeam-Truncated", "Content-Length", "Content-Location", "Link", "Location", "Vary", "Retry-After", "Allow"],
         max_age=86400,
     )

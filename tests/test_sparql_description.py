@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 import rdflib
 from rdflib import RDF, Literal, Namespace, URIRef
@@ -100,6 +103,79 @@ def test_service_description_lists_update_when_enabled(make_server: Callable[...
     server = make_server("--update-token", TOKEN, root=write_root(tmp_path / "root"))
     graph = _graph(server, "/sparql")
     assert set(graph.objects(_service(graph), SD.supportedLanguage)) == {SD.SPARQL11Query, SD.SPARQL11Update}
+    assert SD.EmptyGraphs in set(graph.objects(_service(graph), SD.feature))
+    # No allow list: every LOAD is refused, so no input format is ever parsed.
+    assert list(graph.objects(_service(graph), SD.inputFormat)) == []
+    # What sd:EmptyGraphs promises: a graph the updates leave empty is still there.
+    empty = "http://example.org/emptied"
+    assert update(server, f"INSERT DATA {{ GRAPH <{empty}> {{ <http://example.org/a> <http://example.org/p> 1 }} }}").status_code == 204
+    assert update(server, f"DELETE DATA {{ GRAPH <{empty}> {{ <http://example.org/a> <http://example.org/p> 1 }} }}").status_code == 204
+    after = _graph(server, "/sparql")
+    names = {after.value(node, SD.name) for node in after.objects(DATASET, SD.namedGraph)}
+    assert URIRef(empty) in names
+
+
+# One small document per format LOAD may be given: W3C format name -> (media type, body).
+LOAD_SOURCES = {
+    "Turtle": ("text/turtle", "<http://example.org/a> <http://example.org/p> 1 ."),
+    "N-Triples": ("application/n-triples", '<http://example.org/a> <http://example.org/p> "1" .\n'),
+    "N-Quads": ("application/n-quads", '<http://example.org/a> <http://example.org/p> "1" .\n'),
+    "TriG": ("application/trig", "<http://example.org/a> <http://example.org/p> 1 ."),
+    "RDF_XML": (
+        "application/rdf+xml",
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://example.org/">'
+        '<rdf:Description rdf:about="http://example.org/a"><e:p>1</e:p></rdf:Description></rdf:RDF>',
+    ),
+    "JSON-LD": ("application/ld+json", '{"@id": "http://example.org/a", "http://example.org/p": "1"}'),
+    "N3": ("text/n3", "<http://example.org/a> <http://example.org/p> 1 ."),
+}
+
+
+@pytest.fixture
+def load_source() -> Iterator[str]:
+    """A loopback HTTP server answering /<format name> with a document in that format."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            media, body = LOAD_SOURCES[self.path.lstrip("/")]
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", media)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_every_listed_input_format_is_one_load_parses(
+    make_server: Callable[..., Server], tmp_path: Path, load_source: str
+) -> None:
+    sources = [load_source + name for name in LOAD_SOURCES]
+    server = make_server(
+        "--update-token", TOKEN, env={"ONTEAM_SERVICE_ALLOW_LIST": ",".join(sources)}, root=write_root(tmp_path / "root")
+    )
+    graph = _graph(server, "/sparql")
+    listed = {str(f).removeprefix(str(FORMATS)) for f in graph.objects(_service(graph), SD.inputFormat)}
+    assert listed == set(LOAD_SOURCES)
+    for name in listed:
+        target = f"http://example.org/loaded/{name}"
+        response = update(server, f"LOAD <{load_source + name}> INTO GRAPH <{target}>")
+        assert response.status_code == 204, (name, response.text)
+        assert int(select(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }}")[0]["n"]) == 1
+
+
+def test_read_only_service_description_claims_no_empty_graphs(small: Server) -> None:
+    graph = _graph(small, "/sparql")
+    assert SD.EmptyGraphs not in set(graph.objects(_service(graph), SD.feature))
 
 
 def test_service_description_head_and_etag(small: Server) -> None:
@@ -114,6 +190,43 @@ def test_service_description_unmeetable_accept_is_406(small: Server) -> None:
     response = small.client.get("/sparql", headers={"Accept": "image/png"})
     assert response.status_code == 406
     assert "text/turtle" in response.json()["available"]
+
+
+def test_results_accept_without_query_is_406_saying_the_query_is_missing(small: Server) -> None:
+    response = small.client.get("/sparql", headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 406
+    body = response.json()
+    assert "No 'query' parameter" in body["error"] and "Service Description" in body["error"]
+    assert "text/turtle" in body["available"]
+
+
+@pytest.mark.parametrize("accept", ["text/html", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_browser_at_the_endpoint_without_query_is_sent_to_the_editor(small: Server, accept: str, method: str) -> None:
+    response = small.client.request(method, "/sparql", headers={"Accept": accept}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == small.base + "/editor"
+    assert "accept" in response.headers["vary"].lower()
+    page = small.client.get(response.headers["location"])
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+
+
+@pytest.mark.parametrize("accept", ["*/*", "text/turtle, text/html;q=0.5", "application/rdf+xml, */*;q=0.1"])
+def test_rdf_or_any_accept_without_query_still_gets_rdf(small: Server, accept: str) -> None:
+    response = small.client.get("/sparql", headers={"Accept": accept}, follow_redirects=False)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] in PARSERS
+
+
+@pytest.mark.parametrize("path", ["/sparql", "/.well-known/void"])
+def test_description_bytes_are_the_same_on_every_request(small: Server, path: str) -> None:
+    # Fixed blank node labels: equal bodies under one ETag, and HEAD states GET's length.
+    plain = {"Accept-Encoding": "identity"}
+    first, second = small.client.get(path, headers=plain), small.client.get(path, headers=plain)
+    assert first.content == second.content
+    head = small.client.head(path, headers=plain)
+    assert head.headers["etag"] == first.headers["etag"]
+    assert int(head.headers["content-length"]) == len(first.content)
 
 
 # -- VoID --------------------------------------------------------------------------------
@@ -155,6 +268,16 @@ def test_void_counts_match_independent_queries(small: Server) -> None:
     assert _int(graph, DATASET, VOID.entities) == 4
 
 
+def test_void_data_dump_serves_every_triple_of_the_dataset(small: Server) -> None:
+    graph = _graph(small, "/.well-known/void")
+    dump = graph.value(DATASET, VOID.dataDump)
+    assert dump == URIRef(small.base + "/store")
+    response = small.client.get(str(dump), headers={"Accept": "application/n-quads"})
+    assert response.status_code == 200
+    triples = {quad.triple for quad in pyoxigraph.parse(response.content, format=pyoxigraph.RdfFormat.N_QUADS)}
+    assert len(triples) == _int(graph, DATASET, VOID.triples)
+
+
 def test_void_partitions_match_independent_queries(small: Server) -> None:
     graph = _graph(small, "/.well-known/void")
     classes = {graph.value(p, VOID["class"]): _int(graph, p, VOID.entities) for p in graph.objects(DATASET, VOID.classPartition)}
@@ -190,6 +313,35 @@ def test_void_counts_follow_updates(make_server: Callable[..., Server], tmp_path
     after = _graph(server, "/.well-known/void")
     assert _int(after, DATASET, VOID.triples) == before + 2
     assert URIRef("http://example.org/new") in set(after.objects(DATASET, VOID.subset))
+
+
+def test_public_base_setting_moves_endpoint_dump_and_editor(make_server: Callable[..., Server], tmp_path: Path) -> None:
+    # Behind a proxy the URL a request reached is not the one clients use: the descriptions
+    # name the public one, as links and the Graph Store's Location do.
+    public = "https://data.example.org"
+    server = make_server("--memory", env={"ONTEAM_PUBLIC_BASE": public}, root=write_root(tmp_path / "root"))
+    sd = _graph(server, "/sparql")
+    assert sd.value(_service(sd), SD.endpoint) == URIRef(public + "/sparql")
+    void = _graph(server, "/.well-known/void")
+    assert void.value(DATASET, VOID.sparqlEndpoint) == URIRef(public + "/sparql")
+    assert void.value(DATASET, VOID.dataDump) == URIRef(public + "/store")
+    browser = server.client.get("/sparql", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert browser.headers["location"] == public + "/editor"
+
+
+def test_description_etags_move_with_a_write_and_only_then(make_server: Callable[..., Server], tmp_path: Path) -> None:
+    server = make_server("--update-token", TOKEN, root=write_root(tmp_path / "root"))
+    paths = ("/sparql", "/.well-known/void")
+    before = {path: server.client.get(path).headers["etag"] for path in paths}
+    assert {path: server.client.get(path).headers["etag"] for path in paths} == before
+    assert update(server, "INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }", token="wrong").status_code == 403
+    assert update(server, "INSERT DATA { <http://example.org/a> <http://example.org/p> }").status_code == 400
+    assert {path: server.client.get(path).headers["etag"] for path in paths} == before
+    assert update(server, "INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }").status_code == 204
+    for path in paths:
+        response = server.client.get(path, headers={"If-None-Match": before[path]})
+        assert response.status_code == 200
+        assert response.headers["etag"] != before[path]
 
 
 def test_void_and_service_description_of_an_empty_store(make_server: Callable[..., Server], tmp_path: Path) -> None:
