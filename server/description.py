@@ -15,9 +15,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
-from . import limits, negotiation
+from . import negotiation
 from .errors import BadRequest, NotAcceptable
-from .sparql import format_params, not_modified, only_if_none_exists, validators
+from .sparql import compute, format_params, not_modified, only_if_none_exists, validators
 
 router = APIRouter()
 
@@ -185,7 +185,7 @@ async def current_stats(request: Request) -> Stats:
         cached = getattr(state, "description_stats", None)
         if cached is not None and cached[0] == generation:
             return cached[1]
-        stats = await limits.run_admitted(request, compute_stats, state.store)
+        stats = await compute(request, compute_stats)  # in the worker pool, under the query timeout
         state.description_stats = (generation, stats)
         return stats
 

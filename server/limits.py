@@ -6,7 +6,8 @@
 - `decode_utf8`, `parse_form`: strict UTF-8 decoding of query strings and form bodies (400, not 500).
 - `admit(request, query)`: at most `settings.workers` queries run at once; the others wait up to
   `settings.queue_timeout` seconds, then get 503 with Retry-After. `run_admitted` runs other
-  reads of the store (pages, graph downloads) on a thread under the same admission.
+  work of a request (serializing a resource's description) on a thread under the same admission;
+  reads of the store go to the worker pool (`sparql.compute`).
 - `cap(items, limit)`: stop a result after `settings.max_results` items and say that it did.
 - `check_federation(text, allow)`: refuse SERVICE (and LOAD) towards IRIs that are not allow-listed;
   pyoxigraph 0.5.13 really fetches them over HTTP, so an open endpoint would be an SSRF relay.
@@ -268,8 +269,8 @@ async def admit(request: Request, query: str | None = None) -> AsyncIterator[Non
 
 
 async def run_admitted(request: Request, fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)` on a thread, once admitted: for reads of the store outside `run_query`
-    (pages, graph downloads, enumerations), which wait for a slot as queries do."""
+    """`fn(*args)` on a thread, once admitted: for work that waits for a slot as queries do but
+    needs no store (reads of the store run in the worker pool: `sparql.compute`)."""
     async with admit(request):
         return await anyio.to_thread.run_sync(fn, *args, limiter=request.app.state.query_limiter)
 
