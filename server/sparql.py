@@ -23,7 +23,6 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from starlette.middleware.gzip import GZipResponder, IdentityResponder
 from fastapi.responses import Response, StreamingResponse
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
 from pyoxigraph import serialize as rdf_serialize
@@ -701,30 +700,26 @@ def accepts_gzip(accept_encoding: str) -> bool:
     return weights.get("*", 0.0) > 0
 
 
-class NegotiatedGZip(GZipMiddleware):
-    """Starlette's gzip, applied only when Accept-Encoding really allows gzip.
+class GzipConsent:
+    """Say to Starlette's gzip exactly whether the client accepts gzip.
 
-    Starlette compresses whenever the header contains the letters "gzip", so
-    `gzip;q=0` (gzip refused) got gzip, and `*` did not. Other requests pass through its
-    identity responder, which still adds `Vary: Accept-Encoding` to bodies it could compress.
+    Starlette compresses whenever Accept-Encoding contains the letters "gzip", so
+    `gzip;q=0` (gzip refused) got gzip and `*` did not. This middleware, just outside it,
+    rewrites the header to `gzip` or `identity` as the weights decide (`accepts_gzip`).
     """
 
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        responder: Any
-        if any(n == b"accept-encoding" and accepts_gzip(v.decode("latin-1")) for n, v in scope["headers"]):
-            responder = GZipResponder(
-                self.app,
-                self.minimum_size,
-                compresslevel=self.compresslevel,
-                thread_minimum_size=self.thread_minimum_size,
-                exclude_content_types=self.exclude_content_types,
-            )
-        else:
-            responder = IdentityResponder(self.app, self.minimum_size, exclude_content_types=self.exclude_content_types)
-        await responder(scope, receive, send)
+        if scope["type"] == "http":
+            values = [v for n, v in scope["headers"] if n == b"accept-encoding"]
+            if values:
+                consent = accepts_gzip(b",".join(values).decode("latin-1"))
+                headers = [(n, v) for n, v in scope["headers"] if n != b"accept-encoding"]
+                headers.append((b"accept-encoding", b"gzip" if consent else b"identity"))
+                scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)
 
 
 _DIRECT = {"GET": sparql_get, "HEAD": sparql_get, "POST": sparql_post}
@@ -740,7 +735,8 @@ def install_middleware(app: FastAPI) -> None:
     by one (each flushed), so streaming and flat memory survive it; level 5 keeps large
     exports from being bound by compression.
     """
-    app.add_middleware(NegotiatedGZip, minimum_size=1024, compresslevel=5)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(GzipConsent)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
