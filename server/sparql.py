@@ -718,7 +718,9 @@ class GzipConsent:
                 consent = accepts_gzip(b",".join(values).decode("latin-1"))
                 headers = [(n, v) for n, v in scope["headers"] if n != b"accept-encoding"]
                 headers.append((b"accept-encoding", b"gzip" if consent else b"identity"))
-                scope = {**scope, "headers": headers}
+                # In place, not a copy: outer middlewares read what handlers note in the
+                # scope (the access log's query hash).
+                scope["headers"] = headers
         await self.app(scope, receive, send)
 
 
