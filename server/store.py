@@ -12,9 +12,11 @@ are never touched by this sync: it only writes graphs named in `sources.json` or
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -57,12 +59,16 @@ def parse_error(source: str, exc: SyntaxError) -> LoadError:
 
 
 def rdf_format(name: str) -> RdfFormat:
-    """The RDF format of a file name (by extension); LoadError if it is not an RDF one."""
-    suffix = Path(name).suffix.lstrip(".").lower()
-    fmt = RdfFormat.from_extension(suffix) if suffix else None
+    """The RDF format of a file name (by extension, `.gz` looked through); LoadError if none."""
+    path = Path(name)
+    if path.suffix.lower() == ".gz":
+        path = path.with_suffix("")
+    suffix = path.suffix.lstrip(".").lower()
+    # .owl is what Protégé and most ontology tools write: RDF/XML, which Oxigraph calls .rdf.
+    fmt = RdfFormat.RDF_XML if suffix == "owl" else RdfFormat.from_extension(suffix) if suffix else None
     if fmt is None:
         raise LoadError(name, f"unknown RDF file extension {('.' + suffix) if suffix else '(none)'!r}; "
-                        "use .ttl, .nt, .nq, .trig, .rdf, .owl, .jsonld or .n3")
+                        "use .ttl, .nt, .nq, .trig, .rdf, .owl, .jsonld or .n3 (each also gzipped, .gz)")
     return fmt
 
 
@@ -73,18 +79,33 @@ def iter_quads(path: Path, *, rename_blank_nodes: bool = True) -> Iterator[Quad]
     """
     fmt = rdf_format(path.name)
     try:
-        yield from parse(path=str(path), format=fmt, rename_blank_nodes=rename_blank_nodes)
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rb") as stream:
+                yield from parse(stream, format=fmt, rename_blank_nodes=rename_blank_nodes)
+        else:
+            yield from parse(path=str(path), format=fmt, rename_blank_nodes=rename_blank_nodes)
     except SyntaxError as exc:
         raise parse_error(str(path), exc) from None
-    except OSError as exc:
-        raise LoadError(str(path), exc.strerror or str(exc)) from None
+    except (OSError, EOFError) as exc:  # gzip: BadGzipFile is an OSError, a cut file an EOFError
+        raise LoadError(str(path), getattr(exc, "strerror", None) or str(exc) or type(exc).__name__) from None
 
 
 def check_file(path: Path) -> int:
-    """Parse a whole file without keeping it (memory stays flat); return its quad count."""
+    """Parse a whole file without keeping it (memory stays flat); return its quad count.
+
+    A quads file may not name a source graph (the next sync would overwrite it) nor a
+    scratch graph (the next open would drop it): LoadError.
+    """
     count = 0
-    for _ in iter_quads(path, rename_blank_nodes=False):
+    checked: set[object] = set()
+    for q in iter_quads(path, rename_blank_nodes=False):
         count += 1
+        graph = q.graph_name
+        if isinstance(graph, NamedNode) and graph not in checked:
+            checked.add(graph)
+            if is_source_graph(graph.value) or graph.value.startswith(SCRATCH_PREFIX):
+                raise LoadError(str(path), f"names the graph {graph}, which is reserved: "
+                                "a source file's graph is replaced on the next start, a scratch graph dropped")
     return count
 
 
@@ -315,20 +336,32 @@ class LoadPlan:
 
 
 def load_graph_for(path: Path) -> NamedNode:
-    """The named graph a loaded file's triples go to without --graph: `.../graph/load/<stem>`."""
-    return NamedNode(LOAD_GRAPH_BASE + path.stem)
+    """The named graph a loaded file's triples go to without --graph: `.../graph/load/<stem>`.
+
+    The stem is taken after `.gz`: `people.ttl.gz` goes to `.../load/people`, as `people.ttl`.
+    """
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    # Characters an IRI may not hold (`my file.ttl`) are percent-encoded, as is `%` itself.
+    stem = re.sub(r'[\x00-\x20<>"{}|\\^`%]', lambda m: f"%{ord(m.group()):02X}", Path(name).stem)
+    return NamedNode(LOAD_GRAPH_BASE + stem)
 
 
-def plan_load(paths: Iterable[Path], graph: str | None) -> LoadPlan:
-    """Check the files (they exist and parse: each is parsed in full now) and pick their graphs."""
+def plan_load(paths: Iterable[Path], graph: str | GraphName | None) -> LoadPlan:
+    """Check the files (they exist and parse: each is parsed in full now) and pick their graphs.
+
+    `graph` (an IRI, or DefaultGraph for the store's default graph) takes every file's triples;
+    without it each file gets its own graph (`load_graph_for`).
+    """
     files = []
     total = 0
     for path in paths:
         rdf_format(path.name)
         if not path.is_file():
-            raise LoadError(str(path), "no such file")
+            raise LoadError(str(path), "is a directory" if path.is_dir() else "no such file")
         check_file(path)
-        target: GraphName = NamedNode(graph) if graph else load_graph_for(path)
+        target: GraphName = (
+            load_graph_for(path) if not graph else NamedNode(graph) if isinstance(graph, str) else graph
+        )
         files.append((path, target))
         total += path.stat().st_size
     return LoadPlan(tuple(files), total)
