@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 
 from pyoxigraph import DefaultGraph, NamedNode
 
+from . import trigscan
 from .settings import Settings
 from .store import (
     DATABASE_DIR,
@@ -264,15 +265,27 @@ def _dump(args: argparse.Namespace) -> int:
     store = _open_for_reading(
         _settings(args), "fetch it from the running service instead: curl -H 'Accept: application/n-quads' URL/store"
     )
+    empty = trigscan.empty_named_graphs(store)
+    if empty and fmt == RdfFormat.N_QUADS:
+        # N-Quads has no way to write a graph without triples; TriG does (`<g> { }`).
+        print(f"onteam: warning: N-Quads cannot hold the {len(empty)} empty named graph(s) "
+              f"({', '.join(str(g) for g in empty[:3])}{', ...' if len(empty) > 3 else ''}); "
+              "use --format trig to keep them", file=sys.stderr)
+
+    def write(out: Any) -> None:
+        store.dump(out, format=fmt)
+        if fmt == RdfFormat.TRIG:
+            out.write(trigscan.trig_blocks(empty))
+
     if args.output is None:
-        store.dump(sys.stdout.buffer, format=fmt)
+        write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return 0
     # Written beside the target and renamed: a failed dump never leaves half a file.
     target = Path(args.output)
     with tempfile.NamedTemporaryFile("wb", dir=target.parent or ".", prefix=target.name, delete=False) as out:
         try:
-            store.dump(out, format=fmt)
+            write(out)
         except BaseException:
             os.unlink(out.name)
             raise

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
 
+from . import trigscan
 from .settings import Settings
 
 ONTEAM_BASE = "https://w3id.org/onteam/"
@@ -103,10 +104,14 @@ def check_file(path: Path) -> int:
         graph = q.graph_name
         if isinstance(graph, NamedNode) and graph not in checked:
             checked.add(graph)
-            if is_source_graph(graph.value) or graph.value.startswith(SCRATCH_PREFIX):
-                raise LoadError(str(path), f"names the graph {graph}, which is reserved: "
-                                "a source file's graph is replaced on the next start, a scratch graph dropped")
+            _check_graph_name(path, graph)
     return count
+
+
+def _check_graph_name(path: Path, graph: NamedNode) -> None:
+    if is_source_graph(graph.value) or graph.value.startswith(SCRATCH_PREFIX):
+        raise LoadError(str(path), f"names the graph {graph}, which is reserved: "
+                        "a source file's graph is replaced on the next start, a scratch graph dropped")
 
 
 def read_quads(path: Path, graph: GraphName | None = None) -> list[Quad]:
@@ -235,21 +240,24 @@ def _graph_ref(graph: object) -> str:
 
 
 def stage_and_swap(
-    store: Store, quads: Iterable[Quad], targets: Iterable[GraphName], *, append: bool = False, bulk: bool = False
+    store: Store, quads: Iterable[Quad], targets: Iterable[GraphName], *, append: bool = False, bulk: bool = False,
+    empty: Iterable[NamedNode] = (),
 ) -> dict[str, int]:
     """Write `quads` so that every graph they name (and every one of `targets`) changes at once.
 
     The quads go to scratch graphs first (`bulk` streams them through the bulk loader, which
     is fast and memory-flat but not transactional); one SPARQL update then MOVEs (or, with
     `append`, ADDs) every scratch graph into place in a single transaction. A target that got
-    no quad is emptied (replace) or left alone (append). If anything fails before that
+    no quad is emptied (replace) or left alone (append). Each of `empty` (a TriG file's
+    `<g> { }`) is a target too, and exists, empty or not, afterwards. If anything fails before that
     update, the scratch graphs are dropped and the store is as it was. Scratch graphs are
     visible to concurrent readers, so a running server uses `write_graphs_now` instead.
     Returns quad counts per graph IRI (`""` for the default graph).
     """
     scratch: dict[GraphName, NamedNode] = {}
     counts: dict[str, int] = {}
-    for graph in targets:
+    empty = list(empty)
+    for graph in [*targets, *empty]:
         scratch.setdefault(graph, NamedNode(SCRATCH_PREFIX + uuid.uuid4().hex))
 
     def staged() -> Iterator[Quad]:
@@ -275,6 +283,7 @@ def stage_and_swap(
                 operations.append(f"DROP SILENT GRAPH {temp}")
             elif not append:
                 operations.append(f"DROP SILENT {_graph_ref(graph)}")
+        operations += [f"CREATE SILENT GRAPH {graph}" for graph in empty]
         if operations:
             store.update(" ;\n".join(operations))
     except BaseException:
@@ -333,6 +342,7 @@ class LoadPlan:
 
     files: tuple[tuple[Path, GraphName], ...]
     total_bytes: int
+    empty: tuple[NamedNode, ...] = ()  # named graphs a TriG file writes as `<g> { }`
 
 
 def load_graph_for(path: Path) -> NamedNode:
@@ -354,17 +364,22 @@ def plan_load(paths: Iterable[Path], graph: str | GraphName | None) -> LoadPlan:
     """
     files = []
     total = 0
+    empty: dict[NamedNode, None] = {}
     for path in paths:
-        rdf_format(path.name)
+        fmt = rdf_format(path.name)
         if not path.is_file():
             raise LoadError(str(path), "is a directory" if path.is_dir() else "no such file")
         check_file(path)
+        if fmt == RdfFormat.TRIG:
+            for name in trigscan.empty_graphs_in_file(path):
+                _check_graph_name(path, name)
+                empty[name] = None
         target: GraphName = (
             load_graph_for(path) if not graph else NamedNode(graph) if isinstance(graph, str) else graph
         )
         files.append((path, target))
         total += path.stat().st_size
-    return LoadPlan(tuple(files), total)
+    return LoadPlan(tuple(files), total, tuple(empty))
 
 
 BULK_THRESHOLD = 64 * 1024 * 1024  # bytes of input above which the bulk loader is used
@@ -379,7 +394,8 @@ def load_files(store: Store, plan: LoadPlan, *, append: bool = False) -> dict[st
     """
     quads = (q for path, target in plan.files for q in redirect(iter_quads(path), target))
     targets = [target for _, target in plan.files]
-    return stage_and_swap(store, quads, targets, append=append, bulk=plan.total_bytes > BULK_THRESHOLD)
+    return stage_and_swap(store, quads, targets, append=append, bulk=plan.total_bytes > BULK_THRESHOLD,
+                          empty=plan.empty)
 
 
 def _name(graph: object) -> str:
