@@ -455,9 +455,10 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser(
         "load",
         help="Load RDF files into the store, all or nothing.",
-        description="Every file is parsed before anything is written. Triples go to --graph, or to "
-        "https://w3id.org/onteam/graph/load/<file stem>; quads files (.nq, .trig) keep their graphs. "
-        "Each graph written is replaced (or added to, with --append).",
+        description="Every file is parsed before anything is written; the format comes from the extension "
+        "(.ttl .nt .nq .trig .rdf .owl .jsonld .n3, each also .gz). Triples go to --graph, to the default "
+        "graph with --default-graph, or to https://w3id.org/onteam/graph/load/<file stem>; quads files "
+        "(.nq, .trig) keep their graphs. Each graph written is replaced (or added to, with --append).",
     )
     _store_options(load, memory=False)
     target = load.add_mutually_exclusive_group()
@@ -481,7 +482,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--root", type=Path, metavar="PATH", help="project folder with ontology/ and data/ (ONTEAM_ROOT)")
     validate.set_defaults(run=_validate)
 
-    dump = commands.add_parser("dump", help="Write the whole store (every graph) to stdout or a file.")
+    dump = commands.add_parser(
+        "dump", help="Write the whole store (every graph) to stdout or a file.",
+        description="TriG also keeps empty named graphs; N-Quads cannot hold them (a warning says so). "
+        "`onteam load --default-graph DUMP` reads a dump back into a fresh store as it was.",
+    )
     dump.add_argument("--format", choices=("nquads", "trig"), default="nquads", help="default nquads")
     dump.add_argument("-o", "--output", metavar="FILE", help="file to write (default stdout)")
     _store_options(dump)
