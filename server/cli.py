@@ -218,6 +218,11 @@ def _query(args: argparse.Namespace) -> int:
         media = negotiation.format_from_name(args.format, graph) if args.format else sparql.choose_format(result, None, None)
         body = sparql.serialize(result, media)
     except QuerySyntaxError as exc:
+        if _is_update(text):  # the parser would only say "expected CONSTRUCT"
+            raise CommandError(
+                "this is a SPARQL Update, and `onteam query` only reads; send it to the running server "
+                "(POST /sparql with the --update-token), or use `onteam load` with the server stopped", USAGE
+            ) from None
         line, column = exc.extra.get("line"), exc.extra.get("column")
         where = f" (line {line}, column {column})" if line is not None else ""
         raise CommandError(f"{exc.message}{where}", USAGE) from None
@@ -226,6 +231,19 @@ def _query(args: argparse.Namespace) -> int:
     sys.stdout.buffer.write(body)
     sys.stdout.buffer.flush()
     return 0
+
+
+_UPDATE_VERBS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+
+
+def _is_update(text: str) -> bool:
+    """True when the first keyword after the prologue is an update operation."""
+    from .sparqlscan import keywords
+
+    for keyword in keywords(text):
+        if keyword.word not in ("PREFIX", "BASE"):
+            return keyword.word in _UPDATE_VERBS
+    return False
 
 
 def _open_for_reading(settings: Settings, instead: str) -> Any:
@@ -262,6 +280,8 @@ def _dump(args: argparse.Namespace) -> int:
     from pyoxigraph import RdfFormat
 
     fmt = {"nquads": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG}[args.format]
+    if args.output is not None and not Path(args.output).absolute().parent.is_dir():
+        raise CommandError(f"-o {args.output}: the directory {Path(args.output).absolute().parent} does not exist", USAGE)
     store = _open_for_reading(
         _settings(args), "fetch it from the running service instead: curl -H 'Accept: application/n-quads' URL/store"
     )

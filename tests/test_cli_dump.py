@@ -185,3 +185,9 @@ def test_trig_empty_source_graph_is_refused(tmp_path: Path) -> None:
     result = onteam("load", "--store", str(tmp_path / "store"), str(tmp_path / "sneak.trig"))
     assert_clean_failure(result, 2)
     assert "reserved" in result.stderr
+
+
+def test_dump_into_a_missing_directory_is_exit_2(filled: Path, tmp_path: Path) -> None:
+    result = onteam("dump", "--store", str(filled), "-o", str(tmp_path / "no" / "dump.nq"))
+    assert_clean_failure(result, 2)
+    assert f"{tmp_path / 'no'} does not exist" in result.stderr

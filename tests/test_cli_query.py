@@ -137,3 +137,9 @@ def test_unknown_format_lists_the_format_names(store: Path) -> None:
     result = onteam("query", "--store", str(store), "--format", "yaml", "ASK {}")
     assert_clean_failure(result, 2)
     assert "json, xml, csv or tsv" in result.stderr and "turtle" in result.stderr
+
+
+def test_update_given_to_query_says_it_is_an_update(store: Path) -> None:
+    result = onteam("query", "--store", str(store), "PREFIX ex: <https://example.org/> INSERT DATA { ex:a ex:b ex:c }")
+    assert_clean_failure(result, 2)
+    assert "SPARQL Update" in result.stderr and "/sparql" in result.stderr
