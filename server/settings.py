@@ -73,7 +73,9 @@ class Settings:
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             raw = environ.get(ENV_PREFIX + f.name.upper())
-            if raw is not None and overrides.get(f.name) is None:  # an option wins, even over a bad value
+            # An option wins, even over a bad value; an empty variable (`ONTEAM_STORE=` in an env
+            # file) means unset, not "." nor a host of None.
+            if raw is not None and raw.strip() and overrides.get(f.name) is None:
                 values[f.name] = _convert(f.name, f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

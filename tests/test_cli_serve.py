@@ -179,3 +179,10 @@ def test_serve_help_names_each_option_with_its_variable() -> None:
                              ("--store PATH", "ONTEAM_STORE"), ("--memory", "ONTEAM_MEMORY"),
                              ("--update-token TOKEN", "ONTEAM_UPDATE_TOKEN"), ("--read-only", "ONTEAM_READ_ONLY")):
         assert option in text and variable in text, option
+
+
+def test_empty_environment_variables_mean_unset() -> None:
+    from server.settings import Settings
+
+    settings = Settings.from_env({"ONTEAM_HOST": "", "ONTEAM_STORE": "", "ONTEAM_PORT": "", "ONTEAM_UPDATE_TOKEN": ""})
+    assert settings == Settings()  # not a store in ".", a host of None or a port error

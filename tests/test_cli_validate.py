@@ -66,3 +66,10 @@ def test_validate_broken_file_gives_line_and_column(tmp_path: Path) -> None:
     done = onteam("validate", "--root", str(root))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "data/extra.ttl:1:" in done.stdout and "INVALID" in done.stdout
+
+
+def test_validate_takes_the_root_from_onteam_root(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    (root / "data" / "extra.ttl").write_text("<https://example.org/a> <https://example.org/p> \"open .\n")
+    done = onteam("validate", root=root)
+    assert done.returncode == 1 and "data/extra.ttl:1:" in done.stdout
