@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from cli_run import DATA, assert_clean_failure, onteam, quad_count
 from conftest import Server
 from pyoxigraph import DefaultGraph, NamedNode, Store

@@ -126,7 +126,7 @@ def test_query_that_is_not_utf8_is_exit_2(store: Path, tmp_path: Path, how: str)
         (tmp_path / "q.rq").write_bytes(body)
         result = onteam("query", "--store", str(store), "-f", str(tmp_path / "q.rq"))
     else:
-        result = subprocess.run([sys.executable, "-m", "server.cli", "query", "--store", str(store)], cwd=PROJECT_ROOT,
+        result = subprocess.run([sys.executable, "-m", "server.cli", "query", "--store", str(store)], cwd=PROJECT_ROOT, check=False,
                                 input=body, capture_output=True)
         result = subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(), result.stderr.decode())
     assert_clean_failure(result, 2)
