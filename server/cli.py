@@ -25,6 +25,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from pyoxigraph import DefaultGraph, NamedNode
+
+from . import trigscan
 from .settings import Settings
 from .store import (
     DATABASE_DIR,
@@ -54,11 +57,20 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
     try:
         return Settings.from_env(
             store=getattr(args, "store", None),
-            memory=True if getattr(args, "memory", False) else None,
+            memory=getattr(args, "memory", None),
             **extra,
         )
     except ValueError as exc:
         raise CommandError(str(exc), USAGE) from None
+
+
+def _require_store(settings: Settings) -> None:
+    """Read commands work on an existing store: a mistyped --store must not answer from a new, empty one."""
+    if not settings.memory and not (settings.store / DATABASE_DIR).is_dir():
+        raise CommandError(
+            f"there is no store at {settings.store} (`onteam serve` builds it on first start, "
+            "`onteam load` creates it)", USAGE
+        )
 
 
 def _in_use(exc: StoreInUse, instead: str) -> CommandError:
@@ -93,7 +105,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         update_token=args.update_token,
-        read_only=True if args.read_only else None,
+        read_only=args.read_only,
         query_timeout=args.query_timeout,
         public_base=args.public_base,
     )
@@ -126,7 +138,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.memory:
-        raise CommandError("`onteam load` writes an on-disk store; --memory makes no sense here", USAGE)
+        raise CommandError("`onteam load` writes an on-disk store; unset ONTEAM_MEMORY for it", USAGE)
     if args.graph and is_source_graph(args.graph):
         raise CommandError(
             f"{args.graph} belongs to a source file of the project and would be overwritten on the "
@@ -134,8 +146,14 @@ def _load(args: argparse.Namespace) -> int:
         )
     if args.graph and ":" not in args.graph:
         raise CommandError(f"--graph {args.graph!r} is not an absolute IRI", USAGE)
+    if args.graph:
+        try:
+            NamedNode(args.graph)
+        except ValueError as exc:
+            raise CommandError(f"--graph {args.graph!r} is not an IRI: {exc}", USAGE) from None
+    graph = DefaultGraph() if args.default_graph else args.graph
     try:
-        plan = plan_load(args.files, args.graph)  # every file is parsed in full before any write
+        plan = plan_load(args.files, graph)  # every file is parsed in full before any write
     except LoadError as exc:
         raise CommandError(f"{exc} (nothing was loaded)", USAGE) from None
     try:
@@ -160,13 +178,16 @@ def _load(args: argparse.Namespace) -> int:
 def _query_text(args: argparse.Namespace) -> str:
     if args.file and args.query:
         raise CommandError("give the query either as an argument or with -f, not both", USAGE)
-    if args.file:
-        try:
-            return args.file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CommandError(f"{args.file}: {exc.strerror or exc}", USAGE) from None
-    if args.query is None or args.query == "-":
-        return sys.stdin.read()
+    source = str(args.file) if args.file else "the query on stdin"
+    try:
+        if args.file:
+            return args.file.read_bytes().decode("utf-8")
+        if args.query is None or args.query == "-":
+            return sys.stdin.buffer.read().decode("utf-8")
+    except OSError as exc:
+        raise CommandError(f"{args.file}: {exc.strerror or exc}", USAGE) from None
+    except UnicodeDecodeError as exc:  # SPARQL is UTF-8 text; say where it is not
+        raise CommandError(f"{source} is not UTF-8: byte {exc.start} is {exc.object[exc.start]:#04x}", USAGE) from None
     return args.query
 
 
@@ -184,7 +205,11 @@ def _query(args: argparse.Namespace) -> int:
             try:
                 negotiation.format_from_name(args.format, graph=False)
             except OnTeamError as exc:
-                raise CommandError(f"--format {args.format!r} is not a known format", USAGE) from exc
+                raise CommandError(
+                    f"--format {args.format!r} is not a known format; use json, xml, csv or tsv for SELECT "
+                    "and ASK, turtle, ntriples, nquads, trig, rdfxml or jsonld for CONSTRUCT and DESCRIBE "
+                    "(or a media type)", USAGE
+                ) from exc
     store = _open_for_reading(_settings(args), "query the running service at /sparql instead, or use --memory")
     try:
         result = sparql.evaluate(store, text)
@@ -193,6 +218,11 @@ def _query(args: argparse.Namespace) -> int:
         media = negotiation.format_from_name(args.format, graph) if args.format else sparql.choose_format(result, None, None)
         body = sparql.serialize(result, media)
     except QuerySyntaxError as exc:
+        if _is_update(text):  # the parser would only say "expected CONSTRUCT"
+            raise CommandError(
+                "this is a SPARQL Update, and `onteam query` only reads; send it to the running server "
+                "(POST /sparql with the --update-token), or use `onteam load` with the server stopped", USAGE
+            ) from None
         line, column = exc.extra.get("line"), exc.extra.get("column")
         where = f" (line {line}, column {column})" if line is not None else ""
         raise CommandError(f"{exc.message}{where}", USAGE) from None
@@ -203,8 +233,22 @@ def _query(args: argparse.Namespace) -> int:
     return 0
 
 
+_UPDATE_VERBS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+
+
+def _is_update(text: str) -> bool:
+    """True when the first keyword after the prologue is an update operation."""
+    from .sparqlscan import keywords
+
+    for keyword in keywords(text):
+        if keyword.word not in ("PREFIX", "BASE"):
+            return keyword.word in _UPDATE_VERBS
+    return False
+
+
 def _open_for_reading(settings: Settings, instead: str) -> Any:
     """The store as it is (a read command does not sync sources); --memory builds it from them."""
+    _require_store(settings)
     try:
         return open_store(settings, sync=settings.memory)
     except LoadError as exc:
@@ -236,18 +280,32 @@ def _dump(args: argparse.Namespace) -> int:
     from pyoxigraph import RdfFormat
 
     fmt = {"nquads": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG}[args.format]
+    if args.output is not None and not Path(args.output).absolute().parent.is_dir():
+        raise CommandError(f"-o {args.output}: the directory {Path(args.output).absolute().parent} does not exist", USAGE)
     store = _open_for_reading(
         _settings(args), "fetch it from the running service instead: curl -H 'Accept: application/n-quads' URL/store"
     )
+    empty = trigscan.empty_named_graphs(store)
+    if empty and fmt == RdfFormat.N_QUADS:
+        # N-Quads has no way to write a graph without triples; TriG does (`<g> { }`).
+        print(f"onteam: warning: N-Quads cannot hold the {len(empty)} empty named graph(s) "
+              f"({', '.join(str(g) for g in empty[:3])}{', ...' if len(empty) > 3 else ''}); "
+              "use --format trig to keep them", file=sys.stderr)
+
+    def write(out: Any) -> None:
+        store.dump(out, format=fmt)
+        if fmt == RdfFormat.TRIG:
+            out.write(trigscan.trig_blocks(empty))
+
     if args.output is None:
-        store.dump(sys.stdout.buffer, format=fmt)
+        write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return 0
     # Written beside the target and renamed: a failed dump never leaves half a file.
     target = Path(args.output)
     with tempfile.NamedTemporaryFile("wb", dir=target.parent or ".", prefix=target.name, delete=False) as out:
         try:
-            store.dump(out, format=fmt)
+            write(out)
         except BaseException:
             os.unlink(out.name)
             raise
@@ -265,6 +323,7 @@ def _backup(args: argparse.Namespace) -> int:
     if args.url:
         return _backup_remote(args.url, args.token or os.environ.get("ONTEAM_UPDATE_TOKEN"), target)
     settings = _settings(args)
+    _require_store(settings)
     try:
         store = open_disk_store(settings.store)
     except StoreInUse as exc:
@@ -381,13 +440,17 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors and exit status 2, as every other failure here."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(USAGE, f"{self.prog}: error: {message}\n")
+        # The same `onteam: error:` prefix as every other failure, whichever subcommand failed.
+        self.exit(USAGE, f"onteam: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _store_options(parser: argparse.ArgumentParser, memory: bool = True) -> None:
-    parser.add_argument("--store", type=Path, help="store directory (ONTEAM_STORE, default var/store)")
+    parser.add_argument("--store", type=Path, metavar="PATH", help="store directory (ONTEAM_STORE, default var/store)")
     if memory:
-        parser.add_argument("--memory", action="store_true", help="build the store in memory from the sources (ONTEAM_MEMORY)")
+        parser.add_argument(
+            "--memory", action=argparse.BooleanOptionalAction,
+            help="build the store in memory from the sources (ONTEAM_MEMORY; --no-memory overrides it)",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -398,41 +461,54 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="Serve the SPARQL endpoint and the resource pages.")
     serve.add_argument("--host", help="interface to listen on (ONTEAM_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="TCP port (ONTEAM_PORT, default 8000)")
-    serve.add_argument("--workers", type=int, help="queries evaluated at once (ONTEAM_WORKERS, default 2)")
+    serve.add_argument("--workers", type=int, metavar="N", help="queries evaluated at once (ONTEAM_WORKERS, default 2)")
     _store_options(serve)
-    serve.add_argument("--update-token", help="bearer token that turns updates on (ONTEAM_UPDATE_TOKEN)")
-    serve.add_argument("--read-only", action="store_true", help="refuse all writes (ONTEAM_READ_ONLY)")
-    serve.add_argument("--query-timeout", type=float, help="seconds per query (ONTEAM_QUERY_TIMEOUT, default 30)")
-    serve.add_argument("--public-base", help="origin standing for https://w3id.org/onteam/ (ONTEAM_PUBLIC_BASE)")
+    serve.add_argument("--update-token", metavar="TOKEN", help="bearer token that turns updates on (ONTEAM_UPDATE_TOKEN)")
+    serve.add_argument(
+        "--read-only", action=argparse.BooleanOptionalAction,
+        help="refuse all writes (ONTEAM_READ_ONLY; --no-read-only overrides it)",
+    )
+    serve.add_argument("--query-timeout", type=float, metavar="SECONDS", help="seconds per query (ONTEAM_QUERY_TIMEOUT, default 30)")
+    serve.add_argument("--public-base", metavar="URL", help="origin standing for https://w3id.org/onteam/ (ONTEAM_PUBLIC_BASE)")
     serve.set_defaults(run=_serve)
 
     load = commands.add_parser(
         "load",
         help="Load RDF files into the store, all or nothing.",
-        description="Every file is parsed before anything is written. Triples go to --graph, or to "
-        "https://w3id.org/onteam/graph/load/<file stem>; quads files (.nq, .trig) keep their graphs. "
-        "Each graph written is replaced (or added to, with --append).",
+        description="Every file is parsed before anything is written; the format comes from the extension "
+        "(.ttl .nt .nq .trig .rdf .owl .jsonld .n3, each also .gz). Triples go to --graph, to the default "
+        "graph with --default-graph, or to https://w3id.org/onteam/graph/load/<file stem>; quads files "
+        "(.nq, .trig) keep their graphs. Each graph written is replaced (or added to, with --append).",
     )
     _store_options(load, memory=False)
-    load.add_argument("--graph", help="named graph for the files' triples (default: one graph per file)")
+    target = load.add_mutually_exclusive_group()
+    target.add_argument("--graph", metavar="IRI", help="named graph for the files' triples (default: one graph per file)")
+    target.add_argument(
+        "--default-graph", action="store_true",
+        help="put the files' triples in the store's default graph (to load back a dump as it was)",
+    )
     load.add_argument("--append", action="store_true", help="add to the graphs instead of replacing them")
     load.add_argument("files", nargs="+", type=Path, metavar="FILE")
     load.set_defaults(run=_load)
 
     query = commands.add_parser("query", help="Run a SPARQL query on the store; results to stdout.")
     query.add_argument("query", nargs="?", help="the query; '-' or nothing reads it from stdin")
-    query.add_argument("-f", "--file", type=Path, help="read the query from this file")
-    query.add_argument("--format", help="result format: json, xml, csv, tsv, turtle, nt, nq, trig, rdfxml, jsonld or a media type")
+    query.add_argument("-f", "--file", type=Path, metavar="FILE", help="read the query from this file")
+    query.add_argument("--format", metavar="NAME", help="result format: json, xml, csv, tsv, turtle, nt, nq, trig, rdfxml, jsonld or a media type")
     _store_options(query)
     query.set_defaults(run=_query)
 
     validate = commands.add_parser("validate", help="Check the ontology and data (syntax, SHACL, reasoning).")
-    validate.add_argument("--root", type=Path, help="project folder with ontology/ and data/ (ONTEAM_ROOT)")
+    validate.add_argument("--root", type=Path, metavar="PATH", help="project folder with ontology/ and data/ (ONTEAM_ROOT)")
     validate.set_defaults(run=_validate)
 
-    dump = commands.add_parser("dump", help="Write the whole store (every graph) to stdout or a file.")
+    dump = commands.add_parser(
+        "dump", help="Write the whole store (every graph) to stdout or a file.",
+        description="TriG also keeps empty named graphs; N-Quads cannot hold them (a warning says so). "
+        "`onteam load --default-graph DUMP` reads a dump back into a fresh store as it was.",
+    )
     dump.add_argument("--format", choices=("nquads", "trig"), default="nquads", help="default nquads")
-    dump.add_argument("-o", "--output", help="file to write (default stdout)")
+    dump.add_argument("-o", "--output", metavar="FILE", help="file to write (default stdout)")
     _store_options(dump)
     dump.set_defaults(run=_dump)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,20 @@ class Settings:
     )
     access_log: bool = _setting(True, "Write one JSON line per request to stderr (logger onteam.access).")
 
+    def __post_init__(self) -> None:
+        # A bad value fails here, once, naming the setting, instead of deep in uvicorn or the
+        # worker pool (a negative pool size, a port no socket takes, a NaN timeout).
+        for name, low, high, above in _RANGES:
+            value = getattr(self, name)
+            if isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high and value != above:
+                continue
+            where = f"{ENV_PREFIX}{name.upper()}"
+            if name in _OPTIONS:
+                where = f"--{name.replace('_', '-')} or {where}"
+            bound = f"from {low:g} to {high:g}" if high != math.inf else (
+                f"more than {above:g}" if above is not None else f"at least {low:g}")
+            raise ValueError(f"{where} must be a number {bound}, not {value!r}")
+
     @property
     def updates_enabled(self) -> bool:
         """Writes are possible only with a token and outside read-only mode."""
@@ -58,10 +73,27 @@ class Settings:
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             raw = environ.get(ENV_PREFIX + f.name.upper())
-            if raw is not None:
+            # An option wins, even over a bad value; an empty variable (`ONTEAM_STORE=` in an env
+            # file) means unset, not "." nor a host of None.
+            if raw is not None and raw.strip() and overrides.get(f.name) is None:
                 values[f.name] = _convert(f.name, f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+# (field, lowest, highest, excluded lowest) of the numeric settings; 0 is "no cap" for max_*.
+_RANGES: tuple[tuple[str, float, float, float | None], ...] = (
+    ("port", 0, 65535, None),  # 0: any free port
+    ("workers", 1, math.inf, None),
+    ("query_timeout", 0, math.inf, 0),
+    ("queue_timeout", 0, math.inf, None),
+    ("result_cache_mb", 0, math.inf, None),
+    ("max_results", 0, math.inf, None),
+    ("max_body_bytes", 0, math.inf, None),
+    ("max_url_bytes", 0, math.inf, None),
+    ("max_header_bytes", 0, math.inf, None),
+)
+_OPTIONS = frozenset({"port", "workers", "query_timeout"})  # the ones `onteam serve` takes as --options
 
 
 def _convert(name: str, kind: Any, raw: str) -> Any:

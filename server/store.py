@@ -12,9 +12,11 @@ are never touched by this sync: it only writes graphs named in `sources.json` or
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
 
+from . import trigscan
 from .settings import Settings
 
 ONTEAM_BASE = "https://w3id.org/onteam/"
@@ -57,12 +60,16 @@ def parse_error(source: str, exc: SyntaxError) -> LoadError:
 
 
 def rdf_format(name: str) -> RdfFormat:
-    """The RDF format of a file name (by extension); LoadError if it is not an RDF one."""
-    suffix = Path(name).suffix.lstrip(".").lower()
-    fmt = RdfFormat.from_extension(suffix) if suffix else None
+    """The RDF format of a file name (by extension, `.gz` looked through); LoadError if none."""
+    path = Path(name)
+    if path.suffix.lower() == ".gz":
+        path = path.with_suffix("")
+    suffix = path.suffix.lstrip(".").lower()
+    # .owl is what Protégé and most ontology tools write: RDF/XML, which Oxigraph calls .rdf.
+    fmt = RdfFormat.RDF_XML if suffix == "owl" else RdfFormat.from_extension(suffix) if suffix else None
     if fmt is None:
         raise LoadError(name, f"unknown RDF file extension {('.' + suffix) if suffix else '(none)'!r}; "
-                        "use .ttl, .nt, .nq, .trig, .rdf, .owl, .jsonld or .n3")
+                        "use .ttl, .nt, .nq, .trig, .rdf, .owl, .jsonld or .n3 (each also gzipped, .gz)")
     return fmt
 
 
@@ -73,19 +80,38 @@ def iter_quads(path: Path, *, rename_blank_nodes: bool = True) -> Iterator[Quad]
     """
     fmt = rdf_format(path.name)
     try:
-        yield from parse(path=str(path), format=fmt, rename_blank_nodes=rename_blank_nodes)
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rb") as stream:
+                yield from parse(stream, format=fmt, rename_blank_nodes=rename_blank_nodes)
+        else:
+            yield from parse(path=str(path), format=fmt, rename_blank_nodes=rename_blank_nodes)
     except SyntaxError as exc:
         raise parse_error(str(path), exc) from None
-    except OSError as exc:
-        raise LoadError(str(path), exc.strerror or str(exc)) from None
+    except (OSError, EOFError) as exc:  # gzip: BadGzipFile is an OSError, a cut file an EOFError
+        raise LoadError(str(path), getattr(exc, "strerror", None) or str(exc) or type(exc).__name__) from None
 
 
 def check_file(path: Path) -> int:
-    """Parse a whole file without keeping it (memory stays flat); return its quad count."""
+    """Parse a whole file without keeping it (memory stays flat); return its quad count.
+
+    A quads file may not name a source graph (the next sync would overwrite it) nor a
+    scratch graph (the next open would drop it): LoadError.
+    """
     count = 0
-    for _ in iter_quads(path, rename_blank_nodes=False):
+    checked: set[object] = set()
+    for q in iter_quads(path, rename_blank_nodes=False):
         count += 1
+        graph = q.graph_name
+        if isinstance(graph, NamedNode) and graph not in checked:
+            checked.add(graph)
+            _check_graph_name(path, graph)
     return count
+
+
+def _check_graph_name(path: Path, graph: NamedNode) -> None:
+    if is_source_graph(graph.value) or graph.value.startswith(SCRATCH_PREFIX):
+        raise LoadError(str(path), f"names the graph {graph}, which is reserved: "
+                        "a source file's graph is replaced on the next start, a scratch graph dropped")
 
 
 def read_quads(path: Path, graph: GraphName | None = None) -> list[Quad]:
@@ -214,21 +240,24 @@ def _graph_ref(graph: object) -> str:
 
 
 def stage_and_swap(
-    store: Store, quads: Iterable[Quad], targets: Iterable[GraphName], *, append: bool = False, bulk: bool = False
+    store: Store, quads: Iterable[Quad], targets: Iterable[GraphName], *, append: bool = False, bulk: bool = False,
+    empty: Iterable[NamedNode] = (),
 ) -> dict[str, int]:
     """Write `quads` so that every graph they name (and every one of `targets`) changes at once.
 
     The quads go to scratch graphs first (`bulk` streams them through the bulk loader, which
     is fast and memory-flat but not transactional); one SPARQL update then MOVEs (or, with
     `append`, ADDs) every scratch graph into place in a single transaction. A target that got
-    no quad is emptied (replace) or left alone (append). If anything fails before that
+    no quad is emptied (replace) or left alone (append). Each of `empty` (a TriG file's
+    `<g> { }`) is a target too, and exists, empty or not, afterwards. If anything fails before that
     update, the scratch graphs are dropped and the store is as it was. Scratch graphs are
     visible to concurrent readers, so a running server uses `write_graphs_now` instead.
     Returns quad counts per graph IRI (`""` for the default graph).
     """
     scratch: dict[GraphName, NamedNode] = {}
     counts: dict[str, int] = {}
-    for graph in targets:
+    empty = list(empty)
+    for graph in [*targets, *empty]:
         scratch.setdefault(graph, NamedNode(SCRATCH_PREFIX + uuid.uuid4().hex))
 
     def staged() -> Iterator[Quad]:
@@ -254,6 +283,7 @@ def stage_and_swap(
                 operations.append(f"DROP SILENT GRAPH {temp}")
             elif not append:
                 operations.append(f"DROP SILENT {_graph_ref(graph)}")
+        operations += [f"CREATE SILENT GRAPH {graph}" for graph in empty]
         if operations:
             store.update(" ;\n".join(operations))
     except BaseException:
@@ -312,26 +342,44 @@ class LoadPlan:
 
     files: tuple[tuple[Path, GraphName], ...]
     total_bytes: int
+    empty: tuple[NamedNode, ...] = ()  # named graphs a TriG file writes as `<g> { }`
 
 
 def load_graph_for(path: Path) -> NamedNode:
-    """The named graph a loaded file's triples go to without --graph: `.../graph/load/<stem>`."""
-    return NamedNode(LOAD_GRAPH_BASE + path.stem)
+    """The named graph a loaded file's triples go to without --graph: `.../graph/load/<stem>`.
+
+    The stem is taken after `.gz`: `people.ttl.gz` goes to `.../load/people`, as `people.ttl`.
+    """
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    # Characters an IRI may not hold (`my file.ttl`) are percent-encoded, as is `%` itself.
+    stem = re.sub(r'[\x00-\x20<>"{}|\\^`%]', lambda m: f"%{ord(m.group()):02X}", Path(name).stem)
+    return NamedNode(LOAD_GRAPH_BASE + stem)
 
 
-def plan_load(paths: Iterable[Path], graph: str | None) -> LoadPlan:
-    """Check the files (they exist and parse: each is parsed in full now) and pick their graphs."""
+def plan_load(paths: Iterable[Path], graph: str | GraphName | None) -> LoadPlan:
+    """Check the files (they exist and parse: each is parsed in full now) and pick their graphs.
+
+    `graph` (an IRI, or DefaultGraph for the store's default graph) takes every file's triples;
+    without it each file gets its own graph (`load_graph_for`).
+    """
     files = []
     total = 0
+    empty: dict[NamedNode, None] = {}
     for path in paths:
-        rdf_format(path.name)
+        fmt = rdf_format(path.name)
         if not path.is_file():
-            raise LoadError(str(path), "no such file")
+            raise LoadError(str(path), "is a directory" if path.is_dir() else "no such file")
         check_file(path)
-        target: GraphName = NamedNode(graph) if graph else load_graph_for(path)
+        if fmt == RdfFormat.TRIG:
+            for name in trigscan.empty_graphs_in_file(path):
+                _check_graph_name(path, name)
+                empty[name] = None
+        target: GraphName = (
+            load_graph_for(path) if not graph else NamedNode(graph) if isinstance(graph, str) else graph
+        )
         files.append((path, target))
         total += path.stat().st_size
-    return LoadPlan(tuple(files), total)
+    return LoadPlan(tuple(files), total, tuple(empty))
 
 
 BULK_THRESHOLD = 64 * 1024 * 1024  # bytes of input above which the bulk loader is used
@@ -346,7 +394,8 @@ def load_files(store: Store, plan: LoadPlan, *, append: bool = False) -> dict[st
     """
     quads = (q for path, target in plan.files for q in redirect(iter_quads(path), target))
     targets = [target for _, target in plan.files]
-    return stage_and_swap(store, quads, targets, append=append, bulk=plan.total_bytes > BULK_THRESHOLD)
+    return stage_and_swap(store, quads, targets, append=append, bulk=plan.total_bytes > BULK_THRESHOLD,
+                          empty=plan.empty)
 
 
 def _name(graph: object) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_run import DATA, assert_clean_failure, onteam, quad_count
 from conftest import Server
-from pyoxigraph import DefaultGraph, RdfFormat, parse
+from pyoxigraph import DefaultGraph, RdfFormat, Store, parse
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
@@ -123,3 +123,71 @@ def test_live_store_backup_goes_through_the_server_and_restore_waits(
     server.stop()
     assert quad_count(tmp_path / "copy") == quad_count(store)
     assert "<https://example.org/live>" in onteam("dump", "--store", str(tmp_path / "copy")).stdout
+
+
+WITH_EMPTY = TRIG + """\
+ex:empty { }
+GRAPH ex:g3 { _:shared ex:p "in g3" }
+_:shared ex:p "the same node in the default graph" .
+"""
+
+
+def graph_names(store: Path) -> set[str]:
+    return {g.value for g in Store.read_only(str(store / "oxigraph")).named_graphs()}
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "trig"])
+def test_dump_loaded_back_with_default_graph_is_the_same_dataset(tmp_path: Path, fmt: str) -> None:
+    first, again = tmp_path / "first", tmp_path / "again"
+    (tmp_path / "all.trig").write_text(WITH_EMPTY)
+    assert onteam("load", "--store", str(first), "--default-graph", str(tmp_path / "all.trig")).returncode == 0
+    out = tmp_path / f"dump.{'nq' if fmt == 'nquads' else 'trig'}"
+    dumped = onteam("dump", "--store", str(first), "--format", fmt, "-o", str(out))
+    assert dumped.returncode == 0, dumped.stderr
+    assert onteam("load", "--store", str(again), "--default-graph", str(out)).returncode == 0
+    rdf = RdfFormat.N_QUADS if fmt == "nquads" else RdfFormat.TRIG
+    redumped = onteam("dump", "--store", str(again), "--format", fmt).stdout
+    assert "" in dataset(redumped, rdf)  # the default graph stayed the default graph
+    assert_same_dataset(dataset(out.read_text(), rdf), dataset(redumped, rdf))
+    if fmt == "trig":
+        assert graph_names(again) == graph_names(first) == {
+            "https://example.org/g1", "https://example.org/g2", "https://example.org/g3", "https://example.org/empty"}
+    else:
+        assert "https://example.org/empty" not in graph_names(again)
+        assert "N-Quads cannot hold the 1 empty named graph(s) (<https://example.org/empty>)" in dumped.stderr
+
+
+def test_dump_keeps_a_blank_node_shared_between_graphs(tmp_path: Path) -> None:
+    first, again = tmp_path / "first", tmp_path / "again"
+    (tmp_path / "all.trig").write_text(WITH_EMPTY)
+    assert onteam("load", "--store", str(first), "--default-graph", str(tmp_path / "all.trig")).returncode == 0
+    (tmp_path / "dump.nq").write_text(onteam("dump", "--store", str(first)).stdout)
+    assert onteam("load", "--store", str(again), "--default-graph", str(tmp_path / "dump.nq")).returncode == 0
+    shared = Store.read_only(str(again / "oxigraph")).query(
+        'ASK { GRAPH <https://example.org/g3> { ?b ?p "in g3" } ?b ?p "the same node in the default graph" }')
+    assert bool(shared)
+
+
+def test_trig_empty_graph_inside_a_string_or_comment_is_no_graph(tmp_path: Path) -> None:
+    (tmp_path / "tricky.trig").write_text(
+        '@prefix ex: <https://example.org/> .\n'
+        'ex:s ex:p """ <https://example.org/no1> { } """ . # <https://example.org/no2> { }\n'
+        'ex:yes {\n}\n'
+    )
+    store = tmp_path / "store"
+    result = onteam("load", "--store", str(store), str(tmp_path / "tricky.trig"))
+    assert result.returncode == 0, result.stderr
+    assert graph_names(store) == {"https://example.org/yes", "https://w3id.org/onteam/graph/load/tricky"}
+
+
+def test_trig_empty_source_graph_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "sneak.trig").write_text("<https://w3id.org/onteam/graph/data/instances> { }\n")
+    result = onteam("load", "--store", str(tmp_path / "store"), str(tmp_path / "sneak.trig"))
+    assert_clean_failure(result, 2)
+    assert "reserved" in result.stderr
+
+
+def test_dump_into_a_missing_directory_is_exit_2(filled: Path, tmp_path: Path) -> None:
+    result = onteam("dump", "--store", str(filled), "-o", str(tmp_path / "no" / "dump.nq"))
+    assert_clean_failure(result, 2)
+    assert f"{tmp_path / 'no'} does not exist" in result.stderr

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from cli_run import DATA, assert_clean_failure, onteam, quad_count
 from conftest import Server
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import DefaultGraph, NamedNode, Store
 
 GOOD = '<https://example.org/a> <https://example.org/p> "one" , "two" .\n'
 BAD = '<https://example.org/b> <https://example.org/p> "fine" .\n<https://example.org/b> <https://example.org/p> "broken .\n'
@@ -125,3 +127,87 @@ def test_big_load_through_bulk_loader_is_complete(tmp_path: Path) -> None:
     assert counts == {"https://example.org/big": 5000}
     assert len(db) == 5000
     assert not [g for g in db.named_graphs() if g.value.startswith(store_module.SCRATCH_PREFIX)]
+
+
+FORMATS = {
+    ".ttl": GOOD,
+    ".nt": GOOD.replace(' , "two"', ' .\n<https://example.org/a> <https://example.org/p> "two"'),
+    ".nq": GOOD.replace(' , "two"', ' .\n<https://example.org/a> <https://example.org/p> "two"'),
+    ".trig": "{ " + GOOD.strip().rstrip(".") + " }\n",
+    ".rdf": """<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="https://example.org/">
+  <rdf:Description rdf:about="https://example.org/a"><ex:p>one</ex:p><ex:p>two</ex:p></rdf:Description>
+</rdf:RDF>
+""",
+    ".jsonld": '{"@id": "https://example.org/a", "https://example.org/p": ["one", "two"]}',
+}
+FORMATS[".owl"] = FORMATS[".rdf"]  # Protégé's RDF/XML
+
+
+@pytest.mark.parametrize("suffix", [*FORMATS, ".ttl.gz", ".rdf.gz"])
+def test_load_each_rdf_format_by_extension(tmp_path: Path, suffix: str) -> None:
+    store, path = tmp_path / "store", tmp_path / f"people{suffix}"
+    text = FORMATS[suffix.removesuffix(".gz")]
+    path.write_bytes(gzip.compress(text.encode()) if suffix.endswith(".gz") else text.encode())
+    result = onteam("load", "--store", str(store), str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "2\thttps://w3id.org/onteam/graph/load/people\n"
+
+
+def test_load_truncated_gzip_is_exit_2_and_store_unchanged(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    (tmp_path / "first.ttl").write_text(GOOD)
+    assert onteam("load", "--store", str(store), str(tmp_path / "first.ttl")).returncode == 0
+    (tmp_path / "cut.ttl.gz").write_bytes(gzip.compress(GOOD.encode() * 50)[:40])
+    result = onteam("load", "--store", str(store), str(tmp_path / "cut.ttl.gz"))
+    assert_clean_failure(result, 2)
+    assert "cut.ttl.gz" in result.stderr and "nothing was loaded" in result.stderr
+    assert quad_count(store) == 2
+
+
+@pytest.mark.parametrize("graph", ["https://w3id.org/onteam/graph/data/instances", "urn:onteam:scratch:x"])
+def test_load_quads_file_naming_a_reserved_graph_is_refused(tmp_path: Path, graph: str) -> None:
+    (tmp_path / "sneak.nq").write_text(f'<https://example.org/a> <https://example.org/p> "x" <{graph}> .\n')
+    result = onteam("load", "--store", str(tmp_path / "s"), str(tmp_path / "sneak.nq"))
+    assert_clean_failure(result, 2)
+    assert graph in result.stderr and "nothing was loaded" in result.stderr
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("graph", ["https://example.org/a graph", "https://example.org/<g>"])
+def test_load_graph_that_is_not_an_iri_is_exit_2(tmp_path: Path, graph: str) -> None:
+    (tmp_path / "x.ttl").write_text(GOOD)
+    result = onteam("load", "--store", str(tmp_path / "s"), "--graph", graph, str(tmp_path / "x.ttl"))
+    assert_clean_failure(result, 2)
+    assert "--graph" in result.stderr and "not an IRI" in result.stderr
+
+
+def test_load_file_name_with_space_gets_a_percent_encoded_graph(tmp_path: Path) -> None:
+    (tmp_path / "my people 100%.ttl").write_text(GOOD)
+    result = onteam("load", "--store", str(tmp_path / "s"), str(tmp_path / "my people 100%.ttl"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "2\thttps://w3id.org/onteam/graph/load/my%20people%20100%25\n"
+
+
+def test_load_directory_is_exit_2_saying_so(tmp_path: Path) -> None:
+    (tmp_path / "folder.ttl").mkdir()
+    result = onteam("load", "--store", str(tmp_path / "s"), str(tmp_path / "folder.ttl"))
+    assert_clean_failure(result, 2)
+    assert "is a directory" in result.stderr
+
+
+def test_load_default_graph_option_puts_triples_in_the_default_graph(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    (tmp_path / "d.trig").write_text(TRIG)
+    result = onteam("load", "--store", str(store), "--default-graph", str(tmp_path / "d.trig"))
+    assert result.returncode == 0, result.stderr
+    db = Store.read_only(str(store / "oxigraph"))
+    assert len(list(db.quads_for_pattern(None, None, None, DefaultGraph()))) == 1
+    assert {g.value for g in db.named_graphs()} == {"https://example.org/g"}
+
+
+def test_load_default_graph_with_graph_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "x.ttl").write_text(GOOD)
+    result = onteam("load", "--store", str(tmp_path / "s"), "--default-graph", "--graph", "https://example.org/g",
+                    str(tmp_path / "x.ttl"))
+    assert_clean_failure(result, 2)

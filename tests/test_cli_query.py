@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from cli_run import DATA, assert_clean_failure, onteam
+from cli_run import DATA, PROJECT_ROOT, assert_clean_failure, onteam
 from pyoxigraph import RdfFormat, parse
 
 SELECT = "PREFIX ot: <https://w3id.org/onteam/ontology#> SELECT ?m WHERE { ?c ot:hasMember ?m } ORDER BY ?m"
@@ -104,3 +106,40 @@ def test_memory_store_is_built_from_the_sources(tmp_path: Path) -> None:
     (root / "data" / "instances.ttl").write_text(DATA)
     result = onteam("query", "--memory", "ASK { GRAPH <https://w3id.org/onteam/graph/data/instances> { ?s ?p ?o } }", root=root)
     assert json.loads(result.stdout)["boolean"] is True
+
+
+@pytest.mark.parametrize("command", [["query", "ASK {}"], ["dump"], ["backup", "target"]])
+def test_read_command_on_a_missing_store_is_exit_2_and_creates_nothing(tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "typo"
+    args = [*command[:-1], "--store", str(missing), str(tmp_path / command[-1])] if command[0] == "backup" \
+        else [command[0], "--store", str(missing), *command[1:]]
+    result = onteam(*args)
+    assert_clean_failure(result, 2)
+    assert f"no store at {missing}" in result.stderr
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_query_that_is_not_utf8_is_exit_2(store: Path, tmp_path: Path, how: str) -> None:
+    body = "ASK { ?s ?p \"caf\xe9\" }".encode("latin-1")
+    if how == "file":
+        (tmp_path / "q.rq").write_bytes(body)
+        result = onteam("query", "--store", str(store), "-f", str(tmp_path / "q.rq"))
+    else:
+        result = subprocess.run([sys.executable, "-m", "server.cli", "query", "--store", str(store)], cwd=PROJECT_ROOT, check=False,
+                                input=body, capture_output=True)
+        result = subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(), result.stderr.decode())
+    assert_clean_failure(result, 2)
+    assert "not UTF-8" in result.stderr and "0xe9" in result.stderr
+
+
+def test_unknown_format_lists_the_format_names(store: Path) -> None:
+    result = onteam("query", "--store", str(store), "--format", "yaml", "ASK {}")
+    assert_clean_failure(result, 2)
+    assert "json, xml, csv or tsv" in result.stderr and "turtle" in result.stderr
+
+
+def test_update_given_to_query_says_it_is_an_update(store: Path) -> None:
+    result = onteam("query", "--store", str(store), "PREFIX ex: <https://example.org/> INSERT DATA { ex:a ex:b ex:c }")
+    assert_clean_failure(result, 2)
+    assert "SPARQL Update" in result.stderr and "/sparql" in result.stderr

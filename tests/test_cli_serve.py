@@ -129,3 +129,60 @@ def _server_side_of(client: socket.socket) -> socket.socket | None:
 
 def test_uvicorn_uses_httptools_and_uvloop_when_installed() -> None:
     assert uvicorn_options() == {"http": "httptools", "loop": "uvloop"}
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--workers", "0"], {}, "--workers or ONTEAM_WORKERS"),
+        ([], {"ONTEAM_WORKERS": "0"}, "--workers or ONTEAM_WORKERS"),
+        ([], {"ONTEAM_PORT": "70000"}, "--port or ONTEAM_PORT"),
+        (["--port", "-1"], {}, "--port or ONTEAM_PORT"),
+        (["--query-timeout", "0"], {}, "--query-timeout or ONTEAM_QUERY_TIMEOUT"),
+        ([], {"ONTEAM_QUERY_TIMEOUT": "nan"}, "--query-timeout or ONTEAM_QUERY_TIMEOUT"),
+        ([], {"ONTEAM_RESULT_CACHE_MB": "-1"}, "ONTEAM_RESULT_CACHE_MB"),
+        ([], {"ONTEAM_QUEUE_TIMEOUT": "inf"}, "ONTEAM_QUEUE_TIMEOUT"),
+    ],
+)
+def test_serve_out_of_range_setting_is_exit_2_naming_it(
+    tmp_path: Path, args: list[str], env: dict[str, str], named: str
+) -> None:
+    result = onteam("serve", "--store", str(tmp_path / "store"), *args, env=env)
+    assert_clean_failure(result, 2)
+    assert named in result.stderr
+    assert not (tmp_path / "store").exists()  # refused before the store was opened
+
+
+def test_serve_option_wins_over_a_bad_environment_value(
+    make_root: Callable[..., Path], make_server: Callable[..., Server]
+) -> None:
+    # make_server passes --port and --store; the environment's values must not matter then.
+    server = make_server("--workers", "1", env={"ONTEAM_PORT": "not-a-port", "ONTEAM_WORKERS": "0"},
+                         root=make_root(DATA))
+    assert server.client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True
+
+
+def test_serve_no_read_only_overrides_the_environment(
+    make_root: Callable[..., Path], make_server: Callable[..., Server]
+) -> None:
+    server = make_server("--memory", "--no-read-only", "--update-token", "t",
+                         env={"ONTEAM_READ_ONLY": "true"}, root=make_root(DATA))
+    response = server.client.put("/store", params={"graph": "https://example.org/g"},
+                                 content="<https://example.org/a> <https://example.org/b> 1 .",
+                                 headers={"Content-Type": "text/turtle", "Authorization": "Bearer t"})
+    assert response.status_code == 201
+
+
+def test_serve_help_names_each_option_with_its_variable() -> None:
+    text = onteam("serve", "--help").stdout
+    for option, variable in (("--host", "ONTEAM_HOST"), ("--port", "ONTEAM_PORT"), ("--workers N", "ONTEAM_WORKERS"),
+                             ("--store PATH", "ONTEAM_STORE"), ("--memory", "ONTEAM_MEMORY"),
+                             ("--update-token TOKEN", "ONTEAM_UPDATE_TOKEN"), ("--read-only", "ONTEAM_READ_ONLY")):
+        assert option in text and variable in text, option
+
+
+def test_empty_environment_variables_mean_unset() -> None:
+    from server.settings import Settings
+
+    settings = Settings.from_env({"ONTEAM_HOST": "", "ONTEAM_STORE": "", "ONTEAM_PORT": "", "ONTEAM_UPDATE_TOKEN": ""})
+    assert settings == Settings()  # not a store in ".", a host of None or a port error
