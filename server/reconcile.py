@@ -509,7 +509,7 @@ def _weighed(store: Any, scored: _Scored, conditions: tuple[Condition, ...]) -> 
 
 
 def _types_of(store: Any, iri: str) -> list[dict[str, str]]:
-    """The resource's classes as {id, name} (English name; ontology classes first)."""
+    """The resource's classes as {id, name} (English name): its ontology classes if it has any."""
     names: dict[str, str] = {}
     langs: dict[str, str] = {}
     for row in evaluate(store, TYPES_QUERY, substitutions={Variable("e"): NamedNode(iri)}):
@@ -518,8 +518,9 @@ def _types_of(store: Any, iri: str) -> list[dict[str, str]]:
         label = row["l"]
         if label is not None and (t not in langs or (label.language == "en" and langs[t] != "en")):
             names[t], langs[t] = label.value, label.language or ""
-    ordered = sorted(names, key=lambda t: (not t.startswith(OT), t))
-    return [{"id": term_id(t), "name": names[t]} for t in ordered]
+    # The ontology's own classes say it; foaf:Person and the like only repeat them.
+    own = sorted(t for t in names if t.startswith(OT))
+    return [{"id": term_id(t), "name": names[t]} for t in own or sorted(names)]
 
 
 def _description(store: Any, iri: str, lang: str | None) -> str | None:
