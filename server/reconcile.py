@@ -375,9 +375,9 @@ def parse_batch(raw: Any, what: str) -> dict[str, Query] | list[Query]:
         items = ((str(i), q) for i, q in enumerate(raw))
     else:
         raise BadRequest(f"{what} must be a JSON object mapping keys to queries")
+    if len(raw) > MAX_QUERIES:
+        raise BadRequest(f"{what} holds {len(raw)} queries; send at most {MAX_QUERIES} per request")
     parsed = [(key, parse_query(q, f"{what}[{json.dumps(key, ensure_ascii=False)}]")) for key, q in items]
-    if len(parsed) > MAX_QUERIES:
-        raise BadRequest(f"{what} holds {len(parsed)} queries; send at most {MAX_QUERIES} per request")
     if isinstance(raw, dict):
         return dict(parsed)
     return [q for _, q in parsed]
@@ -568,15 +568,23 @@ def reconcile(store: Any, queries: list[Query]) -> list[list[dict[str, Any]]]:
                 candidates = {iri: labels for iri, labels in candidates.items() if _in_types(iri, q.types, "all", pools)}
             indexes[key] = LabelIndex(candidates)
         scored = indexes[key].score(q.text)
+        outside: set[str] = set()
         if q.types and q.strict == "should":
-            for s in scored:  # the type is a preference here: others rank lower, but stay
-                if not _in_types(s.iri, q.types, "any", pools):
+            # OpenRefine sends "should" with every type: the type's instances come first, the
+            # others after them, scored lower (so never a match), for when none of the type fits.
+            outside = {s.iri for s in scored if not _in_types(s.iri, q.types, "any", pools)}
+            for s in scored:
+                if s.iri in outside:
                     s.score = round(s.score * 0.8, 2)
-        scored.sort(key=lambda s: (-s.score, s.iri))
+
+        def rank(s: _Scored) -> tuple[bool, float, str]:
+            return (s.iri in outside, -s.score, s.iri)
+
+        scored.sort(key=rank)
         if q.conditions:
             # Properties re-rank the best name matches only: each costs a lookup per candidate.
             scored = [_weighed(store, s, q.conditions) for s in scored[: max(4 * q.limit, 20)]]
-            scored.sort(key=lambda s: (-s.score, s.iri))
+            scored.sort(key=rank)
         answers.append(_results(store, scored, q.limit))
     return answers
 

@@ -263,6 +263,11 @@ def test_reconcile_type_strict_all_and_should(server: Server, project_graph: Sto
     preferred = top(server, {"query": "KT", "type": "Person", "type_strict": "should"})
     assert preferred["id"] == kt  # a preference, not a filter: KT stays, ranked lower
     assert preferred["score"] < top(server, {"query": "KT"})["score"]
+    assert preferred["match"] is False
+    # The type's instances come first, whatever the others score.
+    mixed = results(server, {"query": "Kim", "type": "Person", "type_strict": "should", "limit": 20})
+    persons = [any(t["id"] == "Person" for t in r["type"]) for r in mixed]
+    assert persons[0] and persons == sorted(persons, reverse=True)
 
 
 def test_reconcile_unknown_type_has_no_candidates(server: Server) -> None:
