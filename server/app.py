@@ -18,6 +18,7 @@ from .errors import install_error_handlers
 from .limits import LimitsMiddleware, install_limits
 from .limits import middleware_options as limits_options
 from .observability import ObservabilityMiddleware, install_observability
+from .reconcile import router as reconcile_router
 from .openapi import install_openapi
 from .settings import Settings
 from .store import open_store
@@ -88,6 +89,7 @@ def create_app(settings: Settings, store: Store | None = None) -> OnTeam:
     install_openapi(app)  # after queries.install, whose live enumerations it wraps
     app.include_router(linkeddata.router)
     app.include_router(pages.router)
+    app.include_router(reconcile_router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
 
     @app.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)

@@ -1,0 +1,969 @@
+"""Reconciliation Service API at /reconcile: match names in a spreadsheet to OnTeam's resources.
+
+Implements the protocol of the W3C Entity Reconciliation Community Group as OpenRefine 3.x uses
+it (Reconciliation Service API v0.2): the manifest at `GET /reconcile`, batches of keyed queries
+in the `queries` parameter (query string or form), JSONP through `callback`, an HTML preview
+card, and prefix suggest services for entities, types and properties. The 1.0 draft's POST of an
+`application/json` body `{"queries": [...]}` is answered in that draft's form
+(`{"results": [{"candidates": [...]}]}`).
+
+Identifiers are local names in https://w3id.org/onteam/id/ (`kt`, `kaist`); types and properties
+are local names in the ontology namespace (`Organization`, `ledBy`), or full IRIs for terms of
+other vocabularies. CURIEs with the project's prefixes (`ot:ledBy`, `org:member`) and full IRIs
+are accepted in queries too.
+
+Matching compares normalized labels (NFKC, case-folded, punctuation and symbols read as spaces;
+equality ignores spaces too, since Korean spacing varies: "AI원팀" is "AI 원팀") over rdfs:label,
+skos:prefLabel and skos:altLabel in every language. The store is read in the query pool
+(`sparql.compute`), on its current generation, so a batch sees every acknowledged write.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pyoxigraph import Literal, NamedNode, Variable
+
+from . import limits
+from .errors import BadRequest, NotFound, UnsupportedMediaType
+from .linkeddata import ID_BASE, OT, PREFIXES, public_base
+from .openapi import ERROR_REF, REASONS
+from .sparql import compute, evaluate
+
+router = APIRouter()
+
+# The main classes of the ontology, offered to OpenRefine as the types to reconcile against;
+# a query without a type searches their instances (subclasses included).
+DEFAULT_TYPES = ("Consortium", "Organization", "Person", "Initiative", "Outcome")
+VERSIONS = ["0.1", "0.2"]
+SERVICE_NAME = "OnTeam: Korea's One Team consortia (온팀: 원팀 협력체), in English and Korean (한국어)"
+DEFAULT_LIMIT = 5
+MAX_LIMIT = 100
+MAX_QUERIES = 200  # per batch; OpenRefine sends 10 by default
+# Names are compared character by character (quadratic): a name, a prefix or a property value
+# longer than this is no name. Properties cost lookups per candidate, hence their bounds.
+MAX_TEXT = 500
+MAX_PROPERTIES = 20
+MAX_VALUES = 50
+SUGGEST_PAGE = 10
+PREVIEW_WIDTH = 400
+PREVIEW_HEIGHT = 160
+# Scores: an exact (normalized) name scores 100 on a label, 96 on an alternative label; anything
+# else at most FUZZY_CEILING, so an exact name always ranks above a near one. Candidates under
+# MIN_SCORE are not worth showing. `match` needs an exact name and a lead of MATCH_GAP.
+EXACT_LABEL = 100.0
+EXACT_ALT = 96.0
+FUZZY_CEILING = 85.0
+MIN_SCORE = 50.0
+MATCH_GAP = 10.0
+STRICTNESS = ("any", "all", "should")
+
+JSON_MEDIA = "application/json"
+FORM_MEDIA = "application/x-www-form-urlencoded"
+JS_MEDIA = "application/javascript"
+# A JSONP callback is a plain JavaScript identifier: nothing that could break out of the call.
+_CALLBACK = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]{0,127}$")
+_ID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
+_TERM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+RDF_TYPE = PREFIXES["rdf"] + "type"
+LABEL = PREFIXES["rdfs"] + "label"
+PREF_LABEL = PREFIXES["skos"] + "prefLabel"
+ALT_LABEL = PREFIXES["skos"] + "altLabel"
+
+# A class and its subclasses; then the labels of each class's instances. Simple index lookups:
+# one pattern `?e a/rdfs:subClassOf* ?t` walks the path from every typed resource, and with
+# VALUES for ?lp the planner scans every label first (measured: 5-10x slower at 100k triples).
+SUBCLASSES_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?t ?c WHERE { ?c rdfs:subClassOf* ?t }
+"""
+INSTANCES_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?c ?e ?lp ?l WHERE {
+  ?e a ?c .
+  ?e ?lp ?l .
+  FILTER(?lp IN (rdfs:label, skos:prefLabel, skos:altLabel))
+}
+"""
+TYPES_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?e ?t ?l WHERE { ?e a ?t . FILTER(isIRI(?t)) OPTIONAL { ?t rdfs:label ?l } }
+"""
+DESCRIPTION_QUERY = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX ot: <https://w3id.org/onteam/ontology#>
+SELECT ?e ?d ?j WHERE { { ?e dcterms:description ?d } UNION { ?e ot:jobTitle ?j } }
+"""
+LABELS_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?e ?lp ?l WHERE { VALUES ?lp { rdfs:label skos:prefLabel skos:altLabel } ?e ?lp ?l . FILTER(isLiteral(?l)) }
+"""
+VALUES_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?e ?p ?v ?l WHERE { ?e ?p ?v . OPTIONAL { ?v rdfs:label|skos:prefLabel|skos:altLabel ?l } }
+"""
+EXISTS_QUERY = "ASK { ?e ?p ?o }"
+# Ontology terms for the type and property suggest services: ot: classes or properties, labelled.
+TERMS_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT ?t ?l ?c WHERE {
+  ?t a ?kind .
+  FILTER(isIRI(?t) && STRSTARTS(STR(?t), "https://w3id.org/onteam/ontology#"))
+  OPTIONAL { ?t rdfs:label ?l }
+  OPTIONAL { ?t rdfs:comment ?c FILTER(LANGMATCHES(LANG(?c), "en")) }
+}
+"""
+TERM_KINDS = {
+    "type": (PREFIXES["owl"] + "Class", PREFIXES["rdfs"] + "Class"),
+    "property": (
+        PREFIXES["owl"] + "ObjectProperty",
+        PREFIXES["owl"] + "DatatypeProperty",
+        PREFIXES["rdf"] + "Property",
+    ),
+}
+
+
+# -- the query model -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A property constraint: `prop` (an IRI) should have one of `values`.
+
+    Each value is ("id", iri) for a reconciled value or ("text", string) for a plain one.
+    """
+
+    prop: str
+    values: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Query:
+    """One reconciliation query, checked and resolved (IRIs, bounds) on the event loop."""
+
+    text: str
+    types: tuple[str, ...] = ()
+    strict: str = "any"
+    limit: int = DEFAULT_LIMIT
+    conditions: tuple[Condition, ...] = ()
+
+
+@dataclass
+class _Scored:
+    iri: str
+    score: float
+    exact: bool
+    lang: str | None
+    labels: dict[str, str] = field(default_factory=dict)  # lang -> rdfs:label / skos:prefLabel
+
+
+# -- normalization and scores ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1 << 16)
+def normalize(text: str) -> str:
+    """NFKC, case-folded; punctuation, symbols and controls read as spaces; spaces collapsed.
+
+    Memoized: a worker normalizes the same labels for every query of every batch.
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    kept = "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in folded)
+    return " ".join(kept.split())
+
+
+def _compact(normalized: str) -> str:
+    return normalized.replace(" ", "")
+
+
+@lru_cache(maxsize=256)
+def _matcher(query: str) -> SequenceMatcher[str]:
+    """A matcher holding the query as its second sequence, whose index it builds once."""
+    return SequenceMatcher(None, "", query, autojunk=False)
+
+
+def similarity(query: str, label: str, floor: float = 0.0) -> float:
+    """How alike two normalized strings are, 0..1 (1 only for equal ones, spaces aside).
+
+    Values at or under `floor` are not worth knowing exactly: the costly edit-based ratio is
+    skipped when its cheap upper bounds say it cannot beat the floor.
+    """
+    q, l = _compact(query), _compact(label)
+    if not q or not l:
+        return 0.0
+    if q == l:
+        return 1.0
+    best = 0.0
+    if q in l or l in q:
+        # A name inside a longer one ("KAIST" in "한국과학기술원(KAIST)") is a good lead.
+        shorter, longer = sorted((len(q), len(l)))
+        best = 0.55 + 0.4 * shorter / longer
+    query_words, label_words = set(query.split()), set(label.split())
+    best = max(best, 0.9 * len(query_words & label_words) / len(query_words | label_words))
+    matcher = _matcher(q)
+    matcher.set_seq1(l)
+    bar = max(best, floor)
+    if matcher.real_quick_ratio() > bar and matcher.quick_ratio() > bar:
+        best = max(best, matcher.ratio())
+    return min(best, 0.99)
+
+
+def name_score(query: str, label: str, prop: str, floor: float = 0.0) -> tuple[float, bool]:
+    """The score of a candidate label for a normalized query, and whether it is an exact match.
+
+    Scores at or under `floor` may be returned lower than they are (they are discarded).
+    """
+    if _compact(query) == _compact(label) and query:
+        return (EXACT_ALT if prop == ALT_LABEL else EXACT_LABEL), True
+    return round(FUZZY_CEILING * similarity(query, label, floor / FUZZY_CEILING), 2), False
+
+
+# -- parsing requests ----------------------------------------------------------------------------
+
+
+def resolve_term(value: str, where: str) -> str:
+    """An ontology local name, a CURIE with a known prefix, or an absolute IRI, as an IRI."""
+    value = value.strip()
+    if _TERM_NAME.match(value):
+        return OT + value
+    prefix, colon, rest = value.partition(":")
+    if colon and prefix in PREFIXES and not rest.startswith("//"):
+        return PREFIXES[prefix] + rest
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$", value):
+        try:
+            NamedNode(value)
+        except ValueError as exc:
+            raise BadRequest(f"{where}: {value!r} is not a valid IRI: {exc}") from None
+        return value
+    raise BadRequest(f"{where}: {value!r} is not an ontology term name, a CURIE (ot:ledBy) or an absolute IRI")
+
+
+def entity_iri(value: str) -> str | None:
+    """The IRI an entity id stands for (a local name under id:, or the full IRI); None if neither."""
+    value = value.strip()
+    if value.startswith(ID_BASE):
+        value = value[len(ID_BASE) :]
+    return ID_BASE + value if _ID_NAME.match(value) else None
+
+
+def term_id(iri: str) -> str:
+    """The id shown for a type or property: its local name in the ontology, else the full IRI."""
+    return iri[len(OT) :] if iri.startswith(OT) else iri
+
+
+def entity_id(iri: str) -> str:
+    return iri[len(ID_BASE) :] if iri.startswith(ID_BASE) else iri
+
+
+def parse_json(text: str, what: str) -> Any:
+    """`text` as JSON; a 400 with the parser's line and column otherwise."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            line=exc.lineno,
+            column=exc.colno,
+        ) from None
+
+
+def _values(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
+    items = raw if isinstance(raw, list) else [raw]
+    values: list[tuple[str, str]] = []
+    for item in items:
+        if isinstance(item, dict):
+            ident = item.get("id")
+            if not isinstance(ident, str) or not ident.strip():
+                raise BadRequest(f"{where}: an object value needs a string 'id'")
+            iri = entity_iri(ident)
+            values.append(("id", iri) if iri else ("text", ident))
+        elif isinstance(item, str):
+            values.append(("text", item))
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            values.append(("text", str(item)))
+        elif isinstance(item, bool):
+            values.append(("text", "true" if item else "false"))
+        else:
+            raise BadRequest(f"{where}: a value must be a string, a number or an object with an 'id'")
+    if not values:
+        raise BadRequest(f"{where}: no value given")
+    if len(values) > MAX_VALUES:
+        raise BadRequest(f"{where}: {len(values)} values; give at most {MAX_VALUES}")
+    if any(len(text) > MAX_TEXT for _, text in values):
+        raise BadRequest(f"{where}: a value is longer than {MAX_TEXT} characters")
+    return tuple(values)
+
+
+def parse_query(raw: Any, where: str) -> Query:
+    """One query object (v0.2, or the 1.0 draft with `conditions`) as a `Query`."""
+    if isinstance(raw, str):
+        raw = {"query": raw}  # the v0.1 shorthand: a bare string
+    if not isinstance(raw, dict):
+        raise BadRequest(f"{where} must be a JSON object with a 'query' string")
+    text = raw.get("query")
+    conditions: list[Condition] = []
+    properties = raw.get("properties", [])
+    if "conditions" in raw:  # 1.0 draft: the name is a condition with matchType "name"
+        properties = []
+        if not isinstance(raw["conditions"], list):
+            raise BadRequest(f"{where}.conditions must be an array")
+        for i, cond in enumerate(raw["conditions"]):
+            cwhere = f"{where}.conditions[{i}]"
+            if not isinstance(cond, dict):
+                raise BadRequest(f"{cwhere} must be an object")
+            if cond.get("matchType") == "name":
+                if not isinstance(cond.get("propertyValue"), str):
+                    raise BadRequest(f"{cwhere}.propertyValue must be a string")
+                text = cond["propertyValue"]
+            elif cond.get("matchType") == "property":
+                properties.append({"pid": cond.get("propertyId"), "v": cond.get("propertyValue")})
+            else:
+                raise BadRequest(f"{cwhere}.matchType must be \"name\" or \"property\"")
+    if not isinstance(text, str) or not text.strip():
+        raise BadRequest(f"{where}.query must be a non-empty string")
+    if len(text) > MAX_TEXT:
+        raise BadRequest(f"{where}.query is longer than {MAX_TEXT} characters")
+    types: list[str] = []
+    raw_type = raw.get("type")
+    if raw_type is not None:
+        for t in raw_type if isinstance(raw_type, list) else [raw_type]:
+            if not isinstance(t, str) or not t.strip():
+                raise BadRequest(f"{where}.type must be a type id or an array of them")
+            types.append(resolve_term(t, f"{where}.type"))
+    strict = raw.get("type_strict", "any")
+    if strict not in STRICTNESS:
+        raise BadRequest(f"{where}.type_strict must be one of {', '.join(STRICTNESS)}")
+    limit = raw.get("limit", DEFAULT_LIMIT)
+    if isinstance(limit, str) and limit.strip().isdigit():
+        limit = int(limit)  # some clients send it as a string
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise BadRequest(f"{where}.limit must be a positive integer")
+    if not isinstance(properties, list):
+        raise BadRequest(f"{where}.properties must be an array of {{pid, v}} objects")
+    if len(properties) > MAX_PROPERTIES:
+        raise BadRequest(f"{where}.properties has {len(properties)} entries; give at most {MAX_PROPERTIES}")
+    for i, prop in enumerate(properties):
+        pwhere = f"{where}.properties[{i}]"
+        if not isinstance(prop, dict) or "v" not in prop:
+            raise BadRequest(f"{pwhere} must be an object with 'pid' and 'v'")
+        pid = prop.get("pid")
+        if not isinstance(pid, str) or not pid.strip():
+            raise BadRequest(f"{pwhere}.pid must be a property id")
+        conditions.append(Condition(resolve_term(pid, f"{pwhere}.pid"), _values(prop["v"], f"{pwhere}.v")))
+    return Query(text, tuple(types), strict, min(limit, MAX_LIMIT), tuple(conditions))
+
+
+def parse_batch(raw: Any, what: str) -> dict[str, Query] | list[Query]:
+    """A keyed batch (v0.2: an object) or a list (1.0 draft), checked and bounded."""
+    if isinstance(raw, dict):
+        items: Iterable[tuple[str, Any]] = raw.items()
+    elif isinstance(raw, list):
+        items = ((str(i), q) for i, q in enumerate(raw))
+    else:
+        raise BadRequest(f"{what} must be a JSON object mapping keys to queries")
+    if len(raw) > MAX_QUERIES:
+        raise BadRequest(f"{what} holds {len(raw)} queries; send at most {MAX_QUERIES} per request")
+    parsed = [(key, parse_query(q, f"{what}[{json.dumps(key, ensure_ascii=False)}]")) for key, q in items]
+    if isinstance(raw, dict):
+        return dict(parsed)
+    return [q for _, q in parsed]
+
+
+# -- reading the store (in a query worker) -----------------------------------------------------
+
+
+Pool = dict[str, list[tuple[str, Literal]]]  # resource iri -> [(label property, label)]
+
+
+def _pool(store: Any, type_iri: str, cache: dict[str, Pool]) -> Pool:
+    """Labelled resources under id: that are instances of `type_iri` or of one of its subclasses."""
+    if type_iri in cache:
+        return cache[type_iri]
+    found: dict[str, dict[tuple[str, Literal], None]] = {}  # ordered sets: a resource may have several classes
+    classes = {type_iri} | {
+        row["c"].value
+        for row in evaluate(store, SUBCLASSES_QUERY, substitutions={Variable("t"): NamedNode(type_iri)})
+        if isinstance(row["c"], NamedNode)
+    }
+    for cls in sorted(classes):
+        key = "class " + cls
+        if key not in cache:
+            instances: Pool = {}
+            for row in evaluate(store, INSTANCES_QUERY, substitutions={Variable("c"): NamedNode(cls)}):
+                iri, label = row["e"], row["l"]
+                if isinstance(iri, NamedNode) and iri.value.startswith(ID_BASE) and isinstance(label, Literal):
+                    instances.setdefault(iri.value, []).append((row["lp"].value, label))
+            cache[key] = instances
+        for iri, labels in cache[key].items():
+            found.setdefault(iri, {}).update(dict.fromkeys(labels))
+    cache[type_iri] = {iri: list(labels) for iri, labels in found.items()}
+    return cache[type_iri]
+
+
+def _main_labels(labels: list[tuple[str, Literal]]) -> dict[str, str]:
+    """lang -> the resource's name in it (rdfs:label first, then skos:prefLabel)."""
+    out: dict[str, str] = {}
+    for prop in (LABEL, PREF_LABEL):
+        for p, lit in labels:
+            if p == prop:
+                out.setdefault(lit.language or "", lit.value)
+    if not out:
+        for _, lit in labels:
+            out.setdefault(lit.language or "", lit.value)
+    return out
+
+
+def _grams(compact: str) -> set[str]:
+    """Character bigrams of a compact name, ends marked (so "kt" has three and "k" two)."""
+    padded = "\x02" + compact + "\x03"
+    return {padded[i : i + 2] for i in range(len(padded) - 1)}
+
+
+class LabelIndex:
+    """The labels of a pool, indexed by character bigram, so that a query scores only the labels
+    sharing enough of its bigrams (every label sharing none scores under MIN_SCORE anyway).
+
+    Built once per batch and pool in the worker; the store is read afresh for each batch.
+    """
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+        self.entries: list[tuple[str, str, Literal, str]] = []  # iri, label property, label, normalized
+        self.postings: dict[str, list[int]] = {}
+        for iri, labels in pool.items():
+            for prop, lit in labels:
+                norm = normalize(lit.value)
+                if not norm:
+                    continue
+                for gram in _grams(_compact(norm)):
+                    self.postings.setdefault(gram, []).append(len(self.entries))
+                self.entries.append((iri, prop, lit, norm))
+
+    def near(self, query: str) -> list[int]:
+        """Entries sharing at least a third of the query's bigrams."""
+        grams = _grams(_compact(query))
+        shared: dict[int, int] = {}
+        for gram in grams:
+            for i in self.postings.get(gram, ()):
+                shared[i] = shared.get(i, 0) + 1
+        needed = max(1, len(grams) // 3)
+        return [i for i, count in shared.items() if count >= needed]
+
+    def score(self, text: str) -> list[_Scored]:
+        """The resources whose best label scores MIN_SCORE or more for `text`."""
+        query = normalize(text)
+        best: dict[str, tuple[float, bool, str | None]] = {}
+        for i in self.near(query):
+            iri, prop, lit, norm = self.entries[i]
+            floor = max(best.get(iri, (MIN_SCORE,))[0], MIN_SCORE)
+            score, exact = name_score(query, norm, prop, floor)
+            if score >= MIN_SCORE and score > best.get(iri, (0.0,))[0]:
+                best[iri] = (score, exact, lit.language)
+        return [_Scored(iri, s, e, lang, _main_labels(self.pool[iri])) for iri, (s, e, lang) in best.items()]
+
+
+def _condition_score(store: Any, iri: str, cond: Condition) -> float:
+    """0..1: how well the resource's values of `cond.prop` agree with the asked values."""
+    rows = list(
+        evaluate(store, VALUES_QUERY, substitutions={Variable("e"): NamedNode(iri), Variable("p"): NamedNode(cond.prop)})
+    )
+    best = 0.0
+    for kind, wanted in cond.values:
+        for row in rows:
+            value = row["v"]
+            if kind == "id" or isinstance(value, NamedNode):
+                if isinstance(value, NamedNode) and (value.value == wanted or value.value == entity_iri(wanted)):
+                    return 1.0
+                if kind == "id":
+                    continue
+            texts = [value.value] if isinstance(value, Literal) else []
+            if row["l"] is not None:
+                texts.append(row["l"].value)
+            for t in texts:
+                best = max(best, similarity(normalize(wanted), normalize(t)))
+    return best
+
+
+def _weighed(store: Any, scored: _Scored, conditions: tuple[Condition, ...]) -> _Scored:
+    """The name score blended with the property agreement: each condition weighs 20%, 50% at most."""
+    if not conditions:
+        return scored
+    weight = min(0.5, 0.2 * len(conditions))
+    agreement = sum(_condition_score(store, scored.iri, c) for c in conditions) / len(conditions)
+    scored.score = round(scored.score * (1 - weight) + 100 * weight * agreement, 2)
+    return scored
+
+
+def _types_of(store: Any, iri: str) -> list[dict[str, str]]:
+    """The resource's classes as {id, name} (English name): its ontology classes if it has any."""
+    names: dict[str, str] = {}
+    langs: dict[str, str] = {}
+    for row in evaluate(store, TYPES_QUERY, substitutions={Variable("e"): NamedNode(iri)}):
+        t = row["t"].value
+        names.setdefault(t, term_id(t))
+        label = row["l"]
+        if label is not None and (t not in langs or (label.language == "en" and langs[t] != "en")):
+            names[t], langs[t] = label.value, label.language or ""
+    # The ontology's own classes say it; foaf:Person and the like only repeat them.
+    own = sorted(t for t in names if t.startswith(OT))
+    return [{"id": term_id(t), "name": names[t]} for t in own or sorted(names)]
+
+
+def _description(store: Any, iri: str, lang: str | None) -> str | None:
+    by_lang: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    for row in evaluate(store, DESCRIPTION_QUERY, substitutions={Variable("e"): NamedNode(iri)}):
+        if row["d"] is not None:
+            by_lang.setdefault(row["d"].language or "", row["d"].value)
+        if row["j"] is not None:
+            titles.setdefault(row["j"].language or "", row["j"].value)
+    for source in (by_lang, titles):  # a person has a job title rather than a description
+        for key in (lang, "en", "ko", ""):
+            if key is not None and key in source:
+                return source[key]
+    return None
+
+
+def _pick(labels: dict[str, str], lang: str | None) -> str:
+    for key in (lang, "en", "ko", ""):
+        if key is not None and key in labels:
+            return labels[key]
+    return next(iter(labels.values()), "")
+
+
+def _in_types(iri: str, types: tuple[str, ...], strict: str, pools: list[dict[str, Any]]) -> bool:
+    found = [iri in pool for pool in pools]
+    return all(found) if strict == "all" else any(found)
+
+
+def reconcile(store: Any, queries: list[Query]) -> list[list[dict[str, Any]]]:
+    """Candidates for each query, best first (run in a query worker)."""
+    cache: dict[str, Pool] = {}
+    indexes: dict[tuple[tuple[str, ...], str], LabelIndex] = {}
+    defaults = tuple(OT + name for name in DEFAULT_TYPES)
+    answers = []
+    for q in queries:
+        pools = [_pool(store, t, cache) for t in q.types]
+        searched = q.types if q.types and q.strict != "should" else defaults + q.types
+        key = (searched, "all" if q.types and q.strict == "all" else "any")
+        if key not in indexes:
+            candidates: Pool = {}
+            for t in searched:
+                candidates.update(_pool(store, t, cache))
+            if key[1] == "all":
+                candidates = {iri: labels for iri, labels in candidates.items() if _in_types(iri, q.types, "all", pools)}
+            indexes[key] = LabelIndex(candidates)
+        scored = indexes[key].score(q.text)
+        outside: set[str] = set()
+        if q.types and q.strict == "should":
+            # OpenRefine sends "should" with every type: the type's instances come first, the
+            # others after them, scored lower (so never a match), for when none of the type fits.
+            outside = {s.iri for s in scored if not _in_types(s.iri, q.types, "any", pools)}
+            for s in scored:
+                if s.iri in outside:
+                    s.score = round(s.score * 0.8, 2)
+
+        def rank(s: _Scored) -> tuple[bool, float, str]:
+            return (s.iri in outside, -s.score, s.iri)
+
+        scored.sort(key=rank)
+        if q.conditions:
+            # Properties re-rank the best name matches only: each costs a lookup per candidate.
+            scored = [_weighed(store, s, q.conditions) for s in scored[: max(4 * q.limit, 20)]]
+            scored.sort(key=rank)
+        answers.append(_results(store, scored, q.limit))
+    return answers
+
+
+def _results(store: Any, scored: list[_Scored], limit: int) -> list[dict[str, Any]]:
+    results = []
+    for i, s in enumerate(scored[:limit]):
+        runner_up = scored[i + 1].score if i + 1 < len(scored) else 0.0
+        result: dict[str, Any] = {
+            "id": entity_id(s.iri),
+            "name": _pick(s.labels, s.lang),
+            "type": _types_of(store, s.iri),
+            "score": s.score,
+            # Only the first can be a match: an exact name, clearly ahead of the next candidate.
+            "match": i == 0 and s.exact and s.score >= 90 and s.score - runner_up >= MATCH_GAP,
+        }
+        description = _description(store, s.iri, s.lang)
+        if description:
+            result["description"] = description
+        results.append(result)
+    return results
+
+
+def type_labels(store: Any, iris: tuple[str, ...]) -> dict[str, str]:
+    """English labels of classes (for the manifest's defaultTypes)."""
+    out: dict[str, str] = {}
+    for iri in iris:
+        labels = _main_labels(
+            [(LABEL, row["l"]) for row in evaluate(store, LABELS_QUERY, substitutions={Variable("e"): NamedNode(iri)})]
+        )
+        out[iri] = _pick(labels, "en") or term_id(iri)
+    return out
+
+
+def card(store: Any, iri: str) -> dict[str, Any] | None:
+    """What the preview shows: labels by language, types, description; None for an unknown id."""
+    if not evaluate(store, EXISTS_QUERY, substitutions={Variable("e"): NamedNode(iri)}):
+        return None
+    rows = evaluate(store, LABELS_QUERY, substitutions={Variable("e"): NamedNode(iri)})
+    labels = _main_labels([(row["lp"].value, row["l"]) for row in rows])
+    return {
+        "labels": labels,
+        "types": [t for t in _types_of(store, iri)],
+        "description": {lang: _description(store, iri, lang) for lang in ("en", "ko")},
+    }
+
+
+def _prefix_rank(prefix: str, texts: Iterable[str]) -> int | None:
+    """0: a name equals the prefix; 1: a name starts with it; 2: a word does; None: no match."""
+    best: int | None = None
+    compact = _compact(prefix)
+    for text in texts:
+        name = normalize(text)
+        if _compact(name) == compact:
+            return 0
+        if _compact(name).startswith(compact):
+            rank = 1
+        elif (" " + name).find(" " + prefix) >= 0:
+            rank = 2
+        else:
+            continue
+        best = rank if best is None else min(best, rank)
+    return best
+
+
+def suggest_entities(store: Any, prefix: str, type_iri: str | None, offset: int) -> list[dict[str, Any]]:
+    """Entities whose name starts with `prefix` (or has a word that does), best first."""
+    cache: dict[str, Pool] = {}
+    pool: Pool = {}
+    for t in (type_iri,) if type_iri else tuple(OT + name for name in DEFAULT_TYPES):
+        pool.update(_pool(store, t, cache))
+    wanted = normalize(prefix)
+    ranked = []
+    for iri, labels in pool.items():
+        rank = _prefix_rank(wanted, [lit.value for _, lit in labels])
+        if rank is not None:
+            ranked.append((rank, iri, labels))
+    ranked.sort(key=lambda r: (r[0], _pick(_main_labels(r[2]), "en").casefold(), r[1]))
+    out = []
+    for _, iri, labels in ranked[offset : offset + SUGGEST_PAGE]:
+        item: dict[str, Any] = {"id": entity_id(iri), "name": _pick(_main_labels(labels), "en")}
+        description = _description(store, iri, "en")
+        if description:
+            item["description"] = description
+        item["notable"] = [t for t in _types_of(store, iri) if not t["id"].startswith("http")]
+        out.append(item)
+    return out
+
+
+def suggest_terms(store: Any, kind: str, prefix: str, offset: int) -> list[dict[str, Any]]:
+    """Ontology classes (kind "type") or properties (kind "property") matching `prefix`."""
+    terms: dict[str, dict[str, Any]] = {}
+    for row in evaluate(store, "SELECT ?t WHERE { VALUES ?kind { %s } ?t a ?kind }" % " ".join(f"<{k}>" for k in TERM_KINDS[kind])):
+        terms.setdefault(row["t"].value, {"labels": {}, "comment": None})
+    if terms:
+        for row in evaluate(store, TERMS_QUERY):
+            entry = terms.get(row["t"].value)
+            if entry is None:
+                continue
+            if row["l"] is not None:
+                entry["labels"].setdefault(row["l"].language or "", row["l"].value)
+            if row["c"] is not None and entry["comment"] is None:
+                entry["comment"] = row["c"].value
+    wanted = normalize(prefix)
+    ranked = []
+    for iri, entry in terms.items():
+        if not iri.startswith(OT):
+            continue
+        rank = _prefix_rank(wanted, [term_id(iri), *entry["labels"].values()])
+        if rank is not None:
+            ranked.append((rank, term_id(iri).casefold(), iri, entry))
+    ranked.sort(key=lambda r: r[:2])
+    out = []
+    for _, _, iri, entry in ranked[offset : offset + SUGGEST_PAGE]:
+        item: dict[str, Any] = {"id": term_id(iri), "name": _pick(entry["labels"], "en") or term_id(iri)}
+        if entry["comment"]:
+            item["description"] = entry["comment"]
+        out.append(item)
+    return out
+
+
+# -- HTTP ------------------------------------------------------------------------------------------
+
+
+def _params(request: Request) -> list[tuple[str, str]]:
+    return limits.parse_form(request.scope.get("query_string", b""), "the query string")
+
+
+def _single(params: list[tuple[str, str]], name: str) -> str | None:
+    values = [v for k, v in params if k == name]
+    if len(values) > 1:
+        raise BadRequest(f"Parameter {name!r} was given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def _callback(params: list[tuple[str, str]]) -> str | None:
+    callback = _single(params, "callback")
+    if callback is not None and not _CALLBACK.match(callback):
+        raise BadRequest("Parameter 'callback' must be a JavaScript identifier (letters, digits, _ and $; at most 128)")
+    return callback
+
+
+def _reply(body: Any, callback: str | None) -> Response:
+    """JSON, or JSONP when a callback is named (for OpenRefine's older clients)."""
+    if callback is None:
+        return JSONResponse(body)
+    text = json.dumps(body, ensure_ascii=False)
+    # `/**/` keeps the first bytes from being read as anything but script (a known JSONP guard).
+    return Response(
+        f"/**/{callback}({text});",
+        media_type=JS_MEDIA,
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+def manifest(request: Request, labels: dict[str, str]) -> dict[str, Any]:
+    """The service manifest (Reconciliation Service API v0.2 §3)."""
+    base = public_base(request)
+    suggest = {
+        kind: {"service_url": base, "service_path": f"/reconcile/suggest/{kind}"}
+        for kind in ("entity", "type", "property")
+    }
+    return {
+        "versions": VERSIONS,
+        "name": SERVICE_NAME,
+        "identifierSpace": ID_BASE,
+        "schemaSpace": OT,
+        "defaultTypes": [{"id": term_id(iri), "name": name} for iri, name in labels.items()],
+        "view": {"url": base + "/id/{{id}}"},
+        "preview": {"url": base + "/reconcile/preview?id={{id}}", "width": PREVIEW_WIDTH, "height": PREVIEW_HEIGHT},
+        "suggest": suggest,
+    }
+
+
+async def _answer_batch(request: Request, raw_text: str, callback: str | None) -> Response:
+    batch = parse_batch(parse_json(raw_text, "The 'queries' parameter"), "queries")
+    if isinstance(batch, list):  # a JSON array is taken as keys 0, 1, ...
+        batch = {str(i): q for i, q in enumerate(batch)}
+    keys = list(batch)
+    answers = await compute(request, reconcile, [batch[k] for k in keys])
+    return _reply({k: {"result": a} for k, a in zip(keys, answers)}, callback)
+
+
+def _media(request: Request) -> tuple[str, str]:
+    media, _, rest = request.headers.get("content-type", "").partition(";")
+    charset = "utf-8"
+    for param in rest.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"').lower()
+    return media.strip().lower(), charset
+
+
+_STATUSES = (400, 413, 414, 431, 503)
+
+
+def _errors(*statuses: int) -> dict[str | int, dict[str, Any]]:
+    return {
+        status: {"description": REASONS[status], "content": {JSON_MEDIA: {"schema": ERROR_REF}}} for status in statuses
+    }
+
+
+def _query_param(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": {"type": "string"}}
+
+
+_JSON_OR_JSONP = {
+    "content": {JSON_MEDIA: {"schema": {"type": "object"}}, JS_MEDIA: {"schema": {"type": "string"}}},
+}
+_CALLBACK_PARAM = _query_param("callback", "JSONP: wrap the JSON in a call of this JavaScript identifier")
+
+
+@router.api_route(
+    "/reconcile",
+    methods=["GET", "HEAD"],
+    responses={200: {"description": "The manifest, or the answers to `queries`", **_JSON_OR_JSONP}, **_errors(*_STATUSES)},
+    openapi_extra={
+        "parameters": [
+            _query_param("queries", 'A JSON object of keyed queries: {"q0": {"query": "KAIST", "type": "Organization"}}'),
+            _CALLBACK_PARAM,
+        ]
+    },
+)
+async def reconcile_get(request: Request) -> Response:
+    """Reconciliation Service API: the manifest, or a batch of queries in `queries`."""
+    params = _params(request)
+    callback = _callback(params)
+    queries = _single(params, "queries")
+    if queries is None:
+        labels = await compute(request, type_labels, tuple(OT + name for name in DEFAULT_TYPES))
+        return _reply(manifest(request, labels), callback)
+    return await _answer_batch(request, queries, callback)
+
+
+@router.post(
+    "/reconcile",
+    responses={
+        200: {"description": "The answers, keyed as asked (or, for a JSON body, the 1.0 draft's results)", **_JSON_OR_JSONP},
+        **_errors(*_STATUSES, 415),
+    },
+    openapi_extra={
+        "parameters": [_CALLBACK_PARAM],
+        "requestBody": {
+            "required": True,
+            "content": {
+                FORM_MEDIA: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"queries": {"type": "string"}, "callback": {"type": "string"}},
+                    }
+                },
+                JSON_MEDIA: {"schema": {"type": "object", "properties": {"queries": {"type": "array"}}}},
+            },
+        },
+    },
+)
+async def reconcile_post(request: Request) -> Response:
+    """A batch of queries: a form with `queries` (v0.2), or a JSON body {"queries": [...]} (1.0 draft)."""
+    params = _params(request)
+    media, charset = _media(request)
+    if media not in (FORM_MEDIA, JSON_MEDIA):
+        raise UnsupportedMediaType(
+            f"Content-Type {media or '(none)'!r} is not accepted; use {FORM_MEDIA} or {JSON_MEDIA}",
+            accepted=[FORM_MEDIA, JSON_MEDIA],
+        )
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"Charset {charset!r} is not accepted; send UTF-8")
+    body = limits.decode_utf8(await request.body(), "the request body")
+    if media == FORM_MEDIA:
+        params += limits.parse_form(body, "the form body")
+        callback = _callback(params)
+        queries = _single(params, "queries")
+        if queries is None:
+            raise BadRequest("Missing 'queries' parameter (a JSON object of keyed queries)")
+        return await _answer_batch(request, queries, callback)
+    callback = _callback(params)
+    document = parse_json(body, "The request body")
+    if not isinstance(document, dict) or "queries" not in document:
+        raise BadRequest('The request body must be a JSON object {"queries": [...]}')
+    batch = parse_batch(document["queries"], "queries")
+    if isinstance(batch, dict):  # keyed queries in a JSON body: answered keyed, as in v0.2
+        keys = list(batch)
+        answers = await compute(request, reconcile, [batch[k] for k in keys])
+        return _reply({k: {"result": a} for k, a in zip(keys, answers)}, callback)
+    answers = await compute(request, reconcile, batch)
+    return _reply({"results": [{"candidates": a} for a in answers]}, callback)
+
+
+@router.api_route(
+    "/reconcile/preview",
+    methods=["GET", "HEAD"],
+    response_class=HTMLResponse,
+    responses={
+        200: {"description": "An HTML card for OpenRefine's preview pane", "content": {"text/html": {"schema": {"type": "string"}}}},
+        **_errors(400, 404, 413, 414, 431, 503),
+    },
+    openapi_extra={"parameters": [{**_query_param("id", "An entity id (kaist) or its full IRI"), "required": True}]},
+)
+async def preview(request: Request) -> Response:
+    """A small HTML card for a resource: names in English and Korean, types, description."""
+    ident = _single(_params(request), "id")
+    if ident is None or not ident.strip():
+        raise BadRequest("Missing 'id' parameter")
+    iri = entity_iri(ident)
+    found = await compute(request, card, iri) if iri else None
+    if found is None:
+        raise NotFound(f"No resource with id {ident!r}")
+    return HTMLResponse(render_card(request, iri, found))
+
+
+def render_card(request: Request, iri: str, found: dict[str, Any]) -> str:
+    """The preview card as a complete HTML document sized for PREVIEW_WIDTH x PREVIEW_HEIGHT."""
+    esc = html.escape
+    labels = found["labels"]
+    en, ko = labels.get("en"), labels.get("ko")
+    title = en or ko or _pick(labels, None) or entity_id(iri)
+    rows = []
+    if ko and ko != title:
+        rows.append(f'<div class="ko" lang="ko">{esc(ko)}</div>')
+    if found["types"]:
+        rows.append('<div class="types">' + esc(", ".join(t["name"] for t in found["types"] if not t["id"].startswith("http"))) + "</div>")
+    for lang in ("en", "ko"):
+        text = found["description"].get(lang)
+        if text:
+            short = text if len(text) <= 160 else text[:157].rstrip() + "…"
+            rows.append(f'<p lang="{lang}">{esc(short)}</p>')
+    link = public_base(request) + "/id/" + entity_id(iri)
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
+        "<style>body{margin:0;font:13px/1.35 system-ui,sans-serif;color:#222}"
+        f".card{{box-sizing:border-box;width:{PREVIEW_WIDTH}px;max-height:{PREVIEW_HEIGHT}px;overflow:hidden;padding:6px 8px}}"
+        "h1{font-size:15px;margin:0}.ko{font-size:14px}.types{color:#666;font-size:12px}"
+        "p{margin:3px 0}a{color:#0645ad}</style></head>\n"
+        f'<body><div class="card"><h1><a href="{esc(link)}" target="_blank">{esc(title)}</a></h1>'
+        + "".join(rows)
+        + "</div></body></html>\n"
+    )
+
+
+def _offset(params: list[tuple[str, str]]) -> int:
+    cursor = _single(params, "cursor") or "0"
+    if not cursor.isdigit() or len(cursor) > 9:
+        raise BadRequest("Parameter 'cursor' must be a non-negative integer")
+    return int(cursor)
+
+
+def _suggest_route(kind: str) -> Any:
+    extra = [_query_param("cursor", "How many results to skip (paging)"), _CALLBACK_PARAM]
+    if kind == "entity":
+        extra.insert(0, _query_param("type", "Only entities of this type (id, CURIE or IRI)"))
+
+    @router.api_route(
+        f"/reconcile/suggest/{kind}",
+        methods=["GET", "HEAD"],
+        name=f"suggest_{kind}",
+        responses={200: {"description": f"Matching {kind} ids and names", **_JSON_OR_JSONP}, **_errors(*_STATUSES)},
+        openapi_extra={"parameters": [{**_query_param("prefix", "What the user has typed so far"), "required": True}, *extra]},
+    )
+    async def suggest(request: Request) -> Response:
+        params = _params(request)
+        callback = _callback(params)
+        prefix = _single(params, "prefix")
+        if prefix is None or not normalize(prefix):
+            raise BadRequest("Missing 'prefix' parameter (letters or digits to look for)")
+        if len(prefix) > MAX_TEXT:
+            raise BadRequest(f"Parameter 'prefix' is longer than {MAX_TEXT} characters")
+        offset = _offset(params)
+        if kind == "entity":
+            type_id = _single(params, "type")
+            type_iri = resolve_term(type_id, "Parameter 'type'") if type_id else None
+            result = await compute(request, suggest_entities, prefix, type_iri, offset)
+        else:
+            result = await compute(request, suggest_terms, kind, prefix, offset)
+        return _reply({"result": result}, callback)
+
+    suggest.__doc__ = f"Suggest service ({kind}): prefix search for OpenRefine's autocomplete."
+    return suggest
+
+
+for _kind in ("entity", "type", "property"):
+    _suggest_route(_kind)
