@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import email.utils
 import shutil
 import tarfile
 import uuid
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes
@@ -32,7 +34,7 @@ from starlette.background import BackgroundTask
 
 from . import engine, limits, negotiation, sparql
 from .auth import require_writer
-from .errors import BadRequest, NotFound, UnsupportedMediaType
+from .errors import BadRequest, NotFound, OnTeamError, UnsupportedMediaType
 from .store import GRAPH_BASE, GraphName, LoadError, backup_store, parse_data, write_graphs_now
 
 router = APIRouter()
@@ -49,6 +51,8 @@ GRAPH_OFFERS: tuple[str, ...] = (
 DATASET_OFFERS: tuple[str, ...] = ("application/n-quads", "application/trig")
 NEW_GRAPH_BASE = GRAPH_BASE + "store/"
 _ANY_TYPE = {"", "application/octet-stream"}
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and '/', left as they are in a Location path
+_UTF8_CHARSETS = {"utf-8", "utf8", "us-ascii"}  # what every RDF parser here reads
 
 
 def _origin(request: Request) -> str:
@@ -59,11 +63,17 @@ def _origin(request: Request) -> str:
 
 
 def graph_location(request: Request, graph: GraphName) -> str:
-    """Where a client finds `graph` on this service (direct identification when it can)."""
+    """Where a client finds `graph` on this service (direct identification when it can).
+
+    A header is ASCII and a path ends at `?` or `#`: the rest of the IRI is percent-encoded
+    (`%` too), so that `/graph/<path>` decodes back to exactly this IRI. Dot segments would be
+    collapsed by clients before the request is sent: such graphs keep the `?graph=` form.
+    """
     if isinstance(graph, DefaultGraph):
         return f"{_origin(request)}/store?default"
-    if graph.value.startswith(GRAPH_BASE):
-        return f"{_origin(request)}/graph/{graph.value[len(GRAPH_BASE):]}"
+    rest = graph.value[len(GRAPH_BASE):] if graph.value.startswith(GRAPH_BASE) else ""
+    if rest and not {".", ".."} & set(rest.split("/")):
+        return f"{_origin(request)}/graph/{quote(rest, safe=_PATH_SAFE)}"
     return f"{_origin(request)}/store?graph={quote(graph.value, safe='')}"
 
 
@@ -95,6 +105,51 @@ def _exists(store: Store, graph: GraphName) -> bool:
     return isinstance(graph, DefaultGraph) or store.contains_named_graph(graph)
 
 
+class PreconditionFailed(OnTeamError):
+    status = 412
+
+
+def _etags(request: Request, graph: GraphName) -> set[str]:
+    """The ETags a GET of `graph` answers with now (one per format), without the weak mark."""
+    return {sparql.validators(request, "store", str(graph), media)[0]["ETag"].removeprefix("W/")
+            for media in GRAPH_OFFERS}
+
+
+def _listed(header: str, etags: set[str]) -> bool:
+    return any(tag.strip().removeprefix("W/") in etags for tag in header.split(","))
+
+
+def check_preconditions(request: Request, store: Store, graph: GraphName) -> None:
+    """412 when If-Match, If-Unmodified-Since or (on a write) If-None-Match is false (RFC 9110 §13.2.2).
+
+    Writes call it as the store's only writer, so the state it checks is the state they change.
+    ETags are weak (gzip may re-encode a body) and so compared weakly: each write changes every
+    ETag, so a matching one still proves the client's copy is current. If-None-Match on GET and
+    HEAD is `sparql.validators`' (304).
+    """
+    exists = _exists(store, graph)
+    write = request.method not in ("GET", "HEAD")
+    unchanged = "; nothing was written" if write else ""
+    if_match = request.headers.get("if-match")
+    if_unmodified_since = request.headers.get("if-unmodified-since")
+    if if_match is not None:
+        current = exists if if_match.strip() == "*" else exists and _listed(if_match, _etags(request, graph))
+        if not current:
+            raise PreconditionFailed(f"If-Match: {if_match} does not match the current state of {graph}{unchanged}")
+    elif if_unmodified_since and exists:
+        try:
+            date = email.utils.parsedate_to_datetime(if_unmodified_since)
+            since: float | None = (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            since = None  # an unparsable date is ignored (RFC 9110 §13.1.4)
+        if since is not None and int(getattr(request.app.state, "last_modified", 0.0)) > since:
+            raise PreconditionFailed(f"The store was modified after If-Unmodified-Since: {if_unmodified_since}{unchanged}")
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None and write and exists:
+        if if_none_match.strip() == "*" or _listed(if_none_match, _etags(request, graph)):
+            raise PreconditionFailed(f"If-None-Match: {if_none_match} matches the current state of {graph}{unchanged}")
+
+
 async def _serve(request: Request, graph: GraphName | None) -> Response:
     """A graph (or, for None, the whole dataset) in the negotiated format.
 
@@ -106,6 +161,8 @@ async def _serve(request: Request, graph: GraphName | None) -> Response:
     media = negotiation.negotiate(request.headers.get("accept"), offers)
     if graph is not None and not _exists(store, graph):
         raise NotFound(f"No graph {graph} in the store")
+    if graph is not None:
+        check_preconditions(request, store, graph)
     headers, fresh = sparql.validators(request, "store", str(graph), media)
     headers["Vary"] = "Accept"
     if fresh:
@@ -115,8 +172,20 @@ async def _serve(request: Request, graph: GraphName | None) -> Response:
     return sparql.respond(reply, headers, head=spec.head)
 
 
-def _body_format(media_type: str, filename: str | None = None) -> RdfFormat:
+def _charset(media_type: str, what: str) -> None:
+    """415 for a charset other than UTF-8: the parsers read UTF-8 only, and would misread it."""
+    for param in media_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        charset = value.strip().strip('"').lower()
+        if key.strip().lower() == "charset" and charset not in _UTF8_CHARSETS:
+            raise UnsupportedMediaType(
+                f"charset={charset!r} of the {what} is not supported: send RDF encoded as UTF-8 (charset=utf-8)"
+            )
+
+
+def _body_format(media_type: str, filename: str | None = None, what: str = "request body") -> RdfFormat:
     """The RDF format of a body (or a multipart part, whose file name extension wins)."""
+    _charset(media_type, what)
     if filename and "." in filename:
         fmt = RdfFormat.from_extension(filename.rsplit(".", 1)[1].lower())
         if fmt is not None:
@@ -124,7 +193,6 @@ def _body_format(media_type: str, filename: str | None = None) -> RdfFormat:
     media = media_type.split(";")[0].strip().lower()
     fmt = RdfFormat.from_media_type(media) if media not in _ANY_TYPE else None
     if fmt is None:
-        what = f"part {filename!r}" if filename else "request body"
         raise UnsupportedMediaType(
             f"Content-Type {media or '(none)'!r} of the {what} is not an RDF format; use one of: "
             "text/turtle, application/n-triples, application/rdf+xml, application/ld+json, "
@@ -135,16 +203,22 @@ def _body_format(media_type: str, filename: str | None = None) -> RdfFormat:
 
 def _parse(data: bytes, fmt: RdfFormat, source: str, graph: GraphName, base: str | None) -> list[Quad]:
     try:
-        return parse_data(data, fmt, source, graph, base)
+        quads = parse_data(data, fmt, source, graph, base)
     except LoadError as exc:
         extra: dict[str, Any] = {}
         if exc.line is not None:
             extra = {"line": exc.line, "column": exc.column}
         raise BadRequest(f"Syntax error in {exc}; nothing was written", **extra) from None
+    # An N3 formula `{ ... }` comes out as triples in a blank-node graph: written into `graph`
+    # they would assert what the document only quotes.
+    if any(q.graph_name != graph for q in quads):
+        raise BadRequest(f"{source}: N3 formulas ({{ ... }}) are not RDF triples and cannot be stored "
+                         "in a graph; nothing was written")
+    return quads
 
 
-def _multipart_parts(content_type: str, body: bytes) -> list[tuple[str | None, str, bytes]]:
-    """(file name, part Content-Type, bytes) of each part of a multipart/form-data body."""
+def _multipart_parts(content_type: str, body: bytes) -> list[tuple[str | None, str | None, str, bytes]]:
+    """(form field name, file name, part Content-Type, bytes) of each part of a multipart/form-data body."""
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
     )
@@ -154,7 +228,7 @@ def _multipart_parts(content_type: str, body: bytes) -> list[tuple[str | None, s
     for part in message.iter_parts():
         payload = part.get_payload(decode=True) or b""
         media = part.get("content-type", "") if part.get("content-type") else ""
-        parts.append((part.get_filename(), str(media), payload))
+        parts.append((part.get_param("name", header="content-disposition"), part.get_filename(), str(media), payload))
     if not parts:
         raise BadRequest("The multipart/form-data body has no parts")
     return parts
@@ -173,8 +247,10 @@ async def _read_graph(request: Request, graph: GraphName) -> list[Quad]:
 
     def parse_parts() -> list[Quad]:
         quads: list[Quad] = []
-        for index, (filename, media, data) in enumerate(_multipart_parts(content_type, body), start=1):
-            quads += _parse(data, _body_format(media, filename), filename or f"part {index}", graph, base)
+        for index, (field, filename, media, data) in enumerate(_multipart_parts(content_type, body), start=1):
+            label = filename or (f"form field {field!r}" if field else f"part {index}")
+            what = f"part {filename!r}" if filename else label
+            quads += _parse(data, _body_format(media, filename, what), label, graph, base)
         return quads
 
     return await anyio.to_thread.run_sync(parse_parts)
@@ -186,6 +262,7 @@ async def _write(request: Request, graph: GraphName, *, append: bool) -> Respons
     store: Store = request.app.state.store
 
     def write() -> bool:
+        check_preconditions(request, store, graph)
         existed = _exists(store, graph)
         write_graphs_now(store, {graph: quads}, append=append)
         return existed
@@ -203,6 +280,7 @@ async def _delete(request: Request, graph: GraphName) -> Response:
     def drop() -> None:
         if not _exists(store, graph):
             raise NotFound(f"No graph {graph} in the store")
+        check_preconditions(request, store, graph)
         target = "DEFAULT" if isinstance(graph, DefaultGraph) else f"GRAPH {graph}"
         store.update(f"DROP SILENT {target}")
 

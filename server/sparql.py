@@ -27,7 +27,7 @@ from fastapi.responses import Response, StreamingResponse
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
 from pyoxigraph import serialize as rdf_serialize
 
-from . import auth, capped, limits, negotiation, observability, sparqlscan
+from . import auth, capped, limits, negotiation, observability, sparqlscan, trigscan
 from .cache import CachedAnswer, ResultCache
 from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType, error_response
 
@@ -125,7 +125,10 @@ class StoredTriples:
 
 
 class StoredQuads:
-    """Every quad of the store, read from its index (N-Quads or TriG of the whole store)."""
+    """Every quad of the store, read from its index (N-Quads or TriG of the whole store).
+
+    TriG also gets the named graphs that hold no quad, as `<g> { }` (N-Quads cannot say them).
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -135,6 +138,8 @@ class StoredQuads:
 
     def serialize(self, output: Any, format: RdfFormat) -> None:
         rdf_serialize(iter(self), output, format=format)
+        if format == RdfFormat.TRIG:
+            output.write(trigscan.trig_blocks(trigscan.empty_named_graphs(self.store)))
 
 
 def stored(store: Store, graph: NamedNode | DefaultGraph | None) -> StoredTriples | StoredQuads:

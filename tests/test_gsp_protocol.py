@@ -251,3 +251,120 @@ def test_read_only_server_refuses_writes_with_403(
     server = make_server("--memory", "--read-only", "--update-token", TOKEN, root=make_root(DATA))
     assert server.client.put("/store", params={"graph": fresh_graph()}, content=TRIPLE, headers=TTL).status_code == 403
     assert server.client.get("/graph/data/instances").status_code == 200
+
+
+def test_location_of_a_non_ascii_graph_under_the_base_is_percent_encoded(gsp: Server) -> None:
+    graph = f"https://w3id.org/onteam/graph/원팀/{uuid.uuid4().hex}?v=%41#x"
+    created = gsp.client.put("/store", params={"graph": graph}, content=TRIPLE, headers=TTL)
+    assert created.status_code == 201, created.text
+    location = created.headers["location"]
+    assert location.isascii() and location.startswith(gsp.base + "/graph/")
+    assert objects(gsp, path=location[len(gsp.base):]) == ["one"]  # the Location names this graph
+
+
+def test_location_of_a_graph_with_dot_segments_uses_the_graph_parameter(gsp: Server) -> None:
+    graph = f"https://w3id.org/onteam/graph/{uuid.uuid4().hex}/../b"
+    created = gsp.client.put("/store", params={"graph": graph}, content=TRIPLE, headers=TTL)
+    assert created.status_code == 201
+    assert "/store?graph=" in created.headers["location"]
+    assert objects(gsp, path=created.headers["location"][len(gsp.base):]) == ["one"]
+
+
+def test_n3_formula_is_400_and_nothing_is_written(gsp: Server) -> None:
+    graph = fresh_graph()
+    body = "@prefix : <https://example.org/> . { :a :b :c } => { :a :b :d } ."
+    response = gsp.client.put("/store", params={"graph": graph}, content=body, headers={"Content-Type": "text/n3", **AUTH})
+    assert response.status_code == 400
+    assert "formula" in response.json()["error"]
+    assert gsp.client.get("/store", params={"graph": graph}).status_code == 404
+
+
+def test_n3_without_formulas_is_stored(gsp: Server) -> None:
+    graph = fresh_graph()
+    body = '@prefix : <https://example.org/> . :s :p "one" .'
+    response = gsp.client.put("/store", params={"graph": graph}, content=body, headers={"Content-Type": "text/n3", **AUTH})
+    assert response.status_code == 201, response.text
+    assert objects(gsp, {"graph": graph}) == ["one"]
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "utf-16", '"windows-1252"'])
+def test_put_with_a_charset_other_than_utf8_is_415(gsp: Server, charset: str) -> None:
+    graph = fresh_graph()
+    response = gsp.client.put("/store", params={"graph": graph}, content=TRIPLE,
+                              headers={"Content-Type": f"text/turtle; charset={charset}", **AUTH})
+    assert response.status_code == 415
+    assert charset.strip('"') in response.json()["error"]
+    assert gsp.client.get("/store", params={"graph": graph}).status_code == 404
+
+
+def test_put_with_quoted_utf8_charset_is_accepted(gsp: Server) -> None:
+    response = gsp.client.put("/store", params={"graph": fresh_graph()}, content=TRIPLE,
+                              headers={"Content-Type": 'text/turtle; charset="UTF-8"', **AUTH})
+    assert response.status_code == 201
+
+
+def test_multipart_plain_form_field_is_415_naming_the_field(gsp: Server) -> None:
+    graph = fresh_graph()
+    response = gsp.client.post("/store", params={"graph": graph}, files=[("a", ("a.ttl", TRIPLE.encode(), "text/turtle"))],
+                               data={"note": "hello"}, headers=AUTH)
+    assert response.status_code == 415
+    assert "'note'" in response.json()["error"]
+    assert gsp.client.get("/store", params={"graph": graph}).status_code == 404
+
+
+def test_trig_dataset_keeps_empty_named_graphs(gsp: Server) -> None:
+    graph = fresh_graph()
+    created = gsp.client.post("/sparql", content=f"CREATE GRAPH <{graph}>",
+                              headers={"Content-Type": "application/sparql-update", **AUTH})
+    assert created.status_code == 204
+    response = gsp.client.get("/store", headers={"Accept": "application/trig"})
+    assert response.status_code == 200
+    assert f"<{graph}> {{ }}".encode() in response.content
+    parse(input=response.content, format=RdfFormat.TRIG)  # still valid TriG
+
+
+def test_put_with_stale_if_match_is_412_and_graph_unchanged(gsp: Server) -> None:
+    graph = fresh_graph()
+    gsp.client.put("/store", params={"graph": graph}, content=TRIPLE, headers=TTL)
+    etag = gsp.client.get("/store", params={"graph": graph}).headers["etag"]
+    assert gsp.client.put("/store", params={"graph": graph}, content=OTHER, headers={**TTL, "If-Match": etag}).status_code == 204
+    stale = gsp.client.put("/store", params={"graph": graph}, content=TRIPLE, headers={**TTL, "If-Match": etag})
+    assert stale.status_code == 412
+    assert objects(gsp, {"graph": graph}) == ["two"]
+
+
+def test_put_with_if_match_star_on_missing_graph_is_412(gsp: Server) -> None:
+    graph = fresh_graph()
+    response = gsp.client.put("/store", params={"graph": graph}, content=TRIPLE, headers={**TTL, "If-Match": "*"})
+    assert response.status_code == 412
+    assert gsp.client.get("/store", params={"graph": graph}).status_code == 404
+
+
+def test_put_with_if_none_match_star_creates_once(gsp: Server) -> None:
+    graph = fresh_graph()
+    headers = {**TTL, "If-None-Match": "*"}
+    assert gsp.client.put("/store", params={"graph": graph}, content=TRIPLE, headers=headers).status_code == 201
+    assert gsp.client.put("/store", params={"graph": graph}, content=OTHER, headers=headers).status_code == 412
+    assert objects(gsp, {"graph": graph}) == ["one"]
+
+
+def test_delete_with_stale_if_match_is_412_and_graph_kept(gsp: Server) -> None:
+    graph = fresh_graph()
+    gsp.client.put("/store", params={"graph": graph}, content=TRIPLE, headers=TTL)
+    response = gsp.client.delete("/store", params={"graph": graph}, headers={**AUTH, "If-Match": 'W/"stale"'})
+    assert response.status_code == 412
+    assert objects(gsp, {"graph": graph}) == ["one"]
+
+
+def test_post_with_old_if_unmodified_since_is_412(gsp: Server) -> None:
+    graph = fresh_graph()
+    gsp.client.put("/store", params={"graph": graph}, content=TRIPLE, headers=TTL)
+    headers = {**TTL, "If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}
+    assert gsp.client.post("/store", params={"graph": graph}, content=OTHER, headers=headers).status_code == 412
+    assert objects(gsp, {"graph": graph}) == ["one"]
+
+
+def test_get_with_non_matching_if_match_is_412(gsp: Server) -> None:
+    graph = fresh_graph()
+    gsp.client.put("/store", params={"graph": graph}, content=TRIPLE, headers=TTL)
+    assert gsp.client.get("/store", params={"graph": graph}, headers={"If-Match": '"nope"'}).status_code == 412
