@@ -21,7 +21,7 @@ import email.utils
 import shutil
 import tarfile
 import uuid
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes
@@ -133,21 +133,20 @@ def check_preconditions(request: Request, store: Store, graph: GraphName) -> Non
     if_match = request.headers.get("if-match")
     if_unmodified_since = request.headers.get("if-unmodified-since")
     if if_match is not None:
-        current = exists if if_match.strip() == "*" else exists and _listed(if_match, _etags(request, graph))
-        if not current:
+        if not (exists and (if_match.strip() == "*" or _listed(if_match, _etags(request, graph)))):
             raise PreconditionFailed(f"If-Match: {if_match} does not match the current state of {graph}{unchanged}")
     elif if_unmodified_since and exists:
         try:
             date = email.utils.parsedate_to_datetime(if_unmodified_since)
-            since: float | None = (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
+            since: float | None = (date if date.tzinfo else date.replace(tzinfo=UTC)).timestamp()
         except (TypeError, ValueError, IndexError, OverflowError):
             since = None  # an unparsable date is ignored (RFC 9110 §13.1.4)
         if since is not None and int(getattr(request.app.state, "last_modified", 0.0)) > since:
             raise PreconditionFailed(f"The store was modified after If-Unmodified-Since: {if_unmodified_since}{unchanged}")
     if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None and write and exists:
-        if if_none_match.strip() == "*" or _listed(if_none_match, _etags(request, graph)):
-            raise PreconditionFailed(f"If-None-Match: {if_none_match} matches the current state of {graph}{unchanged}")
+    if (if_none_match is not None and write and exists
+            and (if_none_match.strip() == "*" or _listed(if_none_match, _etags(request, graph)))):
+        raise PreconditionFailed(f"If-None-Match: {if_none_match} matches the current state of {graph}{unchanged}")
 
 
 async def _serve(request: Request, graph: GraphName | None) -> Response:
