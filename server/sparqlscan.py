@@ -16,20 +16,29 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<string>"{3}(?:\\.|[^\\])*?"{3}(?!")|'{3}(?:\\.|[^\\])*?'{3}(?!')
-              |"(?:\\.|[^"\\\r\n])*"|'(?:\\.|[^'\\\r\n])*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<open>\{)
-  | (?P<close>\})
-  | (?P<word>[^\s{}()\[\]<>,;'"\#=!&|+*/^]+)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+
+def lexer(word: str) -> re.Pattern[str]:
+    """A tokenizer for SPARQL or TriG: the terminals they share (whitespace, comments, strings,
+    IRIs, braces), and `word` (a regex) for everything else; single characters come as `other`."""
+    return re.compile(
+        r"""
+        (?P<ws>\s+)
+      | (?P<comment>\#[^\r\n]*)
+      | (?P<string>"{3}(?:\\.|[^\\])*?"{3}(?!")|'{3}(?:\\.|[^\\])*?'{3}(?!')
+                  |"(?:\\.|[^"\\\r\n])*"|'(?:\\.|[^'\\\r\n])*')
+      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      | (?P<open>\{)
+      | (?P<close>\})
+      | (?P<word>"""
+        + word
+        + r""")
+      | (?P<other>.)
+        """,
+        re.VERBOSE | re.DOTALL,
+    )
+
+
+_TOKEN = lexer(r"[^\s{}()\[\]<>,;'\"\#=!&|+*/^]+")
 
 
 @dataclass(frozen=True, slots=True)

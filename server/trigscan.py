@@ -19,20 +19,10 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Store
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<string>"{3}(?:\\.|[^\\])*?"{3}(?!")|'{3}(?:\\.|[^\\])*?'{3}(?!')
-              |"(?:\\.|[^"\\\r\n])*"|'(?:\\.|[^'\\\r\n])*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<open>\{)
-  | (?P<close>\})
-  | (?P<word>[^\s{}()\[\],;'"<\#]+)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+from .sparqlscan import lexer
+
+# TriG's prefixed names keep their escapes (`ex:a\&b`), so words end at fewer characters than in SPARQL.
+_TOKEN = lexer(r"[^\s{}()\[\],;'\"<\#]+")
 _EMPTY_BLOCK = re.compile(rb"\{\s*\}")  # the cheap test: most files have no empty block at all
 
 
