@@ -390,6 +390,14 @@ async def ontology_term(request: Request, term: str) -> Response:
 
 @router.api_route("/context.jsonld", methods=["GET", "HEAD"], include_in_schema=False)
 async def context(request: Request) -> Response:
-    """The JSON-LD @context that compact OnTeam JSON-LD refers to."""
+    """The JSON-LD @context that compact OnTeam JSON-LD refers to.
+
+    JSON-LD processors fetch it for every document they expand, so it revalidates like
+    the descriptions do (ETag, 304) instead of being sent again each time.
+    """
+    headers, fresh = validators(request, "context.jsonld")
+    headers["Access-Control-Allow-Origin"] = "*"
+    if fresh:
+        return not_modified(request, headers)
     body = json.dumps(context_document(public_base(request)), indent=2).encode("utf-8")
-    return Response(body, media_type="application/ld+json", headers={"Access-Control-Allow-Origin": "*"})
+    return Response(body, media_type="application/ld+json", headers=headers)

@@ -436,3 +436,12 @@ def test_context_binds_schema_to_the_iri_the_ontology_and_data_use(server: Serve
     node = next(n for n in article["@graph"] if n["@id"] == "id:newsfreezone-kt-one-team-2021")
     types = node["@type"] if isinstance(node["@type"], list) else [node["@type"]]
     assert "schema:NewsArticle" in types  # compacted: the prefix names the data's namespace
+
+
+def test_context_revalidates_by_etag(web: Server) -> None:
+    first = web.client.get("/context.jsonld")
+    assert first.status_code == 200 and "etag" in first.headers
+    again = web.client.get("/context.jsonld", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["access-control-allow-origin"] == "*"

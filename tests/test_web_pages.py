@@ -411,3 +411,10 @@ def test_footer_is_translated_on_korean_pages(web: Server) -> None:
     assert "JSON-LD 컨텍스트" in footer and "JSON-LD context" not in footer
     english = httpx.get(web.base + "/browse", params={"lang": "en"}, headers=HTML).text
     assert "JSON-LD context" in english[english.index('<footer'):]
+
+
+@pytest.mark.parametrize(("headers", "expected"), [({"Accept-Language": "ko"}, "ko"), ({}, "en")])
+def test_pages_say_their_language_in_content_language(web: Server, headers: dict[str, str], expected: str) -> None:
+    response = httpx.get(web.base + "/id/kaist", headers={**HTML, **headers})  # no cookie from earlier tests
+    assert response.headers["content-language"] == expected
+    assert f'<html lang="{expected}">' in response.text
