@@ -97,6 +97,8 @@ _OX_FORMATS = {
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Ontology terms are XML names in ASCII (ot:Consortium, ot:hasMember); anything else is not one.
 _TERM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+# A version segment of the ontology IRI (0.2.0); anything else cannot be a version IRI of ours.
+_VERSION = re.compile(r"^[0-9][0-9A-Za-z.-]*$")
 
 DESCRIBE_QUERY = """
 PREFIX org: <http://www.w3.org/ns/org#>
@@ -367,13 +369,26 @@ def term_defined(store: Any, iri: str) -> bool:
     return bool(evaluate(store, "ASK { ?t ?p ?o }", substitutions={Variable("t"): NamedNode(iri)}))
 
 
+def current_version(store: Any, iri: str) -> bool:
+    """Whether `iri` is the ontology's owl:versionIRI (the version this server holds)."""
+    query = "ASK { ?o <http://www.w3.org/2002/07/owl#versionIRI> ?v }"
+    return bool(evaluate(store, query, substitutions={Variable("o"): NamedNode(ONTOLOGY_IRI), Variable("v"): NamedNode(iri)}))
+
+
 @router.api_route("/ontology/{term}", methods=["GET", "HEAD"], include_in_schema=False)
 async def ontology_term(request: Request, term: str) -> Response:
     """/ontology/Term: 303 to where a defined term is documented (the ontology, at #Term);
-    404 in the asked format for a term the ontology does not define."""
+    404 in the asked format for a term the ontology does not define.
+
+    /ontology/<version> (the owl:versionIRI, such as .../ontology/0.2.0) is the ontology
+    document itself: OWL 2 asks that a version IRI give that version, and tools such as
+    Protégé load an ontology by it.
+    """
     from . import pages
 
     name, ext = split_extension(term)
+    if _VERSION.match(name) and await compute(request, current_version, f"{ONTOLOGY_IRI}/{name}"):
+        return await _ontology(request, ext)
     base = public_base(request)
     media = choose_media(request, ext)
     iri = OT + name

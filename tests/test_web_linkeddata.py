@@ -445,3 +445,23 @@ def test_context_revalidates_by_etag(web: Server) -> None:
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize("suffix", ["", ".ttl"])
+def test_version_iri_dereferences_to_the_ontology(server: Server, suffix: str) -> None:
+    header = URIRef("https://w3id.org/onteam/ontology")
+    current = parse(server.client.get("/ontology.ttl"), "turtle")
+    version = str(current.value(header, OWL.versionIRI))
+    assert version.startswith("https://w3id.org/onteam/ontology/")
+    path = "/ontology/" + version.rsplit("/", 1)[1] + suffix
+    response = server.client.get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/turtle")
+    graph = parse(response, "turtle")
+    assert (header, OWL.versionIRI, URIRef(version)) in graph
+    assert (OT.Consortium, RDF.type, OWL.Class) in graph
+
+
+def test_an_older_version_iri_is_404(server: Server) -> None:
+    response = server.client.get("/ontology/0.0.1", headers={"Accept": "text/turtle"})
+    assert response.status_code == 404
