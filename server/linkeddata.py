@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from pyoxigraph import NamedNode, RdfFormat, Triple, Variable, serialize
 
 from . import limits, negotiation
-from .errors import NotFound
+from .errors import NotAcceptable, NotFound
 from .sparql import compute, evaluate, not_modified, validators
 
 router = APIRouter()
@@ -44,7 +44,9 @@ PREFIXES: dict[str, str] = {
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "dcterms": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",
-    "schema": "https://schema.org/",
+    # The ontology and the data use http://schema.org/ (as schema.org's own RDF does); a
+    # different IRI here would leave schema: terms uncompacted and editor queries matching nothing.
+    "schema": "http://schema.org/",
     "vann": "http://purl.org/vocab/vann/",
     "sh": "http://www.w3.org/ns/shacl#",
 }
@@ -57,6 +59,8 @@ EXTENSIONS: dict[str, str] = {
     "jsonld": "application/ld+json",
     "nt": "application/n-triples",
     "rdf": "application/rdf+xml",
+    "trig": "application/trig",
+    "nq": "application/n-quads",
 }
 MEDIA_EXTENSION = {media: ext for ext, media in EXTENSIONS.items()}
 # HTML first: `*/*` (curl, plain fetches) and browsers get the page; RDF clients ask for RDF.
@@ -66,6 +70,8 @@ OFFERS: tuple[str, ...] = (
     "application/ld+json",
     "application/n-triples",
     "application/rdf+xml",
+    "application/trig",
+    "application/n-quads",
     "application/xhtml+xml",
     "application/x-turtle",
     "application/json",
@@ -79,14 +85,20 @@ _ALIASES = {
     "text/plain": "application/n-triples",
     "text/n3": "text/turtle",
 }
+# A description is one graph: as TriG it is Turtle (the default graph), as N-Quads it is
+# N-Triples, so quad-only clients (rdflib's format="trig", Comunica) get it without a 406.
 _OX_FORMATS = {
     "text/turtle": RdfFormat.TURTLE,
     "application/n-triples": RdfFormat.N_TRIPLES,
     "application/rdf+xml": RdfFormat.RDF_XML,
+    "application/trig": RdfFormat.TURTLE,
+    "application/n-quads": RdfFormat.N_TRIPLES,
 }
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Ontology terms are XML names in ASCII (ot:Consortium, ot:hasMember); anything else is not one.
 _TERM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+# A version segment of the ontology IRI (0.2.0); anything else cannot be a version IRI of ours.
+_VERSION = re.compile(r"^[0-9][0-9A-Za-z.-]*$")
 
 DESCRIBE_QUERY = """
 PREFIX org: <http://www.w3.org/ns/org#>
@@ -99,6 +111,14 @@ WHERE {
   UNION { ?m org:member|org:organization ?r . ?m ot:evidence ?n . ?n ?np ?no }
   UNION { ?r ot:evidence ?n . ?n ?np ?no }
   UNION { ?n ot:about ?r . ?n ?np ?no }
+  UNION { ?a ot:about ?r . ?a ot:evidence ?n . ?n ?np ?no }
+  UNION {
+    ?r ?p0 ?b .
+    FILTER(isBlank(?b))
+    ?b (<urn:x-onteam:any>|!<urn:x-onteam:any>)* ?n .
+    FILTER(isBlank(?n))
+    ?n ?np ?no
+  }
 }
 """
 
@@ -152,8 +172,10 @@ def context_document(base: str) -> dict[str, Any]:
 
 
 def describe(store: Any, iri: str) -> list[Triple]:
-    """The description of a resource: outgoing and incoming triples, its memberships and
-    their evidence, its own evidence, statements about it, and the labels of everything mentioned."""
+    """The description of a resource: outgoing and incoming triples, the blank nodes it
+    reaches (as a Concise Bounded Description would), its memberships and their evidence,
+    its own evidence, statements about it with theirs, and the labels of everything
+    mentioned, properties included."""
     triples = list(evaluate(store, DESCRIBE_QUERY, substitutions={Variable("r"): NamedNode(iri)}))
     return list(dict.fromkeys(triples + labels_for(store, triples, skip={iri})))
 
@@ -163,7 +185,7 @@ def labels_for(store: Any, triples: list[Triple], skip: frozenset[str] | set[str
     described = set(skip)
     mentioned: set[str] = set()
     for t in triples:
-        for term in (t.subject, t.object):
+        for term in (t.subject, t.predicate, t.object):
             if isinstance(term, NamedNode) and term.value not in described:
                 mentioned.add(term.value)
     if not mentioned:
@@ -213,11 +235,21 @@ def empty_rdf(media: str, base: str, note: str) -> bytes:
     return f"# {note}\n".encode("utf-8")
 
 
-def choose_media(request: Request, ext: str | None) -> str:
-    """The media type to answer with: the extension wins, then the Accept header."""
+def choose_media(request: Request, ext: str | None, local: str | None = None) -> str:
+    """The media type to answer with: the extension wins, then the Accept header.
+
+    A 406 varies by Accept like any negotiated answer, and names the URL of each
+    representation of `local` (RFC 9110 §15.5.7) so the client can pick one.
+    """
     if ext is not None:
         return EXTENSIONS[ext]
-    media = negotiation.negotiate(request.headers.get("accept"), OFFERS)
+    try:
+        media = negotiation.negotiate(request.headers.get("accept"), OFFERS)
+    except NotAcceptable as exc:
+        exc.headers = {**exc.headers, "Vary": "Accept"}
+        if local is not None:
+            exc.headers["Link"] = alternates_header(quote(local, safe=_URI_SAFE))
+        raise
     return _ALIASES.get(media, media)
 
 
@@ -284,7 +316,7 @@ async def resource(request: Request, name: str) -> Response:
     base = public_base(request)
     iri = ID_BASE + slug
     local = f"{base}/id/{slug}"
-    media = choose_media(request, ext)
+    media = choose_media(request, ext, local)
     headers = _headers(local, iri, ext, media)
     triples: list[Triple] = []
     if _SLUG.match(slug):
@@ -321,7 +353,7 @@ async def _ontology(request: Request, ext: str | None) -> Response:
     from . import pages
 
     base = public_base(request)
-    media = choose_media(request, ext)
+    media = choose_media(request, ext, f"{base}/ontology")
     headers = _headers(f"{base}/ontology", ONTOLOGY_IRI, ext, media)
     if _validate(request, headers, media, "ontology", base):
         return not_modified(request, headers)
@@ -337,13 +369,26 @@ def term_defined(store: Any, iri: str) -> bool:
     return bool(evaluate(store, "ASK { ?t ?p ?o }", substitutions={Variable("t"): NamedNode(iri)}))
 
 
+def current_version(store: Any, iri: str) -> bool:
+    """Whether `iri` is the ontology's owl:versionIRI (the version this server holds)."""
+    query = "ASK { ?o <http://www.w3.org/2002/07/owl#versionIRI> ?v }"
+    return bool(evaluate(store, query, substitutions={Variable("o"): NamedNode(ONTOLOGY_IRI), Variable("v"): NamedNode(iri)}))
+
+
 @router.api_route("/ontology/{term}", methods=["GET", "HEAD"], include_in_schema=False)
 async def ontology_term(request: Request, term: str) -> Response:
     """/ontology/Term: 303 to where a defined term is documented (the ontology, at #Term);
-    404 in the asked format for a term the ontology does not define."""
+    404 in the asked format for a term the ontology does not define.
+
+    /ontology/<version> (the owl:versionIRI, such as .../ontology/0.2.0) is the ontology
+    document itself: OWL 2 asks that a version IRI give that version, and tools such as
+    Protégé load an ontology by it.
+    """
     from . import pages
 
     name, ext = split_extension(term)
+    if _VERSION.match(name) and await compute(request, current_version, f"{ONTOLOGY_IRI}/{name}"):
+        return await _ontology(request, ext)
     base = public_base(request)
     media = choose_media(request, ext)
     iri = OT + name
@@ -360,6 +405,14 @@ async def ontology_term(request: Request, term: str) -> Response:
 
 @router.api_route("/context.jsonld", methods=["GET", "HEAD"], include_in_schema=False)
 async def context(request: Request) -> Response:
-    """The JSON-LD @context that compact OnTeam JSON-LD refers to."""
+    """The JSON-LD @context that compact OnTeam JSON-LD refers to.
+
+    JSON-LD processors fetch it for every document they expand, so it revalidates like
+    the descriptions do (ETag, 304) instead of being sent again each time.
+    """
+    headers, fresh = validators(request, "context.jsonld")
+    headers["Access-Control-Allow-Origin"] = "*"
+    if fresh:
+        return not_modified(request, headers)
     body = json.dumps(context_document(public_base(request)), indent=2).encode("utf-8")
-    return Response(body, media_type="application/ld+json", headers={"Access-Control-Allow-Origin": "*"})
+    return Response(body, media_type="application/ld+json", headers=headers)

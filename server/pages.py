@@ -109,6 +109,7 @@ def render(
     )
     vary = [v.strip() for v in response.headers.get("vary", "").split(",") if v.strip()]
     response.headers["Vary"] = ", ".join(dict.fromkeys([*vary, "Accept", "Accept-Language", "Cookie"]))
+    response.headers["Content-Language"] = current  # the page varies by language: say which one this is
     if remember:
         response.set_cookie(COOKIE, current, max_age=COOKIE_AGE, path="/", samesite="lax")
     return response

@@ -10,10 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 import rdflib
+import rdflib.compare
 from conftest import Server, start_server
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
-from webdata import DATA, ONTOLOGY
+from webdata import DATA, ONTOLOGY, PREFIXES
 
 OT = Namespace("https://w3id.org/onteam/ontology#")
 ID = Namespace("https://w3id.org/onteam/id/")
@@ -36,11 +37,30 @@ def write_root(folder: Path) -> Path:
     return folder
 
 
+# A statement with evidence of its own, and a figure as a blank node: what a crawler
+# reading one description still expects to find in it.
+EXTRA = PREFIXES + """
+id:statement-ai-model a ot:Statement ;
+    ot:about id:hyperscale-ai-model ;
+    ot:quote "초거대 AI 모델을 개발한다"@ko, "it will develop a hyperscale AI model"@en ;
+    ot:evidence id:ev-model .
+id:ev-model a ot:Evidence ;
+    ot:quote "초거대 AI 모델 개발 계획을 밝혔다"@ko, "announced a plan to develop a hyperscale AI model"@en ;
+    prov:wasQuotedFrom id:newsfreezone-kt-one-team-2021 ;
+    ot:paragraphNumber 2 .
+id:hyperscale-ai-model ot:investment [ a schema:QuantitativeValue ;
+    schema:value 1000 ; schema:unitText "KRW 100 million" ;
+    schema:valueReference [ rdfs:label "budget"@en ] ] .
+"""
+
+
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One server over the small fixture graph for this module."""
+    """One server over the small fixture graph (plus EXTRA) for this module."""
     work = tmp_path_factory.mktemp("web")
-    running = start_server(work, "--memory", root=write_root(work / "root"))
+    root = write_root(work / "root")
+    (root / "data" / "extra.ttl").write_text(EXTRA, encoding="utf-8")
+    running = start_server(work, "--memory", root=root)
     yield running
     running.stop()
 
@@ -328,3 +348,120 @@ def test_a_missing_resource_has_no_validators(web: Server) -> None:
     response = web.client.get("/id/no-such-thing", headers={"Accept": "text/turtle", "If-None-Match": "*"})
     assert response.status_code == 404
     assert "etag" not in response.headers
+
+
+# -- conformance: what linked-data clients expect ----------------------------------------
+
+QUAD_TYPES = {"trig": ("application/trig", "trig"), "nq": ("application/n-quads", "nquads")}
+
+
+@pytest.mark.parametrize("path", ["/id/kt", "/ontology"])
+def test_unacceptable_accept_406_varies_by_accept_and_links_every_representation(web: Server, path: str) -> None:
+    response = web.client.get(path, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert "Accept" in vary_tokens(response)  # a cache must not give this 406 to a Turtle client
+    link = response.headers["link"]
+    for ext, media in (("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("html", "text/html")):
+        assert f'<{web.base}{path}.{ext}>; rel="alternate"; type="{media}"' in link
+
+
+def graph_of(response: httpx.Response, fmt: str) -> rdflib.Graph:
+    """The triples of `response`, whether its syntax holds graphs or datasets."""
+    if fmt in ("trig", "nquads"):
+        dataset = rdflib.Dataset()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's own parsers call its deprecated API
+            dataset.parse(data=response.text, format=fmt)
+        graph = rdflib.Graph()
+        for s, p, o, _ in dataset.quads():
+            graph.add((s, p, o))
+        return graph
+    return parse(response, fmt)
+
+
+@pytest.mark.parametrize("ext", sorted(QUAD_TYPES))
+def test_trig_and_nquads_clients_get_the_description_in_the_default_graph(web: Server, ext: str) -> None:
+    media, fmt = QUAD_TYPES[ext]
+    # rdflib's parse(url, format="trig") sends exactly this; */* must not win and send HTML.
+    negotiated = web.client.get("/id/kaist", headers={"Accept": f"{media}, */*;q=0.1"})
+    assert negotiated.status_code == 200
+    assert negotiated.headers["content-type"].split(";")[0] == media
+    assert negotiated.headers["content-location"] == f"{web.base}/id/kaist.{ext}"
+    by_extension = web.client.get(f"/id/kaist.{ext}")
+    assert by_extension.headers["content-type"].split(";")[0] == media
+    for response in (negotiated, by_extension):
+        graph = graph_of(response, fmt)
+        assert (ID["ai-one-team"], OT.hasMember, ID.kaist) in graph
+    assert f'<{web.base}/id/kaist.{ext}>; rel="alternate"; type="{media}"' in negotiated.headers["link"]
+
+
+def test_every_format_of_a_description_holds_the_same_triples(web: Server) -> None:
+    formats = {**RDF_TYPES, **QUAD_TYPES}
+    graphs = {ext: graph_of(web.client.get(f"/id/hyperscale-ai-model.{ext}"), fmt) for ext, (_, fmt) in formats.items()}
+    reference = rdflib.compare.to_isomorphic(graphs["ttl"])
+    assert len(reference) > 10
+    for ext, graph in graphs.items():
+        assert rdflib.compare.to_isomorphic(graph) == reference, ext
+
+
+def test_description_includes_the_evidence_of_statements_about_the_resource(web: Server) -> None:
+    graph = parse(web.client.get("/id/hyperscale-ai-model.ttl"), "turtle")
+    assert (ID["statement-ai-model"], OT.evidence, ID["ev-model"]) in graph
+    quote = Literal("announced a plan to develop a hyperscale AI model", lang="en")
+    assert (ID["ev-model"], OT.quote, quote) in graph
+    assert (ID["ev-model"], URIRef("http://www.w3.org/ns/prov#wasQuotedFrom"), ID["newsfreezone-kt-one-team-2021"]) in graph
+
+
+def test_description_includes_the_blank_nodes_the_resource_reaches(web: Server) -> None:
+    schema = Namespace("https://schema.org/")
+    graph = parse(web.client.get("/id/hyperscale-ai-model.ttl"), "turtle")
+    figure = graph.value(ID["hyperscale-ai-model"], OT.investment)
+    assert isinstance(figure, rdflib.BNode)
+    assert graph.value(figure, schema.value) == Literal(1000)
+    reference = graph.value(figure, schema.valueReference)
+    assert graph.value(reference, RDFS.label) == Literal("budget", lang="en")  # two blank nodes deep
+
+
+def test_description_labels_its_properties_in_both_languages(web: Server) -> None:
+    graph = parse(web.client.get("/id/kaist.ttl"), "turtle")
+    assert (OT.memberOf, RDFS.label, Literal("member of", lang="en")) in graph
+    assert (OT.memberOf, RDFS.label, Literal("참여 원팀", lang="ko")) in graph
+    assert (OT.hasMember, RDFS.label, Literal("참여 기관", lang="ko")) in graph  # an incoming link's property
+
+
+def test_context_binds_schema_to_the_iri_the_ontology_and_data_use(server: Server) -> None:
+    context = server.client.get("/context.jsonld").json()["@context"]
+    assert context["schema"] == "http://schema.org/"
+    article = server.client.get("/id/newsfreezone-kt-one-team-2021.jsonld").json()
+    node = next(n for n in article["@graph"] if n["@id"] == "id:newsfreezone-kt-one-team-2021")
+    types = node["@type"] if isinstance(node["@type"], list) else [node["@type"]]
+    assert "schema:NewsArticle" in types  # compacted: the prefix names the data's namespace
+
+
+def test_context_revalidates_by_etag(web: Server) -> None:
+    first = web.client.get("/context.jsonld")
+    assert first.status_code == 200 and "etag" in first.headers
+    again = web.client.get("/context.jsonld", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize("suffix", ["", ".ttl"])
+def test_version_iri_dereferences_to_the_ontology(server: Server, suffix: str) -> None:
+    header = URIRef("https://w3id.org/onteam/ontology")
+    current = parse(server.client.get("/ontology.ttl"), "turtle")
+    version = str(current.value(header, OWL.versionIRI))
+    assert version.startswith("https://w3id.org/onteam/ontology/")
+    path = "/ontology/" + version.rsplit("/", 1)[1] + suffix
+    response = server.client.get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/turtle")
+    graph = parse(response, "turtle")
+    assert (header, OWL.versionIRI, URIRef(version)) in graph
+    assert (OT.Consortium, RDF.type, OWL.Class) in graph
+
+
+def test_an_older_version_iri_is_404(server: Server) -> None:
+    response = server.client.get("/ontology/0.0.1", headers={"Accept": "text/turtle"})
+    assert response.status_code == 404

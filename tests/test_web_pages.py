@@ -377,3 +377,44 @@ def test_real_saved_query_page_lists_the_ai_one_team_members(server: Server) -> 
     table = response.text.split('id="results"', 1)[1]
     for member in ("Hanyang University", "Woori Bank", "Dongwon Group", "LG Uplus"):
         assert member in table
+
+
+class HeadLinks(HTMLParser):
+    """The <link rel="alternate"> elements of a page: (type, href)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.alternates: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "link" and a.get("rel") == "alternate":
+            self.alternates.append((a.get("type") or "", a.get("href") or ""))
+
+
+@pytest.mark.parametrize("path", ["/id/kaist", "/ontology"])
+def test_page_head_links_every_rdf_representation(web: Server, path: str) -> None:
+    links = HeadLinks()
+    links.feed(web.client.get(path, headers=HTML).text)
+    types = dict(links.alternates)
+    for ext, media in (("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
+                       ("nt", "application/n-triples"), ("rdf", "application/rdf+xml")):
+        assert types[media].endswith(f"{path}.{ext}")
+        response = web.client.get(types[media])  # each link answers in the type it announces
+        assert response.status_code == 200
+        assert response.headers["content-type"].split(";")[0] == media
+
+
+def test_footer_is_translated_on_korean_pages(web: Server) -> None:
+    korean = web.client.get("/browse", params={"lang": "ko"}, headers=HTML).text
+    footer = korean[korean.index('<footer'):]
+    assert "JSON-LD 컨텍스트" in footer and "JSON-LD context" not in footer
+    english = httpx.get(web.base + "/browse", params={"lang": "en"}, headers=HTML).text
+    assert "JSON-LD context" in english[english.index('<footer'):]
+
+
+@pytest.mark.parametrize(("headers", "expected"), [({"Accept-Language": "ko"}, "ko"), ({}, "en")])
+def test_pages_say_their_language_in_content_language(web: Server, headers: dict[str, str], expected: str) -> None:
+    response = httpx.get(web.base + "/id/kaist", headers={**HTML, **headers})  # no cookie from earlier tests
+    assert response.headers["content-language"] == expected
+    assert f'<html lang="{expected}">' in response.text
