@@ -403,6 +403,23 @@ async def ontology_term(request: Request, term: str) -> Response:
     return RedirectResponse(f"{document}#{name}", status_code=303, headers=headers)
 
 
+@router.api_route("/dataset", methods=["GET", "HEAD"], include_in_schema=False)
+async def dataset(request: Request) -> Response:
+    """https://w3id.org/onteam/dataset names the dataset, not a document: 303 to its VoID description."""
+    return _see_other(request, "/.well-known/void")
+
+
+@router.api_route("/shapes", methods=["GET", "HEAD"], include_in_schema=False)
+async def shapes(request: Request) -> Response:
+    """https://w3id.org/onteam/shapes#… are the SHACL shapes: 303 to the graph that holds them."""
+    return _see_other(request, "/graph/ontology/shapes")
+
+
+def _see_other(request: Request, path: str) -> Response:
+    query = request.url.query  # a format= or Accept-like parameter goes along
+    return RedirectResponse(public_base(request) + path + (f"?{query}" if query else ""), status_code=303)
+
+
 @router.api_route("/context.jsonld", methods=["GET", "HEAD"], include_in_schema=False)
 async def context(request: Request) -> Response:
     """The JSON-LD @context that compact OnTeam JSON-LD refers to.

@@ -465,3 +465,23 @@ def test_version_iri_dereferences_to_the_ontology(server: Server, suffix: str) -
 def test_an_older_version_iri_is_404(server: Server) -> None:
     response = server.client.get("/ontology/0.0.1", headers={"Accept": "text/turtle"})
     assert response.status_code == 404
+
+
+def test_dataset_iri_is_303_to_its_void_description(server: Server) -> None:
+    response = server.client.get("/dataset", params={"format": "turtle"})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{server.base}/.well-known/void?format=turtle"
+    described = server.client.get(response.headers["location"])
+    graph = rdflib.Graph().parse(data=described.text, format="turtle")
+    dataset = URIRef("https://w3id.org/onteam/dataset")
+    assert (dataset, RDF.type, URIRef("http://rdfs.org/ns/void#Dataset")) in graph
+
+
+def test_shapes_iri_is_303_to_the_graph_of_the_shapes(server: Server) -> None:
+    response = server.client.get("/shapes")
+    assert response.status_code == 303
+    shapes = server.client.get(response.headers["location"], headers={"Accept": "text/turtle"})
+    assert shapes.status_code == 200
+    graph = rdflib.Graph().parse(data=shapes.text, format="turtle")
+    node_shapes = set(graph.subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape")))
+    assert node_shapes and all(str(s).startswith("https://w3id.org/onteam/shapes#") for s in node_shapes)
