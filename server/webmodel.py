@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, OT, PREFIXES
 from .sparql import evaluate
@@ -150,7 +152,22 @@ def fetch_labels(store: Any, iris: set[str]) -> Labels:
             # rdfs:label wins over skos:prefLabel for the same language.
             if lang not in labels or row["p"].value == LABEL:
                 labels[lang] = row["l"].value
+    for iri in clean:
+        known = vocabulary_labels().get(iri)
+        if known:  # the graph's own labels win
+            result[iri] = {**known, **result.get(iri, {})}
     return dict(result)
+
+
+@lru_cache(maxsize=1)
+def vocabulary_labels() -> Labels:
+    """Korean and English names of the other vocabularies' terms the graph uses
+    (server/vocabulary_labels.ttl), for pages; labels in the graph win over them."""
+    labels: Labels = defaultdict(dict)
+    for triple in parse(path=str(Path(__file__).with_name("vocabulary_labels.ttl")), format=RdfFormat.TURTLE):
+        if isinstance(triple.object, Literal) and triple.object.language:
+            labels[triple.subject.value][triple.object.language] = triple.object.value
+    return dict(labels)
 
 
 def _value(term: Any, labels: Labels, lang: str) -> Value:

@@ -418,3 +418,11 @@ def test_pages_say_their_language_in_content_language(web: Server, headers: dict
     response = httpx.get(web.base + "/id/kaist", headers={**HTML, **headers})  # no cookie from earlier tests
     assert response.headers["content-language"] == expected
     assert f'<html lang="{expected}">' in response.text
+
+
+@pytest.mark.parametrize(("lang", "name"), [("ko", "설명"), ("en", "Description")])
+def test_properties_of_other_vocabularies_are_named_in_the_page_language(server: Server, lang: str, name: str) -> None:
+    page = server.client.get("/id/kt", params={"lang": lang}, headers=HTML).text
+    row = re.search(r'<th scope="row"><a href="http://purl\.org/dc/terms/description"[^>]*>([^<]*)</a>', page)
+    assert row and row.group(1) == name
+    assert "dcterms:" not in page  # no property left as a CURIE

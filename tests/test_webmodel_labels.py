@@ -39,3 +39,34 @@ def test_labels_of_more_iris_than_one_batch() -> None:
     labels = webmodel.fetch_labels(store, {ex(n).value for n in names})
     assert len(labels) == 1200
     assert labels[ex("org-1199").value] == {"en": "ORG-1199"}
+
+
+DESCRIPTION = NamedNode("http://purl.org/dc/terms/description")
+
+
+def test_other_vocabularies_terms_get_their_korean_and_english_names() -> None:
+    labels = webmodel.fetch_labels(store_with(), {DESCRIPTION.value})
+    assert labels == {DESCRIPTION.value: {"en": "description", "ko": "설명"}}
+
+
+def test_a_label_in_the_graph_wins_over_the_vocabulary_name() -> None:
+    store = store_with((DESCRIPTION, RDFS_LABEL, Literal("개요", language="ko")))
+    labels = webmodel.fetch_labels(store, {DESCRIPTION.value})
+    assert labels == {DESCRIPTION.value: {"en": "description", "ko": "개요"}}
+
+
+def test_every_term_of_another_vocabulary_the_graph_uses_has_both_names() -> None:
+    # The project's own graph: each predicate and class outside the OnTeam namespace is named in ko and en.
+    from pyoxigraph import RdfFormat
+
+    from conftest import PROJECT_ROOT
+
+    store = Store()
+    for path in (PROJECT_ROOT / "ontology").glob("*.ttl"):
+        store.load(path=str(path), format=RdfFormat.TURTLE)
+    for path in (PROJECT_ROOT / "data").glob("*.ttl"):
+        store.load(path=str(path), format=RdfFormat.TURTLE)
+    used = {row["t"].value for row in store.query("SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s a ?t } }")}
+    foreign = {t for t in used if not t.startswith("https://w3id.org/onteam/") and not t.startswith("http://www.w3.org/ns/shacl#")}
+    labels = webmodel.fetch_labels(store, foreign)
+    assert {t for t in foreign if set(labels.get(t, {})) < {"en", "ko"}} == set()
