@@ -17,6 +17,10 @@ from conftest import Server
         ("POST", "/id/kt", "GET, HEAD"),
         ("DELETE", "/api", "GET, HEAD"),
         ("POST", "/health", "GET, HEAD"),
+        ("PUT", "/reconcile", "GET, HEAD, POST"),
+        ("DELETE", "/reconcile", "GET, HEAD, POST"),
+        ("POST", "/reconcile/preview?id=kt", "GET, HEAD"),
+        ("DELETE", "/reconcile/suggest/entity", "GET, HEAD"),
     ],
 )
 def test_405_lists_every_method_of_the_path(server: Server, method: str, path: str, allow: str) -> None:
@@ -27,7 +31,11 @@ def test_405_lists_every_method_of_the_path(server: Server, method: str, path: s
 
 
 @pytest.mark.parametrize(
-    "path", ["/health", "/ready", "/metrics", "/api", "/api/one-teams.rq", "/api/one-teams", "/sparql"]
+    "path",
+    [
+        "/health", "/ready", "/metrics", "/api", "/api/one-teams.rq", "/api/one-teams", "/sparql",
+        "/reconcile", "/reconcile/preview?id=kt", "/reconcile/suggest/type?prefix=org",
+    ],
 )
 def test_head_answers_as_get_without_a_body(server: Server, path: str) -> None:
     get = server.client.get(path)

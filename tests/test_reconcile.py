@@ -544,27 +544,3 @@ def test_exact_name_outranks_every_near_one() -> None:
 ])
 def test_resolve_term_takes_names_curies_and_iris(term: str, iri: str) -> None:
     assert reconcile.resolve_term(term, "type") == iri
-
-
-# -- HTTP methods --------------------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("method", "path", "allow"), [
-    ("PUT", "/reconcile", "GET, HEAD, POST"),
-    ("DELETE", "/reconcile", "GET, HEAD, POST"),
-    ("POST", "/reconcile/preview?id=kt", "GET, HEAD"),
-    ("DELETE", "/reconcile/suggest/entity", "GET, HEAD"),
-])
-def test_reconcile_405_lists_every_method_of_the_path(server: Server, method: str, path: str, allow: str) -> None:
-    response = server.client.request(method, path)
-    assert response.status_code == 405
-    assert response.headers["allow"] == allow
-
-
-@pytest.mark.parametrize("path", ["/reconcile", "/reconcile/preview?id=kt", "/reconcile/suggest/type?prefix=org"])
-def test_reconcile_head_answers_as_get_without_a_body(server: Server, path: str) -> None:
-    get = server.client.get(path)
-    head = server.client.head(path)
-    assert get.status_code == head.status_code == 200
-    assert head.headers["content-type"] == get.headers["content-type"]
-    assert get.content and head.content == b""
