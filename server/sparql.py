@@ -477,6 +477,7 @@ async def run_update(
         graph_iri(value, "using-graph-uri")
     for value in using_named_graphs:
         graph_iri(value, "using-named-graph-uri")
+    update = sparqlscan.hoist_prologues(update)
     if using_graphs or using_named_graphs:
         try:
             update = sparqlscan.add_using(update, using_graphs, using_named_graphs)

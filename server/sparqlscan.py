@@ -225,3 +225,83 @@ def add_using(update: str, default_graphs: Sequence[str], named_graphs: Sequence
         last = position
     pieces.append(update[last:])
     return "".join(pieces)
+
+
+@dataclass(frozen=True, slots=True)
+class _Declaration:
+    """A PREFIX or BASE declaration of an update: its span, name (None for BASE) and IRI."""
+
+    start: int
+    end: int
+    prefix: str | None
+    iri: str
+    after_operation: bool  # in the prologue of a later operation (after a top-level ';')
+
+
+def _declarations(update: str) -> tuple[list[_Declaration], int | None]:
+    """Every top-level PREFIX/BASE declaration, and where the first operation starts."""
+    found: list[_Declaration] = []
+    first_operation: int | None = None
+    tokens = [m for m in _TOKEN.finditer(update) if m.lastgroup not in ("ws", "comment")]
+    depth = 0
+    after_operation = False
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        kind, text = token.lastgroup, token.group()
+        word = text.upper() if kind == "word" else ""
+        if depth == 0 and word in ("PREFIX", "BASE"):
+            width = 3 if word == "PREFIX" else 2
+            parts = tokens[index : index + width]
+            if len(parts) == width and parts[-1].lastgroup == "iri":
+                prefix = parts[1].group() if word == "PREFIX" else None
+                found.append(_Declaration(token.start(), parts[-1].end(), prefix, parts[-1].group(), after_operation))
+                index += width
+                continue
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif depth == 0 and text == ";":
+            # At depth 0 a ';' only ever separates two operations of the request.
+            after_operation = True
+        if first_operation is None and not after_operation:
+            first_operation = token.start()
+        index += 1
+    return found, first_operation
+
+
+def hoist_prologues(update: str) -> str:
+    """Move PREFIX declarations that follow a ';' to the request's leading prologue.
+
+    SPARQL 1.1 grammar [29] `Update ::= Prologue ( Update1 ( ';' Update )? )?` lets every
+    operation have its own prologue (the Update spec's own DELETE DATA ; PREFIX … INSERT DATA
+    example does), and clients such as rdflib's SPARQLUpdateStore send one per operation,
+    but pyoxigraph only parses a leading one. A prefix bound once, or rebound to the same
+    IRI, means the same wherever it is declared, so such declarations move to the front
+    (their text blanked, newlines kept, so error lines still point at the right place).
+    A later BASE, or a prefix rebound to another IRI, changes meaning mid-request: the text
+    is then left as it is and the parser's own error answers.
+    """
+    if ";" not in update or "prefix" not in update.lower():
+        return update
+    declarations, first_operation = _declarations(update)
+    later = [d for d in declarations if d.after_operation]
+    if not later or any(d.prefix is None for d in later):
+        return update
+    bound = {d.prefix: d.iri for d in declarations if not d.after_operation and d.prefix is not None}
+    hoisted: list[str] = []
+    for declaration in later:
+        if declaration.prefix not in bound:  # first binding of this prefix: it moves to the front
+            bound[declaration.prefix] = declaration.iri
+            hoisted.append(f"PREFIX {declaration.prefix} {declaration.iri} ")
+        elif bound[declaration.prefix] != declaration.iri:
+            return update
+    text = list(update)
+    for declaration in later:
+        for position in range(declaration.start, declaration.end):
+            if text[position] not in "\r\n":
+                text[position] = " "
+    blanked = "".join(text)
+    at = first_operation if first_operation is not None else len(blanked)
+    return blanked[:at] + "".join(hoisted) + blanked[at:]

@@ -104,3 +104,26 @@ def test_where_inside_string_is_not_an_insertion_point() -> None:
 )
 def test_copies_all_triples_recognises_only_the_plain_copy(query: str, copies: bool) -> None:
     assert sparqlscan.copies_all_triples(query) is copies
+
+
+def test_hoist_prologues_moves_a_later_prefix_to_the_front() -> None:
+    text = 'INSERT DATA { <urn:a> <urn:b> "; PREFIX no: <urn:no>" } ;\nPREFIX ex: <urn:ex:>\nINSERT DATA { ex:a ex:b 1 }'
+    hoisted = sparqlscan.hoist_prologues(text)
+    assert hoisted.startswith("PREFIX ex: <urn:ex:> INSERT DATA")
+    assert hoisted.count("\n") == text.count("\n")  # error lines keep pointing at the same place
+    assert "no: <urn:no>" in hoisted  # a string is never a declaration
+    store = pyoxigraph.Store()
+    store.update(hoisted)
+    assert len(store) == 2
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "INSERT DATA { <urn:a> <urn:b> 1 }",
+        "PREFIX ex: <urn:1>\nINSERT DATA { ex:a ex:b 1 } ;\nPREFIX ex: <urn:2>\nINSERT DATA { ex:a ex:b 1 }",
+        "INSERT DATA { <urn:a> <urn:b> 1 } ;\nBASE <urn:x/>\nINSERT DATA { <a> <b> 1 }",
+    ],
+)
+def test_hoist_prologues_leaves_what_it_cannot_move_faithfully(update: str) -> None:
+    assert sparqlscan.hoist_prologues(update) == update

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import rdflib
+from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 
 from conftest import Server
 from sparql_support import DATA_GRAPH, ID, ONTOLOGY_GRAPH, TOKEN, count, select, update, write_root
@@ -217,3 +219,47 @@ def test_relative_iris_in_an_update_resolve_against_the_endpoint_iri(writable: S
     assert response.status_code == 204, response.text
     rows = select(writable, "SELECT ?g ?s ?p WHERE { GRAPH ?g { ?s ?p \"x\" } }")
     assert rows == [{"g": "https://w3id.org/onteam/graph/relative", "s": ID + "new-org", "p": ID + "p"}]
+
+
+def test_prefix_declared_again_after_semicolon_is_accepted(writable: Server) -> None:
+    # SPARQL 1.1 grammar [29]: each operation may have its own prologue (the Update spec's
+    # DELETE DATA ; PREFIX … INSERT DATA example); pyoxigraph alone rejects this request.
+    text = (
+        "PREFIX ex: <http://example.org/>\n"
+        "INSERT DATA { GRAPH ex:g { ex:a ex:p 1 } } ;\n"
+        "PREFIX ex: <http://example.org/>\n"
+        "PREFIX dc: <http://purl.org/dc/elements/1.1/>\n"
+        'INSERT DATA { GRAPH ex:g { ex:a dc:title "원팀"@ko } }'
+    )
+    response = update(writable, text)
+    assert response.status_code == 204, response.text
+    assert count(writable, NEW_TRIPLE) == 1
+    assert count(writable, '<http://example.org/a> <http://purl.org/dc/elements/1.1/title> "원팀"@ko') == 1
+
+
+def test_prefix_rebound_after_semicolon_is_400_and_changes_nothing(writable: Server) -> None:
+    text = (
+        "PREFIX ex: <http://example.org/>\n"
+        "INSERT DATA { GRAPH ex:g { ex:a ex:p 1 } } ;\n"
+        "PREFIX ex: <http://example.com/>\n"
+        "INSERT DATA { GRAPH ex:g { ex:a ex:p 2 } }"
+    )
+    response = update(writable, text)
+    assert response.status_code == 400
+    assert response.json()["line"] == 3
+    assert count(writable, NEW_TRIPLE) == 0
+
+
+def test_rdflib_sparql_update_store_batch_with_a_prologue_per_operation(writable: Server) -> None:
+    # rdflib's SPARQLUpdateStore (autocommit off) joins its queued operations with ';',
+    # each with its own PREFIX block: the request must apply as one.
+    endpoint = writable.base + "/sparql"
+    store = SPARQLUpdateStore(endpoint, endpoint, headers={"Authorization": f"Bearer {TOKEN}"}, autocommit=False)
+    graph = rdflib.Graph(store, identifier=rdflib.URIRef("http://example.org/g"))
+    graph.update("INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }")
+    graph.add((rdflib.URIRef("http://example.org/a"), rdflib.RDFS.label, rdflib.Literal("원팀", lang="ko")))
+    graph.update("INSERT DATA { <http://example.org/b> <http://example.org/p> 2 }")
+    store.commit()
+    assert count(writable, NEW_TRIPLE) == 1
+    assert count(writable, '<http://example.org/a> <http://www.w3.org/2000/01/rdf-schema#label> "원팀"@ko') == 1
+    assert count(writable, "<http://example.org/b> <http://example.org/p> 2") == 1
