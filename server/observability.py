@@ -22,7 +22,6 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -38,6 +37,9 @@ from .settings import Settings
 
 ACCESS_LOGGER = "onteam.access"
 QUERY_SCOPE_KEY = "onteam.query_hash"
+# prometheus_client >= 0.22 labels its output "version=1.0.0"; for these plain ASCII names
+# the bytes are the classic text format, and 0.0.4 is the version every scraper knows.
+METRICS_MEDIA_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 READY_TIMEOUT = 5.0  # seconds the readiness ASK may take before the store counts as not answering
 
 disable_created_metrics()  # the `_created` series double the exposition and no dashboard needs them
@@ -162,7 +164,8 @@ class ObservabilityMiddleware:
         agent = None
         for name, value in scope["headers"]:
             if name == b"user-agent":
-                agent = value.decode("latin-1")
+                # Clients send UTF-8 in practice; other bytes stay visible as \xNN escapes
+                agent = value.decode("utf-8", "backslashreplace")
                 break
         client = scope.get("client")
         now = time.time()
@@ -210,7 +213,7 @@ async def ready(request: Request, response: Response) -> dict[str, str]:
 @router.api_route("/metrics", methods=["GET", "HEAD"])
 async def metrics() -> Response:
     """Prometheus text exposition of the service's metrics."""
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(REGISTRY), media_type=METRICS_MEDIA_TYPE)
 
 
 def _configure_access_logger() -> None:
