@@ -3,7 +3,8 @@
 - `ObservabilityMiddleware` (pure ASGI) times every request, counts it by route template, method
   and status, and writes the access line to the logger "onteam.access" (stderr).
 - The metrics live in a registry of their own (`REGISTRY`); other modules move them through
-  `QUERIES_RUNNING`, `QUERY_TIMEOUTS`, `TRUNCATED_ANSWERS` and `reject(status)`.
+  `QUERIES_RUNNING`, `QUERY_TIMEOUTS`, `TRUNCATED_ANSWERS`, `STORE_WRITES` and
+  `reject(status)`.
 - `/ready` answers 200 once the store is open and answers an ASK, 503 otherwise; `/health` (in
   app.py) only says the process is alive.
 """
@@ -61,6 +62,9 @@ QUERIES_RUNNING = Gauge("onteam_queries_running", "Queries holding an evaluation
 QUERY_TIMEOUTS = Counter("onteam_query_timeouts", "Queries stopped by the query timeout.", registry=REGISTRY)
 TRUNCATED_ANSWERS = Counter(
     "onteam_truncated_answers", "Query answers cut at MAX_RESULTS solutions or triples.", registry=REGISTRY
+)
+STORE_WRITES = Counter(
+    "onteam_store_writes", "Writes committed to the store: SPARQL updates and Graph Store requests.", registry=REGISTRY
 )
 REJECTIONS = Counter(
     "onteam_rejections",

@@ -216,7 +216,8 @@ def test_metrics_parse_with_the_prometheus_text_parser(running: Server) -> None:
     running.client.get("/sparql", params={"query": QUERY})
     families = {family.name: family for family in text_string_to_metric_families(running.client.get("/metrics").text)}
     # the parser names a counter family without its `_total`; every sample of it has one
-    for name in ("onteam_http_requests", "onteam_query_timeouts", "onteam_rejections", "onteam_truncated_answers"):
+    counters = ("onteam_http_requests", "onteam_query_timeouts", "onteam_rejections", "onteam_truncated_answers", "onteam_store_writes")
+    for name in counters:
         assert families[name].type == "counter"
         assert all(sample.name == name + "_total" for sample in families[name].samples)
     assert families["onteam_http_request_duration_seconds"].type == "histogram"
@@ -269,3 +270,20 @@ def test_access_log_escapes_non_utf8_and_quotes_in_a_user_agent(running: Server)
     assert reply.startswith(b"HTTP/1.1 200")
     wanted = 'bad \\xff\\xfe "quoted" \\ end'  # each line stays one JSON document
     assert wanted in _logged_agents(running, wanted)
+
+
+def test_metrics_count_updates_and_graph_store_writes_but_not_refused_ones(make_server: Any) -> None:
+    # POST /sparql carries queries and updates alike: the route counter cannot tell them apart.
+    writable = make_server("--memory", "--update-token", "t")
+    auth = {"Authorization": "Bearer t"}
+    before = metric(writable.client.get("/metrics").text, "onteam_store_writes_total")
+    assert writable.client.post("/sparql", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}, headers=auth).status_code == 204
+    put = writable.client.put(
+        "/store", params={"graph": "urn:g"}, content="<urn:a> <urn:b> <urn:c> .",
+        headers={**auth, "Content-Type": "text/turtle"},
+    )
+    assert put.status_code in (201, 204)
+    assert writable.client.post("/sparql", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}).status_code == 401
+    assert writable.client.post("/sparql", data={"update": "INSERT DATA {"}, headers=auth).status_code == 400
+    after = metric(writable.client.get("/metrics").text, "onteam_store_writes_total")
+    assert after - before == 2
