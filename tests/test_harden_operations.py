@@ -125,3 +125,23 @@ def test_worker_whose_server_is_gone_exits_quietly(tmp_path: Path) -> None:
     worker_end.close()
     worker.join(60)
     assert worker.exitcode == 0  # an uncaught exception in the target exits 1
+
+
+def test_queue_timeout_option_sets_the_wait_before_503(make_server: Callable[..., Server]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = make_server("--memory", "--workers", "1", "--query-timeout", "5", "--queue-timeout", "0.3")
+    values = " ".join(str(i) for i in range(1, 31))
+    slow = f"SELECT (COUNT(*) AS ?n) WHERE {{ {' '.join(f'VALUES ?v{i} {{{values}}}' for i in range(6))} }}"
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(server.client.get, "/sparql", params={"query": slow})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # until the slow query holds the only slot
+            refused = server.client.get("/sparql", params={"query": f"ASK {{ FILTER({time.monotonic_ns()} > 0) }}"})
+            if refused.status_code == 503:
+                break
+            time.sleep(0.05)
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1"
+        assert "stayed busy for 0.3 s" in refused.json()["error"]
+        running.result(timeout=60)
