@@ -107,6 +107,7 @@ def _serve(args: argparse.Namespace) -> int:
         update_token=args.update_token,
         read_only=args.read_only,
         query_timeout=args.query_timeout,
+        queue_timeout=args.queue_timeout,
         public_base=args.public_base,
     )
     # Open (and sync) the store before uvicorn starts, so a bad source file or a store in use
@@ -469,6 +470,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse all writes (ONTEAM_READ_ONLY; --no-read-only overrides it)",
     )
     serve.add_argument("--query-timeout", type=float, metavar="SECONDS", help="seconds per query (ONTEAM_QUERY_TIMEOUT, default 30)")
+    serve.add_argument(
+        "--queue-timeout", type=float, metavar="SECONDS",
+        help="seconds a query waits for a free slot before a 503 (ONTEAM_QUEUE_TIMEOUT, default 2)",
+    )
     serve.add_argument("--public-base", metavar="URL", help="origin standing for https://w3id.org/onteam/ (ONTEAM_PUBLIC_BASE)")
     serve.set_defaults(run=_serve)
 

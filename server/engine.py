@@ -309,15 +309,7 @@ class ProcessPool:
             self._release(checkpoint)
 
     async def run(self, state: Any, spec: QuerySpec) -> Reply:
-        # Admission lets as many queries in as there are workers, so one is idle (or about
-        # to be, once a replacement has started); a pool that lost workers must not hang.
-        try:
-            worker = self.idle.get_nowait()
-        except asyncio.QueueEmpty:
-            try:
-                worker = await asyncio.wait_for(self.idle.get(), self.timeout)
-            except TimeoutError:
-                raise ServiceUnavailable("No query worker is available; retry later") from None
+        worker = await self._take(getattr(state, "generation", 0))
         try:
             checkpoint = await self._acquire(getattr(state, "generation", 0))
         except BaseException:
@@ -368,6 +360,28 @@ class ProcessPool:
             streaming = True
 
         return Reply(media, chunk, self._rest(worker, finish, started), headers)
+
+    async def _take(self, generation: int) -> _Worker:
+        """An idle worker whose process is alive.
+
+        Admission lets as many queries in as there are workers, so one is idle (or about to
+        be, once a replacement has started); a pool that lost workers must not hang. A worker
+        that died while idle (the OOM killer, an operator's kill -9) is replaced, not handed
+        a query that it would fail as a 500.
+        """
+        while True:
+            try:
+                worker = self.idle.get_nowait()
+            except asyncio.QueueEmpty:
+                try:
+                    worker = await asyncio.wait_for(self.idle.get(), self.timeout)
+                except TimeoutError:
+                    raise ServiceUnavailable("No query worker is available; retry later") from None
+            if worker.process.is_alive():  # a poll of the fork server's report: no wait
+                return worker
+            code = worker.process.exitcode
+            log.warning("query worker %s exited while idle (exit code %s); replacing it", worker.wid, code)
+            self._replace_soon(worker, generation)
 
     async def _rest(
         self, worker: _Worker, finish: Callable[[bool], None], started: Callable[[], None]
@@ -634,5 +648,7 @@ def worker_main(conn: Any, directory: str, wid: int) -> None:
                 answer(store, spec, sink)
         except OnTeamError as exc:
             conn.send(("error", exc))
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the server dropped this worker or died: nobody is left to tell
         except Exception as exc:  # noqa: BLE001 - any failure must reach the client as a 500
             conn.send(("error", OnTeamError(f"Query evaluation failed: {exc}")))

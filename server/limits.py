@@ -81,7 +81,11 @@ class LimitsMiddleware:
         path: bytes = scope.get("raw_path") or scope["path"].encode()
         if self.max_url and len(path) + len(query_string) + 1 > self.max_url:
             observability.reject(414)
-            await _refuse(send, 414, f"The request URL is longer than {self.max_url} bytes; send the query by POST")
+            await _refuse(
+                send,
+                414,
+                f"The request URL is longer than {self.max_url} bytes (ONTEAM_MAX_URL_BYTES); send the query by POST",
+            )
             return
         if self.max_header:
             size = 0
@@ -89,7 +93,8 @@ class LimitsMiddleware:
                 size += len(name) + len(value) + 4  # ": " and CRLF, as on the wire
             if size > self.max_header:
                 observability.reject(431)
-                await _refuse(send, 431, f"The request headers are larger than {self.max_header} bytes")
+                message = f"The request headers are larger than {self.max_header} bytes (ONTEAM_MAX_HEADER_BYTES)"
+                await _refuse(send, 431, message)
                 return
         if not query_string.isascii():  # raw bytes >= 0x80: Starlette would fail decoding them (500)
             try:
@@ -157,7 +162,7 @@ def _content_length(headers: Iterable[tuple[bytes, bytes]]) -> int | None:
 
 
 def _too_large(limit: int) -> str:
-    return f"The request body is larger than {limit} bytes"
+    return f"The request body is larger than {limit} bytes (ONTEAM_MAX_BODY_BYTES)"
 
 
 def _utf8_message(data: bytes, exc: UnicodeDecodeError, what: str) -> str:
@@ -255,7 +260,8 @@ async def admit(request: Request, query: str | None = None) -> AsyncIterator[Non
         observability.reject(503)
         retry = max(1, math.ceil(settings.queue_timeout))
         raise ServiceUnavailable(
-            f"All {settings.workers} query slots stayed busy for {settings.queue_timeout:g} s; retry later",
+            f"All {settings.workers} query slots stayed busy for {settings.queue_timeout:g} s; retry later"
+            " (ONTEAM_WORKERS, ONTEAM_QUEUE_TIMEOUT)",
             headers={"Retry-After": str(retry)},
         )
     observability.QUERIES_RUNNING.inc()

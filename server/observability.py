@@ -3,7 +3,8 @@
 - `ObservabilityMiddleware` (pure ASGI) times every request, counts it by route template, method
   and status, and writes the access line to the logger "onteam.access" (stderr).
 - The metrics live in a registry of their own (`REGISTRY`); other modules move them through
-  `QUERIES_RUNNING`, `QUERY_TIMEOUTS`, `TRUNCATED_ANSWERS` and `reject(status)`.
+  `QUERIES_RUNNING`, `QUERY_TIMEOUTS`, `TRUNCATED_ANSWERS`, `STORE_WRITES` and
+  `reject(status)`.
 - `/ready` answers 200 once the store is open and answers an ASK, 503 otherwise; `/health` (in
   app.py) only says the process is alive.
 """
@@ -22,7 +23,6 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -38,6 +38,9 @@ from .settings import Settings
 
 ACCESS_LOGGER = "onteam.access"
 QUERY_SCOPE_KEY = "onteam.query_hash"
+# prometheus_client >= 0.22 labels its output "version=1.0.0"; for these plain ASCII names
+# the bytes are the classic text format, and 0.0.4 is the version every scraper knows.
+METRICS_MEDIA_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 READY_TIMEOUT = 5.0  # seconds the readiness ASK may take before the store counts as not answering
 
 disable_created_metrics()  # the `_created` series double the exposition and no dashboard needs them
@@ -59,6 +62,9 @@ QUERIES_RUNNING = Gauge("onteam_queries_running", "Queries holding an evaluation
 QUERY_TIMEOUTS = Counter("onteam_query_timeouts", "Queries stopped by the query timeout.", registry=REGISTRY)
 TRUNCATED_ANSWERS = Counter(
     "onteam_truncated_answers", "Query answers cut at MAX_RESULTS solutions or triples.", registry=REGISTRY
+)
+STORE_WRITES = Counter(
+    "onteam_store_writes", "Writes committed to the store: SPARQL updates and Graph Store requests.", registry=REGISTRY
 )
 REJECTIONS = Counter(
     "onteam_rejections",
@@ -162,7 +168,8 @@ class ObservabilityMiddleware:
         agent = None
         for name, value in scope["headers"]:
             if name == b"user-agent":
-                agent = value.decode("latin-1")
+                # Clients send UTF-8 in practice; other bytes stay visible as \xNN escapes
+                agent = value.decode("utf-8", "backslashreplace")
                 break
         client = scope.get("client")
         now = time.time()
@@ -210,7 +217,7 @@ async def ready(request: Request, response: Response) -> dict[str, str]:
 @router.api_route("/metrics", methods=["GET", "HEAD"])
 async def metrics() -> Response:
     """Prometheus text exposition of the service's metrics."""
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(REGISTRY), media_type=METRICS_MEDIA_TYPE)
 
 
 def _configure_access_logger() -> None:

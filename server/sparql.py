@@ -520,6 +520,7 @@ async def write_to_store(state: Any, apply: Callable[[], T]) -> T:
     async with _update_lock(state):
         result = await anyio.to_thread.run_sync(apply, limiter=state.query_limiter)
         mark_store_changed(state)
+        observability.STORE_WRITES.inc()
         if not state.settings.memory:
             await anyio.to_thread.run_sync(flush, limiter=state.query_limiter)
     return result

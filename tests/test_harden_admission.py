@@ -90,7 +90,7 @@ def test_request_past_the_slots_gets_503_with_retry_after(pool: ThreadPoolExecut
     assert refused.headers["retry-after"] == "1"
     assert refused.json() == {
         "ok": False,
-        "error": "All 1 query slots stayed busy for 0.2 s; retry later",
+        "error": "All 1 query slots stayed busy for 0.2 s; retry later (ONTEAM_WORKERS, ONTEAM_QUEUE_TIMEOUT)",
         "status": 503,
     }
 

@@ -68,7 +68,7 @@ def test_body_over_cap_with_content_length_is_413(small: Server) -> None:
         "/sparql", content="#" * 1001 + "\n" + ASK, headers={"Content-Type": "application/sparql-query"}
     )
     assert response.status_code == 413
-    assert response.json() == {"ok": False, "error": "The request body is larger than 1000 bytes", "status": 413}
+    assert response.json() == {"ok": False, "error": "The request body is larger than 1000 bytes (ONTEAM_MAX_BODY_BYTES)", "status": 413}
 
 
 def test_body_at_cap_is_accepted(small: Server) -> None:
@@ -117,7 +117,9 @@ def test_huge_declared_body_is_refused_before_it_is_sent(small: Server) -> None:
 def test_url_over_cap_is_414(small: Server) -> None:
     response = small.client.get("/sparql", params={"query": ASK + " #" + "x" * 2000})
     assert response.status_code == 414
-    assert "send the query by POST" in error_of(response.content)["error"]
+    assert error_of(response.content)["error"] == (
+        "The request URL is longer than 2000 bytes (ONTEAM_MAX_URL_BYTES); send the query by POST"
+    )
 
 
 def test_url_under_cap_is_served(small: Server) -> None:
@@ -138,7 +140,7 @@ def test_huge_header_is_431_not_a_hang(server: Server, size: int) -> None:
     assert status == 431
     assert error_of(body) == {
         "ok": False,
-        "error": "The request headers are larger than 32768 bytes",
+        "error": "The request headers are larger than 32768 bytes (ONTEAM_MAX_HEADER_BYTES)",
         "status": 431,
     }
 

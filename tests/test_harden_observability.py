@@ -202,3 +202,88 @@ def test_unhandled_error_is_logged_and_counted_as_500(collected: Collect) -> Non
         after = metric(httpx.get(base + "/metrics").text, "onteam_http_requests_total", **labels)
     assert after - before == 1
     assert any(line["path"] == "/boom" and line["status"] == 500 for line in collected.lines)
+
+
+def test_metrics_are_labelled_as_the_classic_text_format_0_0_4(running: Server) -> None:
+    # prometheus_client >= 0.22 says "version=1.0.0"; scrapers all know 0.0.4, which the bytes are.
+    response = running.client.get("/metrics")
+    assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+
+
+def test_metrics_parse_with_the_prometheus_text_parser(running: Server) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    running.client.get("/sparql", params={"query": QUERY})
+    families = {family.name: family for family in text_string_to_metric_families(running.client.get("/metrics").text)}
+    # the parser names a counter family without its `_total`; every sample of it has one
+    counters = ("onteam_http_requests", "onteam_query_timeouts", "onteam_rejections", "onteam_truncated_answers", "onteam_store_writes")
+    for name in counters:
+        assert families[name].type == "counter"
+        assert all(sample.name == name + "_total" for sample in families[name].samples)
+    assert families["onteam_http_request_duration_seconds"].type == "histogram"
+    assert families["onteam_queries_running"].type == "gauge"
+    routes = {sample.labels.get("route") for sample in families["onteam_http_requests"].samples}
+    assert "/sparql" in routes
+    assert all(route and "?" not in route for route in routes)  # templates, never query strings
+
+
+def test_metrics_answer_head_with_headers_and_no_body(running: Server) -> None:
+    response = running.client.head("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert response.content == b""
+
+
+def _raw_get(server: Server, path: str, user_agent: bytes) -> bytes:
+    """One request sent byte for byte (httpx would refuse or re-encode the odd header)."""
+    import socket
+
+    host, port = server.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\nUser-Agent: " + user_agent
+                     + b"\r\nConnection: close\r\n\r\n")
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return reply
+
+
+def _logged_agents(server: Server, wanted: str) -> list[str]:
+    """The user agents of the access log, once `wanted` is among them (or 30 s have passed)."""
+    deadline = time.monotonic() + 30
+    while True:
+        lines = [json.loads(line) for line in server.log.read_text("utf-8").splitlines() if line.startswith("{")]
+        agents = [line["user_agent"] for line in lines]
+        if wanted in agents or time.monotonic() > deadline:
+            return agents
+        time.sleep(0.02)
+
+
+def test_access_log_keeps_a_utf8_user_agent_readable(running: Server) -> None:
+    reply = _raw_get(running, "/health", "클라이언트/1.0 (ü)".encode())
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert "클라이언트/1.0 (ü)" in _logged_agents(running, "클라이언트/1.0 (ü)")
+
+
+def test_access_log_escapes_non_utf8_and_quotes_in_a_user_agent(running: Server) -> None:
+    reply = _raw_get(running, "/health", b'bad \xff\xfe "quoted" \\ end')
+    assert reply.startswith(b"HTTP/1.1 200")
+    wanted = 'bad \\xff\\xfe "quoted" \\ end'  # each line stays one JSON document
+    assert wanted in _logged_agents(running, wanted)
+
+
+def test_metrics_count_updates_and_graph_store_writes_but_not_refused_ones(make_server: Any) -> None:
+    # POST /sparql carries queries and updates alike: the route counter cannot tell them apart.
+    writable = make_server("--memory", "--update-token", "t")
+    auth = {"Authorization": "Bearer t"}
+    before = metric(writable.client.get("/metrics").text, "onteam_store_writes_total")
+    assert writable.client.post("/sparql", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}, headers=auth).status_code == 204
+    put = writable.client.put(
+        "/store", params={"graph": "urn:g"}, content="<urn:a> <urn:b> <urn:c> .",
+        headers={**auth, "Content-Type": "text/turtle"},
+    )
+    assert put.status_code in (201, 204)
+    assert writable.client.post("/sparql", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}).status_code == 401
+    assert writable.client.post("/sparql", data={"update": "INSERT DATA {"}, headers=auth).status_code == 400
+    after = metric(writable.client.get("/metrics").text, "onteam_store_writes_total")
+    assert after - before == 2
