@@ -10,8 +10,8 @@ def small_graph(triples: int) -> str:
     return "".join(f"<http://example.org/s{i}> <http://example.org/p> {i} .\n" for i in range(triples))
 
 
-def children(pid: int) -> list[int]:
-    """Every living descendant of process `pid` (from /proc), zombies excluded."""
+def _parents() -> dict[int, int]:
+    """The parent of every living process (from /proc), zombies excluded."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -24,6 +24,17 @@ def children(pid: int) -> list[int]:
         fields = stat[stat.rindex(")") + 2 :].split()
         if fields[0] != "Z":
             parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def direct_children(pid: int) -> list[int]:
+    """The living children of process `pid`."""
+    return sorted(child for child, parent in _parents().items() if parent == pid)
+
+
+def children(pid: int) -> list[int]:
+    """Every living descendant of process `pid` (from /proc), zombies excluded."""
+    parents = _parents()
     found: list[int] = []
     frontier = [pid]
     while frontier:

@@ -12,30 +12,15 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, Store
 
 from conftest import Server
+from engine_support import direct_children
 from server.engine import QuerySpec, worker_main
 
 ASK = "ASK { ?s ?p ?o }"
 
 
-def _children(pid: int) -> list[int]:
-    """The live (not zombie) children of `pid`, from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return found
-
-
 def _workers(server: Server) -> list[int]:
     """The query workers: children of the fork server, itself a child of the server process."""
-    return [worker for child in _children(server.process.pid) for worker in _children(child)]
+    return [worker for child in direct_children(server.process.pid) for worker in direct_children(child)]
 
 
 def _alive(pid: int) -> bool:
