@@ -17,6 +17,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
 from . import negotiation
 from .errors import BadRequest, NotAcceptable
+from .linkeddata import public_base
 from .sparql import compute, format_params, not_modified, only_if_none_exists, validators
 
 router = APIRouter()
@@ -201,16 +202,9 @@ def _vocabulary(iri: str) -> str:
     return namespace[:-1] if namespace.endswith("#") else namespace
 
 
-def service_base(request: Request) -> str:
-    """Where clients reach this service: the public base when configured (as for links and the
-    Graph Store), otherwise the URL this request reached; no trailing slash."""
-    configured = request.app.state.settings.public_base
-    return (configured or str(request.base_url)).rstrip("/")
-
-
 def endpoint_url(request: Request) -> str:
     """The absolute URL of /sparql as clients reach it."""
-    return service_base(request) + "/sparql"
+    return public_base(request) + "/sparql"
 
 
 def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
@@ -389,7 +383,7 @@ async def service_description_response(request: Request, fmt: Sequence[str]) -> 
             "sd",
             lambda stats, endpoint: service_triples(stats, endpoint, updates, federation),
             fmt,
-            html_page=service_base(request) + "/editor",
+            html_page=public_base(request) + "/editor",
         )
     except NotAcceptable as exc:
         # A client asking for query results (say application/sparql-results+json) has most

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import email.utils
 import shutil
 import tarfile
 import uuid
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes
@@ -34,6 +32,7 @@ from starlette.background import BackgroundTask
 
 from . import engine, limits, negotiation, sparql
 from .auth import require_writer
+from .linkeddata import public_base
 from .errors import BadRequest, NotFound, OnTeamError, UnsupportedMediaType
 from .store import GRAPH_BASE, GraphName, LoadError, backup_store, parse_data, write_graphs_now
 
@@ -55,13 +54,6 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and '/', left as they are in
 _UTF8_CHARSETS = {"utf-8", "utf8", "us-ascii"}  # what every RDF parser here reads
 
 
-def _origin(request: Request) -> str:
-    settings = request.app.state.settings
-    if settings.public_base:
-        return settings.public_base.rstrip("/")
-    return str(request.base_url).rstrip("/")
-
-
 def graph_location(request: Request, graph: GraphName) -> str:
     """Where a client finds `graph` on this service (direct identification when it can).
 
@@ -70,11 +62,11 @@ def graph_location(request: Request, graph: GraphName) -> str:
     collapsed by clients before the request is sent: such graphs keep the `?graph=` form.
     """
     if isinstance(graph, DefaultGraph):
-        return f"{_origin(request)}/store?default"
+        return f"{public_base(request)}/store?default"
     rest = graph.value[len(GRAPH_BASE):] if graph.value.startswith(GRAPH_BASE) else ""
     if rest and not {".", ".."} & set(rest.split("/")):
-        return f"{_origin(request)}/graph/{quote(rest, safe=_PATH_SAFE)}"
-    return f"{_origin(request)}/store?graph={quote(graph.value, safe='')}"
+        return f"{public_base(request)}/graph/{quote(rest, safe=_PATH_SAFE)}"
+    return f"{public_base(request)}/store?graph={quote(graph.value, safe='')}"
 
 
 def _named(iri: str) -> NamedNode:
@@ -109,14 +101,10 @@ class PreconditionFailed(OnTeamError):
     status = 412
 
 
-def _etags(request: Request, graph: GraphName) -> set[str]:
-    """The ETags a GET of `graph` answers with now (one per format), without the weak mark."""
-    return {sparql.validators(request, "store", str(graph), media)[0]["ETag"].removeprefix("W/")
-            for media in GRAPH_OFFERS}
-
-
-def _listed(header: str, etags: set[str]) -> bool:
-    return any(tag.strip().removeprefix("W/") in etags for tag in header.split(","))
+def _matches_now(header: str, request: Request, graph: GraphName) -> bool:
+    """Whether an If-Match / If-None-Match list (or `*`) names a representation of `graph` now."""
+    state = request.app.state
+    return any(sparql.matches(header, sparql.etag(state, "store", str(graph), media)) for media in GRAPH_OFFERS)
 
 
 def check_preconditions(request: Request, store: Store, graph: GraphName) -> None:
@@ -133,19 +121,15 @@ def check_preconditions(request: Request, store: Store, graph: GraphName) -> Non
     if_match = request.headers.get("if-match")
     if_unmodified_since = request.headers.get("if-unmodified-since")
     if if_match is not None:
-        if not (exists and (if_match.strip() == "*" or _listed(if_match, _etags(request, graph)))):
+        if not (exists and _matches_now(if_match, request, graph)):
             raise PreconditionFailed(f"If-Match: {if_match} does not match the current state of {graph}{unchanged}")
     elif if_unmodified_since and exists:
-        try:
-            date = email.utils.parsedate_to_datetime(if_unmodified_since)
-            since: float | None = (date if date.tzinfo else date.replace(tzinfo=UTC)).timestamp()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            since = None  # an unparsable date is ignored (RFC 9110 §13.1.4)
+        since = sparql.http_timestamp(if_unmodified_since)  # an unparsable date is ignored (RFC 9110 §13.1.4)
         if since is not None and int(getattr(request.app.state, "last_modified", 0.0)) > since:
             raise PreconditionFailed(f"The store was modified after If-Unmodified-Since: {if_unmodified_since}{unchanged}")
     if_none_match = request.headers.get("if-none-match")
     if (if_none_match is not None and write and exists
-            and (if_none_match.strip() == "*" or _listed(if_none_match, _etags(request, graph)))):
+            and _matches_now(if_none_match, request, graph)):
         raise PreconditionFailed(f"If-None-Match: {if_none_match} matches the current state of {graph}{unchanged}")
 
 

@@ -152,11 +152,10 @@ CONSTRUCT { ?s ?p ?o } WHERE {
 
 
 def public_base(request: Request) -> str:
-    """The origin standing for https://w3id.org/onteam/ (no trailing slash)."""
+    """Where clients reach this service, standing for https://w3id.org/onteam/: the configured
+    public base (`ONTEAM_PUBLIC_BASE`), else the URL this request reached; no trailing slash."""
     configured = request.app.state.settings.public_base
-    if configured:
-        return configured.rstrip("/")
-    return f"{request.url.scheme}://{request.url.netloc}"
+    return (configured or str(request.base_url)).rstrip("/")
 
 
 def local_url(iri: str, base: str) -> str:

@@ -38,7 +38,7 @@ from . import limits
 from .errors import BadRequest, NotFound, UnsupportedMediaType
 from .linkeddata import ID_BASE, OT, PREFIXES, public_base
 from .openapi import ERROR_REF, REASONS
-from .sparql import compute, evaluate
+from .sparql import compute, evaluate, query_pairs, request_media, single
 
 router = APIRouter()
 
@@ -709,19 +709,8 @@ def suggest_terms(store: Any, kind: str, prefix: str, offset: int) -> list[dict[
 # -- HTTP ------------------------------------------------------------------------------------------
 
 
-def _params(request: Request) -> list[tuple[str, str]]:
-    return limits.parse_form(request.scope.get("query_string", b""), "the query string")
-
-
-def _single(params: list[tuple[str, str]], name: str) -> str | None:
-    values = [v for k, v in params if k == name]
-    if len(values) > 1:
-        raise BadRequest(f"Parameter {name!r} was given {len(values)} times; give it once")
-    return values[0] if values else None
-
-
 def _callback(params: list[tuple[str, str]]) -> str | None:
-    callback = _single(params, "callback")
+    callback = single(params, "callback")
     if callback is not None and not _CALLBACK.match(callback):
         raise BadRequest("Parameter 'callback' must be a JavaScript identifier (letters, digits, _ and $; at most 128)")
     return callback
@@ -768,16 +757,6 @@ async def _answer_batch(request: Request, raw_text: str, callback: str | None) -
     return _reply({k: {"result": a} for k, a in zip(keys, answers)}, callback)
 
 
-def _media(request: Request) -> tuple[str, str]:
-    media, _, rest = request.headers.get("content-type", "").partition(";")
-    charset = "utf-8"
-    for param in rest.split(";"):
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            charset = value.strip().strip('"').lower()
-    return media.strip().lower(), charset
-
-
 _STATUSES = (400, 413, 414, 431, 503)
 
 
@@ -810,9 +789,9 @@ _CALLBACK_PARAM = _query_param("callback", "JSONP: wrap the JSON in a call of th
 )
 async def reconcile_get(request: Request) -> Response:
     """Reconciliation Service API: the manifest, or a batch of queries in `queries`."""
-    params = _params(request)
+    params = query_pairs(request)
     callback = _callback(params)
-    queries = _single(params, "queries")
+    queries = single(params, "queries")
     if queries is None:
         labels = await compute(request, type_labels, tuple(OT + name for name in DEFAULT_TYPES))
         return _reply(manifest(request, labels), callback)
@@ -843,8 +822,9 @@ async def reconcile_get(request: Request) -> Response:
 )
 async def reconcile_post(request: Request) -> Response:
     """A batch of queries: a form with `queries` (v0.2), or a JSON body {"queries": [...]} (1.0 draft)."""
-    params = _params(request)
-    media, charset = _media(request)
+    params = query_pairs(request)
+    media, charset = request_media(request)
+    charset = charset.lower()
     if media not in (FORM_MEDIA, JSON_MEDIA):
         raise UnsupportedMediaType(
             f"Content-Type {media or '(none)'!r} is not accepted; use {FORM_MEDIA} or {JSON_MEDIA}",
@@ -856,7 +836,7 @@ async def reconcile_post(request: Request) -> Response:
     if media == FORM_MEDIA:
         params += limits.parse_form(body, "the form body")
         callback = _callback(params)
-        queries = _single(params, "queries")
+        queries = single(params, "queries")
         if queries is None:
             raise BadRequest("Missing 'queries' parameter (a JSON object of keyed queries)")
         return await _answer_batch(request, queries, callback)
@@ -885,7 +865,7 @@ async def reconcile_post(request: Request) -> Response:
 )
 async def preview(request: Request) -> Response:
     """A small HTML card for a resource: names in English and Korean, types, description."""
-    ident = _single(_params(request), "id")
+    ident = single(query_pairs(request), "id")
     if ident is None or not ident.strip():
         raise BadRequest("Missing 'id' parameter")
     iri = entity_iri(ident)
@@ -926,7 +906,7 @@ def render_card(request: Request, iri: str, found: dict[str, Any]) -> str:
 
 
 def _offset(params: list[tuple[str, str]]) -> int:
-    cursor = _single(params, "cursor") or "0"
+    cursor = single(params, "cursor") or "0"
     if not cursor.isdigit() or len(cursor) > 9:
         raise BadRequest("Parameter 'cursor' must be a non-negative integer")
     return int(cursor)
@@ -945,16 +925,16 @@ def _suggest_route(kind: str) -> Any:
         openapi_extra={"parameters": [{**_query_param("prefix", "What the user has typed so far"), "required": True}, *extra]},
     )
     async def suggest(request: Request) -> Response:
-        params = _params(request)
+        params = query_pairs(request)
         callback = _callback(params)
-        prefix = _single(params, "prefix")
+        prefix = single(params, "prefix")
         if prefix is None or not normalize(prefix):
             raise BadRequest("Missing 'prefix' parameter (letters or digits to look for)")
         if len(prefix) > MAX_TEXT:
             raise BadRequest(f"Parameter 'prefix' is longer than {MAX_TEXT} characters")
         offset = _offset(params)
         if kind == "entity":
-            type_id = _single(params, "type")
+            type_id = single(params, "type")
             type_iri = resolve_term(type_id, "Parameter 'type'") if type_id else None
             result = await compute(request, suggest_entities, prefix, type_iri, offset)
         else:

@@ -226,7 +226,8 @@ def _http_date(timestamp: float) -> str:
     return formatdate(timestamp, usegmt=True)
 
 
-def _etag(state: Any, *parts: object) -> str:
+def etag(state: Any, *parts: object) -> str:
+    """The (weak) ETag of a representation named by `parts`, at the store's generation."""
     digest = hashlib.blake2b(digest_size=12)
     digest.update(f"{_BOOT_ID}\x00{getattr(state, 'generation', 0)}".encode())
     for part in parts:
@@ -235,12 +236,21 @@ def _etag(state: Any, *parts: object) -> str:
     return f'W/"{digest.hexdigest()}"'
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
-    """Weak comparison (RFC 9110 §13.1.2) of an If-None-Match list with our ETag."""
-    if if_none_match.strip() == "*":
+def matches(header: str, tag: str) -> bool:
+    """Weak comparison (RFC 9110 §13.1.2) of an If-None-Match or If-Match list (or `*`) with `tag`."""
+    if header.strip() == "*":
         return True
-    ours = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == ours for tag in if_none_match.split(","))
+    ours = tag.removeprefix("W/")
+    return any(listed.strip().removeprefix("W/") == ours for listed in header.split(","))
+
+
+def http_timestamp(header: str) -> float | None:
+    """The instant an HTTP date names (a date without a zone is UTC); None if it is not one."""
+    try:
+        date = parsedate_to_datetime(header)
+        return (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _unmodified_since(state: Any, header: str) -> bool:
@@ -251,12 +261,8 @@ def _unmodified_since(state: Any, header: str) -> bool:
     the first of them and might have missed the next. An unparsable date, or one in the
     future, is ignored.
     """
-    try:
-        date = parsedate_to_datetime(header)
-        since = (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return False
-    if since > time.time():
+    since = http_timestamp(header)
+    if since is None or since > time.time():
         return False
     changed = int(getattr(state, "last_modified", 0.0))
     return changed < since or (changed == since and not getattr(state, "last_modified_shared", True))
@@ -268,9 +274,9 @@ def validators(request: Request, *parts: object) -> tuple[dict[str, str], bool]:
     If-None-Match decides when present; otherwise If-Modified-Since (GET and HEAD only).
     """
     state = request.app.state
-    etag = _etag(state, *parts)
+    tag = etag(state, *parts)
     headers = {
-        "ETag": etag,
+        "ETag": tag,
         "Last-Modified": _http_date(getattr(state, "last_modified", 0.0)),
         # Stored, but revalidated before each reuse: without it a cache may guess a freshness
         # lifetime from Last-Modified (RFC 9111 §4.2.2) and serve results from before a write.
@@ -280,7 +286,7 @@ def validators(request: Request, *parts: object) -> tuple[dict[str, str], bool]:
         return headers, False
     if_none_match = request.headers.get("if-none-match")
     if if_none_match:
-        return headers, _matches(if_none_match, etag)
+        return headers, matches(if_none_match, tag)
     if_modified_since = request.headers.get("if-modified-since")
     return headers, bool(if_modified_since) and _unmodified_since(state, if_modified_since or "")
 
@@ -536,7 +542,7 @@ def _update_lock(state: Any) -> anyio.Lock:
 # -- reading the protocol request ------------------------------------------------------
 
 
-def _query_pairs(request: Request) -> list[tuple[str, str]]:
+def query_pairs(request: Request) -> list[tuple[str, str]]:
     """The URL's parameters, percent-escapes decoded as strict UTF-8 (400 naming the byte)."""
     return limits.parse_form(request.scope.get("query_string", b""), "the query string")
 
@@ -555,7 +561,8 @@ def _decode(body: bytes, charset: str, where: str) -> str:
         ) from None
 
 
-def _single(params: list[tuple[str, str]], name: str) -> str | None:
+def single(params: list[tuple[str, str]], name: str) -> str | None:
+    """The one value of parameter `name` (None if absent); 400 if it is given more than once."""
     values = [v for k, v in params if k == name]
     if len(values) > 1:
         raise BadRequest(f"Parameter {name!r} was given {len(values)} times; give it once")
@@ -571,7 +578,7 @@ def format_params(params: Sequence[tuple[str, str]]) -> tuple[str, ...]:
     return tuple(v for name in FORMAT_PARAMS for k, v in params if k == name and v.strip())
 
 
-def _content_type(request: Request) -> tuple[str, str]:
+def request_media(request: Request) -> tuple[str, str]:
     """The request's media type (lower-case) and its charset (default UTF-8)."""
     raw = request.headers.get("content-type", "")
     media, _, rest = raw.partition(";")
@@ -607,9 +614,9 @@ async def _answer(request: Request, params: list[tuple[str, str]], query: str | 
 @router.api_route("/sparql", methods=["GET", "HEAD"])
 async def sparql_get(request: Request) -> Response:
     """SPARQL query via GET; without a query, the Service Description."""
-    params = _query_pairs(request)
-    query = _single(params, "query")
-    if _single(params, "update") is not None:
+    params = query_pairs(request)
+    query = single(params, "query")
+    if single(params, "update") is not None:
         # 400, not 405: GET is allowed on /sparql, it is the operation that needs POST.
         raise BadRequest("SPARQL Update must be sent with POST (SPARQL 1.1 Protocol §2.2)")
     if query is None and all(k in FORMAT_PARAMS for k, _ in params):
@@ -622,8 +629,8 @@ async def sparql_get(request: Request) -> Response:
 @router.post("/sparql")
 async def sparql_post(request: Request) -> Response:
     """Query or update via POST: URL-encoded form, or a direct query / update body."""
-    params = _query_pairs(request)
-    media, charset = _content_type(request)
+    params = query_pairs(request)
+    media, charset = request_media(request)
     if media not in (FORM, QUERY_MEDIA, UPDATE_MEDIA):
         raise UnsupportedMediaType(
             f"Content-Type {media or '(none)'!r} is not accepted; use {QUERY_MEDIA}, {UPDATE_MEDIA} or {FORM}",
@@ -632,9 +639,9 @@ async def sparql_post(request: Request) -> Response:
     body = await request.body()
     if media == FORM:
         params += limits.parse_form(_decode(body, charset, "the form body"), "the form body")
-        return await _answer(request, params, _single(params, "query"), _single(params, "update"))
+        return await _answer(request, params, single(params, "query"), single(params, "update"))
     for name in ("query", "update"):
-        if _single(params, name) is not None:
+        if single(params, name) is not None:
             raise BadRequest(f"A direct POST carries the operation in its body; drop the {name!r} URL parameter")
     if media == UPDATE_MEDIA:
         auth.require_writer(request)  # before looking at the body of someone not allowed to write
