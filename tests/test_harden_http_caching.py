@@ -126,11 +126,13 @@ def test_cors_preflight_for_a_direct_query_post(small: Server) -> None:
         headers={
             "Origin": "https://yasgui.example",
             "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type, if-none-match",
+            "Access-Control-Request-Headers": "content-type, accept, if-none-match",
         },
     )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
+    assert "POST" in response.headers["access-control-allow-methods"]
+    assert "content-type" in response.headers["access-control-allow-headers"].lower()
     assert "access-control-allow-credentials" not in response.headers
     follow = small.client.post(
         "/sparql",
