@@ -5,7 +5,8 @@ it (Reconciliation Service API v0.2): the manifest at `GET /reconcile`, batches 
 in the `queries` parameter (query string or form), JSONP through `callback`, an HTML preview
 card, and prefix suggest services for entities, types and properties. The 1.0 draft's POST of an
 `application/json` body `{"queries": [...]}` is answered in that draft's form
-(`{"results": [{"candidates": [...]}]}`).
+(`{"results": [{"candidates": [...]}]}`). Data extension (the `extend` parameter, property
+proposals) is server/extend.py's.
 
 Identifiers are local names in https://w3id.org/onteam/id/ (`kt`, `kaist`); types and properties
 are local names in the ontology namespace (`Organization`, `ledBy`), or full IRIs for terms of
