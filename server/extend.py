@@ -30,17 +30,17 @@ from pyoxigraph import Literal, NamedNode, Variable
 
 from . import limits
 from .errors import BadRequest, UnsupportedMediaType
-from .linkeddata import ID_BASE, OT, PREFIXES
+from .linkeddata import OT, PREFIXES
 from .pages import LANGS, accept_language
 from .reconcile import (
+    _CALLBACK_PARAM,
+    _JSON_OR_JSONP,
+    _STATUSES,
     FORM_MEDIA,
     JSON_MEDIA,
     LABELS_QUERY,
     MAX_QUERIES,
     SUBCLASSES_QUERY,
-    _CALLBACK_PARAM,
-    _JSON_OR_JSONP,
-    _STATUSES,
     _callback,
     _errors,
     _main_labels,
@@ -266,8 +266,11 @@ def _one_language(literals: list[Literal], lang: str) -> list[Literal]:
     tagged = {lit.language for lit in literals if lit.language}
     if not tagged:
         return literals
-    chosen = next((key for key in (lang, "en", "ko") if key in tagged), min(tagged))
-    return [lit for lit in literals if not lit.language or lit.language == chosen]
+    # By primary subtag, so that "en-GB" serves English; the first of the fallbacks present wins.
+    primary = {tag: tag.split("-")[0] for tag in tagged}
+    chosen = next((key for key in (lang, "en", "ko") if key in primary.values()), None)
+    keep = {tag for tag, head in primary.items() if head == chosen} if chosen else {min(tagged)}
+    return [lit for lit in literals if not lit.language or lit.language in keep]
 
 
 def _cell(store: Any, iri: str, ask: PropertyAsk, lang: str, names: dict[str, dict[str, str]]) -> list[dict[str, Any]]:

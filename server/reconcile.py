@@ -971,4 +971,4 @@ for _kind in ("entity", "type", "property"):
 
 
 # Data extension lives in its own module, which reads this one's helpers: imported last.
-from . import extend as extension  # noqa: E402
+from . import extend as extension

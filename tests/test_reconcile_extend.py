@@ -11,9 +11,8 @@ import json
 from typing import Any
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Store
-
 from conftest import Server
+from pyoxigraph import Literal, NamedNode, Store
 
 from server import extend, reconcile
 
@@ -350,3 +349,18 @@ def test_extend_post_form_without_extend_is_400(server: Server) -> None:
 ])
 def test_literal_value_follows_the_datatype(lexical: str, datatype: str, value: dict[str, Any]) -> None:
     assert extend.literal_value(Literal(lexical, datatype=NamedNode(XSD + datatype))) == value
+
+
+@pytest.mark.parametrize(("lang", "kept"), [
+    ("ko", ["가", "plain"]),
+    ("en", ["colour", "color", "plain"]),  # en-GB and en-US both read as English
+    ("fr", ["colour", "color", "plain"]),  # no French: English
+])
+def test_one_language_keeps_untagged_and_one_language(lang: str, kept: list[str]) -> None:
+    literals = [Literal("colour", language="en-GB"), Literal("color", language="en-US"), Literal("가", language="ko"), Literal("plain")]
+    assert [lit.value for lit in extend._one_language(literals, lang)] == kept
+
+
+def test_one_language_without_ours_keeps_one_other() -> None:
+    literals = [Literal("Farbe", language="de"), Literal("couleur", language="fr")]
+    assert [lit.value for lit in extend._one_language(literals, "en")] == ["Farbe"]
