@@ -8,11 +8,13 @@ Expected values come from the project's own data (the `project_graph` fixture), 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from conftest import Server
 from pyoxigraph import Literal, NamedNode, Store
+from sparql_support import TOKEN, update
 
 from server import extend, reconcile
 
@@ -252,6 +254,15 @@ def test_extend_post_json_body_answers_in_the_draft_form(server: Server) -> None
             for ident in query["ids"]
         ],
     }
+
+
+def test_extend_sees_a_value_added_by_an_update(make_server: Callable[..., Server]) -> None:
+    running = make_server("--update-token", TOKEN)
+    query = {"ids": ["kt"], "properties": [{"id": "statedMemberCount"}]}
+    assert ask(running, query)["rows"]["kt"]["statedMemberCount"] == []
+    inserted = update(running, f"INSERT DATA {{ <{ID}kt> <{OT}statedMemberCount> 7 }}")
+    assert inserted.status_code == 204
+    assert ask(running, query)["rows"]["kt"]["statedMemberCount"] == [{"int": 7}]
 
 
 # -- bad input -------------------------------------------------------------------------------------
