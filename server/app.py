@@ -19,6 +19,7 @@ from .limits import LimitsMiddleware, install_limits
 from .limits import middleware_options as limits_options
 from .observability import ObservabilityMiddleware, install_observability
 from .reconcile import router as reconcile_router
+from .extend import router as extend_router
 from .openapi import install_openapi
 from .settings import Settings
 from .store import open_store
@@ -90,6 +91,7 @@ def create_app(settings: Settings, store: Store | None = None) -> OnTeam:
     app.include_router(linkeddata.router)
     app.include_router(pages.router)
     app.include_router(reconcile_router)
+    app.include_router(extend_router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
 
     @app.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)

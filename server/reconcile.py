@@ -5,7 +5,8 @@ it (Reconciliation Service API v0.2): the manifest at `GET /reconcile`, batches 
 in the `queries` parameter (query string or form), JSONP through `callback`, an HTML preview
 card, and prefix suggest services for entities, types and properties. The 1.0 draft's POST of an
 `application/json` body `{"queries": [...]}` is answered in that draft's form
-(`{"results": [{"candidates": [...]}]}`).
+(`{"results": [{"candidates": [...]}]}`). Data extension (the `extend` parameter, property
+proposals) is server/extend.py's.
 
 Identifiers are local names in https://w3id.org/onteam/id/ (`kt`, `kaist`); types and properties
 are local names in the ontology namespace (`Organization`, `ledBy`), or full IRIs for terms of
@@ -745,6 +746,7 @@ def manifest(request: Request, labels: dict[str, str]) -> dict[str, Any]:
         "view": {"url": base + "/id/{{id}}"},
         "preview": {"url": base + "/reconcile/preview?id={{id}}", "width": PREVIEW_WIDTH, "height": PREVIEW_HEIGHT},
         "suggest": suggest,
+        "extend": extension.manifest_extend(base),
     }
 
 
@@ -755,6 +757,12 @@ async def _answer_batch(request: Request, raw_text: str, callback: str | None) -
     keys = list(batch)
     answers = await compute(request, reconcile, [batch[k] for k in keys])
     return _reply({k: {"result": a} for k, a in zip(keys, answers)}, callback)
+
+
+async def _answer_extension(request: Request, queries: str | None, extend: str, callback: str | None) -> Response:
+    if queries is not None:
+        raise BadRequest("Give either 'queries' (reconciliation) or 'extend' (data extension), not both")
+    return await extension.answer_v02(request, extend, callback)
 
 
 _STATUSES = (400, 413, 414, 431, 503)
@@ -783,6 +791,7 @@ _CALLBACK_PARAM = _query_param("callback", "JSONP: wrap the JSON in a call of th
     openapi_extra={
         "parameters": [
             _query_param("queries", 'A JSON object of keyed queries: {"q0": {"query": "KAIST", "type": "Organization"}}'),
+            _query_param("extend", 'Data extension: {"ids": ["kt"], "properties": [{"id": "memberOf"}]}'),
             _CALLBACK_PARAM,
         ]
     },
@@ -792,6 +801,9 @@ async def reconcile_get(request: Request) -> Response:
     params = query_pairs(request)
     callback = _callback(params)
     queries = single(params, "queries")
+    extend = single(params, "extend")
+    if extend is not None:
+        return await _answer_extension(request, queries, extend, callback)
     if queries is None:
         labels = await compute(request, type_labels, tuple(OT + name for name in DEFAULT_TYPES))
         return _reply(manifest(request, labels), callback)
@@ -812,7 +824,11 @@ async def reconcile_get(request: Request) -> Response:
                 FORM_MEDIA: {
                     "schema": {
                         "type": "object",
-                        "properties": {"queries": {"type": "string"}, "callback": {"type": "string"}},
+                        "properties": {
+                            "queries": {"type": "string"},
+                            "extend": {"type": "string"},
+                            "callback": {"type": "string"},
+                        },
                     }
                 },
                 JSON_MEDIA: {"schema": {"type": "object", "properties": {"queries": {"type": "array"}}}},
@@ -837,11 +853,16 @@ async def reconcile_post(request: Request) -> Response:
         params += limits.parse_form(body, "the form body")
         callback = _callback(params)
         queries = single(params, "queries")
+        extend = single(params, "extend")
+        if extend is not None:
+            return await _answer_extension(request, queries, extend, callback)
         if queries is None:
-            raise BadRequest("Missing 'queries' parameter (a JSON object of keyed queries)")
+            raise BadRequest("Missing 'queries' parameter (a JSON object of keyed queries, or 'extend' for data extension)")
         return await _answer_batch(request, queries, callback)
     callback = _callback(params)
     document = parse_json(body, "The request body")
+    if isinstance(document, dict) and "ids" in document and "queries" not in document:
+        raise BadRequest(f'A data extension body {{"ids": [...], "properties": [...]}} goes to {extension.EXTEND_PATH}')
     if not isinstance(document, dict) or "queries" not in document:
         raise BadRequest('The request body must be a JSON object {"queries": [...]}')
     batch = parse_batch(document["queries"], "queries")
@@ -947,3 +968,7 @@ def _suggest_route(kind: str) -> Any:
 
 for _kind in ("entity", "type", "property"):
     _suggest_route(_kind)
+
+
+# Data extension lives in its own module, which reads this one's helpers: imported last.
+from . import extend as extension

@@ -21,6 +21,8 @@ from conftest import Server
         ("DELETE", "/reconcile", "GET, HEAD, POST"),
         ("POST", "/reconcile/preview?id=kt", "GET, HEAD"),
         ("DELETE", "/reconcile/suggest/entity", "GET, HEAD"),
+        ("POST", "/reconcile/extend/propose?type=Organization", "GET, HEAD"),
+        ("GET", "/reconcile/extend", "POST"),
     ],
 )
 def test_405_lists_every_method_of_the_path(server: Server, method: str, path: str, allow: str) -> None:
@@ -35,6 +37,7 @@ def test_405_lists_every_method_of_the_path(server: Server, method: str, path: s
     [
         "/health", "/ready", "/metrics", "/api", "/api/one-teams.rq", "/api/one-teams", "/sparql",
         "/reconcile", "/reconcile/preview?id=kt", "/reconcile/suggest/type?prefix=org",
+        "/reconcile/extend/propose?type=Organization",
     ],
 )
 def test_head_answers_as_get_without_a_body(server: Server, path: str) -> None:
