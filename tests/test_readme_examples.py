@@ -429,3 +429,116 @@ def test_readme_write_examples_run_in_order_on_a_throwaway_store(
         for example in examples:
             check(example, run_with_httpx(_substitute(example, again.base), uploads))
 
+
+
+# --- configuration: the README's tables against `onteam serve --help` and server/settings.py ------
+
+
+def _section(title: str) -> str:
+    match = re.search(rf"^#+ {re.escape(title)}\n(.*?)(?=^#+ )", README, re.MULTILINE | re.DOTALL)
+    assert match, f"README.md has no '{title}' section"
+    return match.group(1)
+
+
+def _rows(section: str) -> list[list[str]]:
+    """The body rows of the first table in `section`, cells stripped (header and rule dropped)."""
+    table = re.search(r"^\|.*\n(?:\|.*\n)*", section, re.MULTILINE)
+    assert table, "no table"
+    lines = table.group(0).strip().split("\n")
+    return [[cell.strip() for cell in line.strip("|").split(" | ")] for line in lines[2:]]
+
+
+CONFIG_ROWS = _rows(_section("Configuration"))
+LIMIT_ROWS = _rows(_section("Limits"))
+SETTINGS = {f.name: f for f in __import__("dataclasses").fields(Settings)}
+VARIABLES = {f"ONTEAM_{name.upper()}" for name in SETTINGS}
+
+
+def _serve_help() -> dict[str, str | None]:
+    """Each `onteam serve` option (both forms of a flag) and the variable its help names."""
+    text = onteam("serve", "--help").stdout.split("options:", 1)[1]
+    options: dict[str, str | None] = {}
+    for entry in re.split(r"\n(?=  -)", text):
+        names = re.findall(r"--[a-z][a-z-]*", entry.split("\n")[0])
+        variable = re.search(r"ONTEAM_[A-Z_]+", entry)
+        for name in names:
+            options[name] = variable.group(0) if variable else None
+    options.pop("--help")
+    return options
+
+
+SERVE_HELP = _serve_help()
+
+
+def _readme_options() -> dict[str, str]:
+    return {option: row[1].strip("`") for row in CONFIG_ROWS for option in re.findall(r"--[a-z][a-z-]*", row[0])}
+
+
+def test_readme_configuration_lists_exactly_the_serve_options() -> None:
+    assert set(_readme_options()) == set(SERVE_HELP)
+
+
+def test_readme_configuration_pairs_each_option_with_the_variable_its_help_names() -> None:
+    assert _readme_options() == SERVE_HELP
+
+
+def test_readme_configuration_variables_are_settings() -> None:
+    assert {row[1].strip("`") for row in CONFIG_ROWS} <= VARIABLES
+
+
+def test_readme_limits_table_names_settings() -> None:
+    assert {f"ONTEAM_{row[0].strip('`')}" for row in LIMIT_ROWS} <= VARIABLES
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    documented = set(re.findall(r"ONTEAM_[A-Z_]*[A-Z]", README)) | {f"ONTEAM_{row[0].strip('`')}" for row in LIMIT_ROWS}
+    assert VARIABLES - documented == set()
+
+
+def test_every_onteam_variable_the_readme_names_exists() -> None:
+    # The fuzzing budget variables of "## Test" are read by the tests, not by the service.
+    test_files = "".join(p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "tests").glob("test_fuzz_*.py"))
+    unknown = {name for name in re.findall(r"ONTEAM_[A-Z_]*[A-Z]", README)
+               if name not in VARIABLES and f'"{name}"' not in test_files}
+    assert unknown == set()
+
+
+_WORDED_DEFAULTS = {"off": False, "none (writes off)": None, "the request's origin": None, "the checkout": PROJECT_ROOT,
+                    "(empty)": "", "0 (no cap)": 0}
+_UNITS = {"MiB": 1024 * 1024, "KiB": 1024, "s": 1, "": 1}
+
+
+def _default(cell: str) -> object:
+    if cell in _WORDED_DEFAULTS:
+        return _WORDED_DEFAULTS[cell]
+    match = re.fullmatch(r"`?(\d+)`?\s*(MiB|KiB|s|)", cell)
+    return int(match.group(1)) * _UNITS[match.group(2)] if match else cell.strip("`")
+
+
+@pytest.mark.parametrize("row", CONFIG_ROWS + LIMIT_ROWS, ids=lambda row: row[1] if row[0].startswith(("`--", "(")) else row[0])
+def test_readme_default_is_the_settings_default(row: list[str]) -> None:
+    config = row[0].startswith(("`--", "(none)"))
+    name = (row[1] if config else row[0]).strip("`").removeprefix("ONTEAM_").lower()
+    actual = SETTINGS[name].default
+    documented = _default(row[2] if config else row[1])
+    if isinstance(actual, Path):
+        actual = PROJECT_ROOT if actual == PROJECT_ROOT else actual.relative_to(PROJECT_ROOT).as_posix()
+    assert documented == actual, (name, documented, actual)
+
+
+NUMERIC_OPTIONS = [option for option, variable in SERVE_HELP.items()
+                   if variable and str(SETTINGS[variable.removeprefix("ONTEAM_").lower()].type) in ("int", "float")]
+
+
+def test_there_are_numeric_serve_options() -> None:
+    assert {"--port", "--workers", "--query-timeout", "--queue-timeout"} <= set(NUMERIC_OPTIONS)
+
+
+@pytest.mark.parametrize("option", NUMERIC_OPTIONS)
+def test_out_of_range_serve_option_names_the_option_and_the_variable(option: str) -> None:
+    # README: "stops the command before anything starts, with one line naming the option and the
+    # variable, and exit status 2".
+    done = onteam("serve", option, "-1")
+    assert done.returncode == 2
+    assert option in done.stderr and SERVE_HELP[option] in done.stderr, done.stderr
+    assert len(done.stderr.strip().split("\n")) == 1
