@@ -10,6 +10,8 @@ replaced by the test server's base, its token and small files written here.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import re
 import shlex
 import shutil
@@ -190,9 +192,7 @@ def parse_curl(argv: list[str], cwd: Path) -> Request:
             else:
                 files.append((name, ("", value.encode())))  # a plain field, sent as a part too
         elif word in ("-u", "--user"):
-            user, _, password = next(words).partition(":")
-            token = httpx.BasicAuth(user, password)._auth_header  # noqa: SLF001 (one header, same bytes)
-            headers.append(("Authorization", token))
+            headers.append(("Authorization", "Basic " + base64.b64encode(next(words).encode()).decode()))
         elif word == "--oauth2-bearer":
             headers.append(("Authorization", f"Bearer {next(words)}"))
         elif word in ("-i", "--include", "-s", "--silent", "-S", "--show-error", "-L", "--location", "-v"):
@@ -258,9 +258,9 @@ class Answer:
 
 
 def _substitute(example: Example, base: str) -> list[str]:
-    words = [word.replace("$TOKEN", TOKEN).replace(PLACEHOLDER_BASE, base) for word in example.argv]
-    # shlex has already expanded nothing: "$TOKEN" stays literal inside double quotes, replaced above.
-    return words
+    """The example's words with the README's placeholder host and token replaced (shlex expands
+    no variables, so "$TOKEN" is still there, literally)."""
+    return [word.replace("$TOKEN", TOKEN).replace(PLACEHOLDER_BASE, base) for word in example.argv]
 
 
 def _media(content_type: str) -> str:
@@ -273,7 +273,7 @@ def run_with_curl(argv: list[str], cwd: Path) -> Answer:
     headers_file, body_file = cwd / "headers.out", cwd / "body.out"
     # -i in an example puts the headers in the body too; -D keeps our own copy of them.
     command = [CURL, "-sS", "-D", str(headers_file), "-o", str(body_file), *argv[1:]]
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(command, check=False, cwd=cwd, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, f"curl failed ({done.returncode}): {done.stderr}"
     blocks = [b for b in headers_file.read_bytes().decode("latin-1").split("\r\n\r\n") if b.strip()]
     status_line, *lines = blocks[-1].split("\r\n")  # the last response (after any 100 Continue)
@@ -388,6 +388,27 @@ EXPECTED: dict[str, Expect] = {
 }
 
 
+# The README's words the expectations above rest on: if the README changes them, revisit EXPECTED.
+README_SAYS = [
+    "SPARQL JSON unless Accept says otherwise",
+    "the five One Teams (AI, Cloud, B2B, Gwanghwamun, Metaverse) and the COVID-19 prediction alliance",
+    "only one graph as the default graph",
+    "Turtle by default; also JSON-LD",
+    "An exact name scores 100 (96 on an alternative label)",
+    "GET /api lists every saved query as JSON",
+    'Link: ...; rel="next"',
+    "give the query file itself (application/sparql-query)",
+    "A successful update answers 204 No Content",
+    "replace (201 Created for a new graph, 204 otherwise)",
+    "read it (Turtle by default",
+]
+
+
+@pytest.mark.parametrize("words", README_SAYS)
+def test_readme_still_says_what_the_expectations_rest_on(words: str) -> None:
+    assert words in " ".join(README.replace("`", "").split())
+
+
 def expectation(example: Example) -> Expect:
     """The one entry of EXPECTED whose key is in this example (the text ends with a newline)."""
     matches = [key for key in EXPECTED if key in example.text + "\n"]
@@ -470,7 +491,7 @@ def _rows(section: str) -> list[list[str]]:
 
 CONFIG_ROWS = _rows(_section("Configuration"))
 LIMIT_ROWS = _rows(_section("Limits"))
-SETTINGS = {f.name: f for f in __import__("dataclasses").fields(Settings)}
+SETTINGS = {f.name: f for f in dataclasses.fields(Settings)}
 VARIABLES = {f"ONTEAM_{name.upper()}" for name in SETTINGS}
 
 
