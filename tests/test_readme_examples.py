@@ -16,6 +16,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -583,3 +584,52 @@ def test_out_of_range_serve_option_names_the_option_and_the_variable(option: str
     assert done.returncode == 2
     assert option in done.stderr and SERVE_HELP[option] in done.stderr, done.stderr
     assert len(done.stderr.strip().split("\n")) == 1
+
+
+# --- the paths the README says are served, and the access log line it shows -----------------------
+
+_SAMPLE = {"<slug>": "kt", "<name>": "one-teams"}
+
+
+def _page_paths() -> list[str]:
+    """Every path in the first column of the "Web pages" table, placeholders filled in."""
+    paths = [p for row in _rows(_section("Web pages")) for p in re.findall(r"`(/[^`]*)`", row[0])]
+    return [re.sub(r"<[a-z]+>", lambda m: _SAMPLE[m.group(0)], path) for path in paths]
+
+
+PAGE_PATHS = _page_paths()
+
+
+def test_readme_web_pages_table_lists_the_pages() -> None:
+    assert {"/", "/id/kt", "/ontology", "/editor", "/queries/one-teams"} <= set(PAGE_PATHS)
+
+
+@pytest.mark.parametrize("path", PAGE_PATHS)
+def test_readme_web_page_is_served(server: Server, path: str) -> None:
+    response = server.client.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].split(";")[0] in (
+        "text/html", "image/svg+xml", "application/ld+json")
+
+
+@pytest.mark.parametrize(("path", "target", "words"), [
+    ("/ontology/Consortium", "/ontology#Consortium", "/ontology/Term answers 303 to it"),
+    ("/dataset", "/.well-known/void", "(/dataset) answers 303 to its VoID description"),
+    ("/shapes", "/graph/ontology/shapes", "answer 303 to the named graph that holds them (/graph/ontology/shapes)"),
+])
+def test_readme_redirect_answers_303_where_it_says(server: Server, path: str, target: str, words: str) -> None:
+    assert words in " ".join(README.replace("`", "").split())
+    response = server.client.get(path)
+    assert response.status_code == 303 and response.headers["location"] == server.base + target
+
+
+def test_access_log_line_has_the_fields_the_readme_shows(server: Server) -> None:
+    import json
+
+    block = _section("Access log").split("\n\n")[1]
+    shown = json.loads(" ".join(line.strip() for line in block.split("\n")))
+    server.client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"User-Agent": "readme-test"})
+    deadline = time.monotonic() + 10  # the line is written once the answer has gone out
+    while not (lines := [json.loads(line) for line in server.log.read_text(encoding="utf-8").splitlines()
+                         if line.startswith("{") and '"readme-test"' in line]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert lines and all(list(line) == list(shown) for line in lines)
