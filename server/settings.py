@@ -93,7 +93,7 @@ _RANGES: tuple[tuple[str, float, float, float | None], ...] = (
     ("max_url_bytes", 0, math.inf, None),
     ("max_header_bytes", 0, math.inf, None),
 )
-_OPTIONS = frozenset({"port", "workers", "query_timeout"})  # the ones `onteam serve` takes as --options
+_OPTIONS = frozenset({"port", "workers", "query_timeout", "queue_timeout"})  # the ones `onteam serve` takes as --options
 
 
 def _convert(name: str, kind: Any, raw: str) -> Any:
