@@ -341,6 +341,11 @@ def _top(answer: Answer, key: str) -> tuple[str, float]:
     return best["id"], best["score"]
 
 
+def _kt_in_ai_one_team(answer: Answer) -> bool:
+    rows = _json(answer)["rows"]  # type: ignore[index]
+    return {"id": "ai-one-team", "name": "AI One Team"} in rows["kt"]["memberOf"] and bool(rows["ai-one-team"]["foundingDate"])
+
+
 SAVED = sorted(p.stem for p in (PROJECT_ROOT / "queries").glob("*.rq"))
 
 # Keyed by a piece of the command that only that example has; the README's words in comments.
@@ -360,8 +365,10 @@ EXPECTED: dict[str, Expect] = {
     "8000/id/ai-one-team": Expect(200, "text/turtle", lambda a: b"ai-one-team" in a.body),
     "/id/kaist.jsonld": Expect(200, "application/ld+json", lambda a: "@context" in _json(a)),
     # "An exact name scores 100 (96 on an alternative label)": 카이스트 is one of KAIST's
-    "/reconcile": Expect(200, "application/json", lambda a: _top(a, "q0") == ("kaist", 96)
+    "'queries=": Expect(200, "application/json", lambda a: _top(a, "q0") == ("kaist", 96)
                          and _top(a, "q1") == ("kim-hoe-rin", 100) and _top(a, "q2")[0] == "jang-du-seong"),
+    # "gets {"meta": ..., "rows": {"kt": {"memberOf": [{"id": "ai-one-team", "name": "AI One Team"}, ...]}}}"
+    "'extend=": Expect(200, "application/json", _kt_in_ai_one_team),
     # "GET /api lists every saved query as JSON"
     "curl 'http://127.0.0.1:8000/api'\n": Expect(200, "application/json",
                                                lambda a: sorted(q["name"] for q in _json(a)["queries"]) == SAVED),
