@@ -97,7 +97,7 @@ _OX_FORMATS = {
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Ontology terms are XML names in ASCII (ot:Consortium, ot:hasMember); anything else is not one.
 _TERM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-# A version segment of the ontology IRI (0.2.0); anything else cannot be a version IRI of ours.
+# A version segment of the ontology IRI (0.3.0); anything else cannot be a version IRI of ours.
 _VERSION = re.compile(r"^[0-9][0-9A-Za-z.-]*$")
 
 DESCRIBE_QUERY = """
@@ -379,7 +379,7 @@ async def ontology_term(request: Request, term: str) -> Response:
     """/ontology/Term: 303 to where a defined term is documented (the ontology, at #Term);
     404 in the asked format for a term the ontology does not define.
 
-    /ontology/<version> (the owl:versionIRI, such as .../ontology/0.2.0) is the ontology
+    /ontology/<version> (the owl:versionIRI, such as .../ontology/0.3.0) is the ontology
     document itself: OWL 2 asks that a version IRI give that version, and tools such as
     Protégé load an ontology by it.
     """
