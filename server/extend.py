@@ -12,7 +12,8 @@ Ids are read as reconcile.py reads them (local names under id:, or full IRIs) an
 client sent them, so it finds its rows; an id or a property the store does not know gets empty
 values, as the spec expects of a lookup, while malformed ones are a 400. Values: resources as
 `{"id", "name"}` (ids in the reconcile results' form), literals by datatype as `{"str"}`,
-`{"int"}`, `{"float"}`, `{"bool"}` or `{"date"}`. Of language-tagged strings only one language
+`{"int"}`, `{"float"}` or `{"date"}`: the only kinds the specs' response schemas allow (0.2 and
+the 1.0 draft), so a boolean is the string "true" or "false". Of language-tagged strings only one language
 is returned, chosen as reconcile.py names things: the asked language, then English, Korean.
 """
 
@@ -76,13 +77,18 @@ INTEGER_TYPES = {
 FLOAT_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
 _TZ = r"(Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
 _YEAR = r"(-?(?:[1-9][0-9]*)?[0-9]{4})"
+# Months 01-12 and days 01-31 only: the schemas' `date` pattern says so, and an ill-formed
+# literal (month 13) is then returned as the string it is rather than as a date no client reads.
+_MONTH = r"(0[1-9]|1[0-2])"
+_DAY = r"(0[1-9]|[12][0-9]|3[01])"
+_TIME = r"((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?)"
 # xsd date and time types as the ISO date-times the spec's `date` values are; a period (a year,
 # a month, a day) reads as its first instant, and a missing time zone stays missing.
 DATE_FORMS = {
-    XSD + "dateTime": re.compile(rf"^{_YEAR}-(\d\d)-(\d\d)T((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?){_TZ}$"),
-    XSD + "dateTimeStamp": re.compile(rf"^{_YEAR}-(\d\d)-(\d\d)T((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?){_TZ}$"),
-    XSD + "date": re.compile(rf"^{_YEAR}-(\d\d)-(\d\d)(){_TZ}$"),
-    XSD + "gYearMonth": re.compile(rf"^{_YEAR}-(\d\d)()(){_TZ}$"),
+    XSD + "dateTime": re.compile(rf"^{_YEAR}-{_MONTH}-{_DAY}T{_TIME}{_TZ}$"),
+    XSD + "dateTimeStamp": re.compile(rf"^{_YEAR}-{_MONTH}-{_DAY}T{_TIME}{_TZ}$"),
+    XSD + "date": re.compile(rf"^{_YEAR}-{_MONTH}-{_DAY}(){_TZ}$"),
+    XSD + "gYearMonth": re.compile(rf"^{_YEAR}-{_MONTH}()(){_TZ}$"),
     XSD + "gYear": re.compile(rf"^{_YEAR}()()(){_TZ}$"),
 }
 
@@ -254,7 +260,8 @@ def literal_value(lit: Literal) -> dict[str, Any]:
         if math.isfinite(number):  # JSON has no NaN or infinities
             return {"float": number}
     if datatype == XSD + "boolean" and text in ("true", "false", "1", "0"):
-        return {"bool": text in ("true", "1")}
+        # No boolean kind in the specs' value objects: the canonical lexical form as a string.
+        return {"str": "true" if text in ("true", "1") else "false"}
     date = _date(lit)
     if date is not None:
         return {"date": date}
