@@ -10,8 +10,9 @@ POSTed to /reconcile/extend, is answered in that draft's shape (`rows` as an arr
 
 Ids are read as reconcile.py reads them (local names under id:, or full IRIs) and echoed as the
 client sent them, so it finds its rows; an id or a property the store does not know gets empty
-values, as the spec expects of a lookup, while malformed ones are a 400. Values: resources as
-`{"id", "name"}` (ids in the reconcile results' form), literals by datatype as `{"str"}`,
+values, as the spec expects of a lookup, while malformed ones are a 400. Values: resources under
+id: as `{"id", "name"}` (ids in the reconcile results' form), other IRIs (classes, as values of
+rdf:type) as `{"str": IRI}` since they are no ids of the service, literals by datatype as `{"str"}`,
 `{"int"}`, `{"float"}` or `{"date"}`: the only kinds the specs' response schemas allow (0.2 and
 the 1.0 draft), so a boolean is the string "true" or "false". Of language-tagged strings only one language
 is returned, chosen as reconcile.py names things: the asked language, then English, Korean.
@@ -31,7 +32,7 @@ from pyoxigraph import Literal, NamedNode, Variable
 
 from . import limits
 from .errors import BadRequest, UnsupportedMediaType
-from .linkeddata import OT, PREFIXES
+from .linkeddata import ID_BASE, OT, PREFIXES
 from .pages import LANGS, accept_language
 from .reconcile import (
     _CALLBACK_PARAM,
@@ -283,20 +284,25 @@ def _one_language(literals: list[Literal], lang: str) -> list[Literal]:
 def _cell(store: Any, iri: str, ask: PropertyAsk, lang: str, names: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     rows = evaluate(store, OBJECTS_QUERY, substitutions={Variable("e"): NamedNode(iri), Variable("p"): NamedNode(ask.iri)})
     resources: list[dict[str, Any]] = []
+    outside: list[str] = []
     literals: list[Literal] = []
     for row in rows:
         value = row["v"]
-        if isinstance(value, NamedNode):
+        if isinstance(value, NamedNode) and value.value.startswith(ID_BASE):
             if value.value not in names:
                 names[value.value] = _names(store, value.value)
             label = _pick(names[value.value], ask.lang or lang)
             resources.append({"id": entity_id(value.value), "name": label or entity_id(value.value)})
+        elif isinstance(value, NamedNode):
+            # Entity values must be ids of the identifier space (or name another service in
+            # `meta`, which there is none of): a class or an outside IRI is given as its IRI text.
+            outside.append(value.value)
         elif isinstance(value, Literal):
             literals.append(value)
         # Blank nodes have no id a client could reconcile or look up again: left out.
     resources.sort(key=lambda v: (v["name"].casefold(), v["id"]))
     kept = sorted(_one_language(literals, ask.lang or lang), key=lambda lit: (lit.value, lit.datatype.value))
-    values = resources + [literal_value(lit) for lit in kept]
+    values = resources + [{"str": iri} for iri in sorted(outside)] + [literal_value(lit) for lit in kept]
     return values[: ask.limit] if ask.limit else values
 
 

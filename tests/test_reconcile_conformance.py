@@ -373,6 +373,23 @@ def test_extend_answers_hold_only_the_specs_value_objects(server: Server, type_i
                 value_kind(value, f"{row['id']}.{prop['id']}[{j}]", draft=True)
 
 
+def test_extend_entity_values_are_ids_of_the_identifier_space(server: Server) -> None:
+    """An entity value's id is read in the manifest's identifierSpace (no other service is named
+    in `meta`): a class, the value of rdf:type, is no such id and comes as its IRI string."""
+    space = server.client.get("/reconcile").json()["identifierSpace"]
+    query = {"ids": ["kt", "ai-one-team"], "properties": [{"id": "rdf:type"}, {"id": "memberOf"}, {"id": "hasMember"}]}
+    answer = server.client.get("/reconcile", params={"extend": json.dumps(query)}).json()
+    assert all("service" not in column for column in answer["meta"])
+    entities = [v for cells in answer["rows"].values() for values in cells.values() for v in values if "id" in v]
+    assert entities
+    for value in entities:
+        assert not re.match(r"[a-z][a-z0-9+.-]*:", value["id"]), value  # a local name, not an outside IRI
+        preview = server.client.get("/reconcile/preview", params={"id": value["id"]})
+        assert preview.status_code == 200, value  # and a resource of the space
+    classes = answer["rows"]["kt"]["rdf:type"]
+    assert classes and all(set(v) == {"str"} and v["str"].startswith(space.replace("/id/", "/ontology#")) for v in classes)
+
+
 def test_extend_boolean_literal_is_a_string_value(make_server: Callable[..., Server], make_root: Callable[..., Path]) -> None:
     """Neither spec has a boolean value object: a boolean comes back as {"str": "true"}."""
     data = """
