@@ -14,8 +14,8 @@ values, as the spec expects of a lookup, while malformed ones are a 400. Values:
 id: as `{"id", "name"}` (ids in the reconcile results' form), other IRIs (classes, as values of
 rdf:type) as `{"str": IRI}` since they are no ids of the service, literals by datatype as `{"str"}`,
 `{"int"}`, `{"float"}` or `{"date"}`: the only kinds the specs' response schemas allow (0.2 and
-the 1.0 draft), so a boolean is the string "true" or "false". Of language-tagged strings only one language
-is returned, chosen as reconcile.py names things: the asked language, then English, Korean.
+the 1.0 draft), so a boolean is the string "true" or "false". Of language-tagged strings only one
+language is returned, chosen as reconcile.py names things: the asked language, then English, Korean.
 """
 
 from __future__ import annotations
