@@ -10,10 +10,12 @@ POSTed to /reconcile/extend, is answered in that draft's shape (`rows` as an arr
 
 Ids are read as reconcile.py reads them (local names under id:, or full IRIs) and echoed as the
 client sent them, so it finds its rows; an id or a property the store does not know gets empty
-values, as the spec expects of a lookup, while malformed ones are a 400. Values: resources as
-`{"id", "name"}` (ids in the reconcile results' form), literals by datatype as `{"str"}`,
-`{"int"}`, `{"float"}`, `{"bool"}` or `{"date"}`. Of language-tagged strings only one language
-is returned, chosen as reconcile.py names things: the asked language, then English, Korean.
+values, as the spec expects of a lookup, while malformed ones are a 400. Values: resources under
+id: as `{"id", "name"}` (ids in the reconcile results' form), other IRIs (classes, as values of
+rdf:type) as `{"str": IRI}` since they are no ids of the service, literals by datatype as `{"str"}`,
+`{"int"}`, `{"float"}` or `{"date"}`: the only kinds the specs' response schemas allow (0.2 and
+the 1.0 draft), so a boolean is the string "true" or "false". Of language-tagged strings only one
+language is returned, chosen as reconcile.py names things: the asked language, then English, Korean.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pyoxigraph import Literal, NamedNode, Variable
 
 from . import limits
 from .errors import BadRequest, UnsupportedMediaType
-from .linkeddata import OT, PREFIXES
+from .linkeddata import ID_BASE, OT, PREFIXES
 from .pages import LANGS, accept_language
 from .reconcile import (
     _CALLBACK_PARAM,
@@ -76,13 +78,18 @@ INTEGER_TYPES = {
 FLOAT_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
 _TZ = r"(Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
 _YEAR = r"(-?(?:[1-9][0-9]*)?[0-9]{4})"
+# Months 01-12 and days 01-31 only: the schemas' `date` pattern says so, and an ill-formed
+# literal (month 13) is then returned as the string it is rather than as a date no client reads.
+_MONTH = r"(0[1-9]|1[0-2])"
+_DAY = r"(0[1-9]|[12][0-9]|3[01])"
+_TIME = r"((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?)"
 # xsd date and time types as the ISO date-times the spec's `date` values are; a period (a year,
 # a month, a day) reads as its first instant, and a missing time zone stays missing.
 DATE_FORMS = {
-    XSD + "dateTime": re.compile(rf"^{_YEAR}-(\d\d)-(\d\d)T((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?){_TZ}$"),
-    XSD + "dateTimeStamp": re.compile(rf"^{_YEAR}-(\d\d)-(\d\d)T((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?){_TZ}$"),
-    XSD + "date": re.compile(rf"^{_YEAR}-(\d\d)-(\d\d)(){_TZ}$"),
-    XSD + "gYearMonth": re.compile(rf"^{_YEAR}-(\d\d)()(){_TZ}$"),
+    XSD + "dateTime": re.compile(rf"^{_YEAR}-{_MONTH}-{_DAY}T{_TIME}{_TZ}$"),
+    XSD + "dateTimeStamp": re.compile(rf"^{_YEAR}-{_MONTH}-{_DAY}T{_TIME}{_TZ}$"),
+    XSD + "date": re.compile(rf"^{_YEAR}-{_MONTH}-{_DAY}(){_TZ}$"),
+    XSD + "gYearMonth": re.compile(rf"^{_YEAR}-{_MONTH}()(){_TZ}$"),
     XSD + "gYear": re.compile(rf"^{_YEAR}()()(){_TZ}$"),
 }
 
@@ -254,7 +261,8 @@ def literal_value(lit: Literal) -> dict[str, Any]:
         if math.isfinite(number):  # JSON has no NaN or infinities
             return {"float": number}
     if datatype == XSD + "boolean" and text in ("true", "false", "1", "0"):
-        return {"bool": text in ("true", "1")}
+        # No boolean kind in the specs' value objects: the canonical lexical form as a string.
+        return {"str": "true" if text in ("true", "1") else "false"}
     date = _date(lit)
     if date is not None:
         return {"date": date}
@@ -276,20 +284,25 @@ def _one_language(literals: list[Literal], lang: str) -> list[Literal]:
 def _cell(store: Any, iri: str, ask: PropertyAsk, lang: str, names: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     rows = evaluate(store, OBJECTS_QUERY, substitutions={Variable("e"): NamedNode(iri), Variable("p"): NamedNode(ask.iri)})
     resources: list[dict[str, Any]] = []
+    outside: list[str] = []
     literals: list[Literal] = []
     for row in rows:
         value = row["v"]
-        if isinstance(value, NamedNode):
+        if isinstance(value, NamedNode) and value.value.startswith(ID_BASE):
             if value.value not in names:
                 names[value.value] = _names(store, value.value)
             label = _pick(names[value.value], ask.lang or lang)
             resources.append({"id": entity_id(value.value), "name": label or entity_id(value.value)})
+        elif isinstance(value, NamedNode):
+            # Entity values must be ids of the identifier space (or name another service in
+            # `meta`, which there is none of): a class or an outside IRI is given as its IRI text.
+            outside.append(value.value)
         elif isinstance(value, Literal):
             literals.append(value)
         # Blank nodes have no id a client could reconcile or look up again: left out.
     resources.sort(key=lambda v: (v["name"].casefold(), v["id"]))
     kept = sorted(_one_language(literals, ask.lang or lang), key=lambda lit: (lit.value, lit.datatype.value))
-    values = resources + [literal_value(lit) for lit in kept]
+    values = resources + [{"str": iri} for iri in sorted(outside)] + [literal_value(lit) for lit in kept]
     return values[: ask.limit] if ask.limit else values
 
 

@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pyoxigraph import Literal, NamedNode, Variable
 
 from . import limits
@@ -67,11 +67,17 @@ EXACT_ALT = 96.0
 FUZZY_CEILING = 85.0
 MIN_SCORE = 50.0
 MATCH_GAP = 10.0
+# A required condition (1.0 draft) holds when a value is the asked one, or its text nearly is.
+REQUIRED_AGREEMENT = 0.9
 STRICTNESS = ("any", "all", "should")
 
 JSON_MEDIA = "application/json"
 FORM_MEDIA = "application/x-www-form-urlencoded"
-JS_MEDIA = "application/javascript"
+# RFC 9239 names text/javascript as the one JavaScript media type. Both answers name their
+# charset: JSON has none to declare, but OpenRefine and browsers then need not guess it.
+JS_MEDIA = "text/javascript"
+JSON_CONTENT_TYPE = JSON_MEDIA + "; charset=utf-8"
+JS_CONTENT_TYPE = JS_MEDIA + "; charset=utf-8"
 # A JSONP callback is a plain JavaScript identifier: nothing that could break out of the call.
 _CALLBACK = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]{0,127}$")
 _ID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
@@ -151,11 +157,15 @@ class Condition:
 
     prop: str
     values: tuple[tuple[str, str], ...]
+    required: bool = False  # 1.0 draft: a candidate that does not agree is no candidate
 
 
 @dataclass(frozen=True)
 class Query:
-    """One reconciliation query, checked and resolved (IRIs, bounds) on the event loop."""
+    """One reconciliation query, checked and resolved (IRIs, bounds) on the event loop.
+
+    `text` is empty for a query by properties only (both specs allow one without a name).
+    """
 
     text: str
     types: tuple[str, ...] = ()
@@ -309,8 +319,59 @@ def _values(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(values)
 
 
+def _draft_conditions(raw: Any, where: str) -> tuple[str | None, list[dict[str, Any]]]:
+    """The 1.0 draft's `conditions`: the name (matchType "name") and the property conditions.
+
+    Values are in `v` and properties in `pid`, as the draft's query schema names them; an
+    earlier draft's `propertyValue` and `propertyId` are read too, for clients built on it.
+    """
+    if not isinstance(raw, list) or not raw:
+        raise BadRequest(f"{where} must be a non-empty array of condition objects")
+    text: str | None = None
+    properties: list[dict[str, Any]] = []
+    for i, cond in enumerate(raw):
+        cwhere = f"{where}[{i}]"
+        if not isinstance(cond, dict):
+            raise BadRequest(f"{cwhere} must be an object")
+        if cond.get("matchType") not in ("name", "property"):
+            raise BadRequest(f"{cwhere}.matchType must be \"name\" or \"property\"")
+        key = "v" if "v" in cond else "propertyValue"
+        if key not in cond:
+            raise BadRequest(f"{cwhere} has no 'v' (the value to match)")
+        required = cond.get("required", False)
+        if not isinstance(required, bool):
+            raise BadRequest(f"{cwhere}.required must be true or false")
+        if cond.get("matchType") == "name":
+            value = cond[key]
+            if isinstance(value, list) and len(value) == 1:
+                value = value[0]
+            if not isinstance(value, str):
+                raise BadRequest(f"{cwhere}.{key} must be a string (the name to match)")
+            if text is not None:
+                raise BadRequest(f"{cwhere}: a query has at most one condition with matchType \"name\"")
+            text = value
+        else:
+            pid = cond.get("pid", cond.get("propertyId"))
+            properties.append({"pid": pid, "v": cond[key], "required": required})
+    return text, properties
+
+
+def _limit(raw: Any, where: str) -> int:
+    limit = raw.get("limit", DEFAULT_LIMIT)
+    if isinstance(limit, str) and limit.strip().isdigit():
+        limit = int(limit)  # some clients send it as a string
+    if isinstance(limit, float) and limit.is_integer():
+        limit = int(limit)  # the schemas type it as a number: 5.0 is 5
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise BadRequest(f"{where}.limit must be a positive integer")
+    return min(limit, MAX_LIMIT)
+
+
 def parse_query(raw: Any, where: str) -> Query:
-    """One query object (v0.2, or the 1.0 draft with `conditions`) as a `Query`."""
+    """One query object (v0.2, or the 1.0 draft with `conditions`) as a `Query`.
+
+    Both specs allow a query without a name when it has properties: it is answered by them.
+    """
     if isinstance(raw, str):
         raw = {"query": raw}  # the v0.1 shorthand: a bare string
     if not isinstance(raw, dict):
@@ -319,24 +380,14 @@ def parse_query(raw: Any, where: str) -> Query:
     conditions: list[Condition] = []
     properties = raw.get("properties", [])
     if "conditions" in raw:  # 1.0 draft: the name is a condition with matchType "name"
-        properties = []
-        if not isinstance(raw["conditions"], list):
-            raise BadRequest(f"{where}.conditions must be an array")
-        for i, cond in enumerate(raw["conditions"]):
-            cwhere = f"{where}.conditions[{i}]"
-            if not isinstance(cond, dict):
-                raise BadRequest(f"{cwhere} must be an object")
-            if cond.get("matchType") == "name":
-                if not isinstance(cond.get("propertyValue"), str):
-                    raise BadRequest(f"{cwhere}.propertyValue must be a string")
-                text = cond["propertyValue"]
-            elif cond.get("matchType") == "property":
-                properties.append({"pid": cond.get("propertyId"), "v": cond.get("propertyValue")})
-            else:
-                raise BadRequest(f"{cwhere}.matchType must be \"name\" or \"property\"")
-    if not isinstance(text, str) or not text.strip():
+        text, properties = _draft_conditions(raw["conditions"], f"{where}.conditions")
+    if not isinstance(properties, list):
+        raise BadRequest(f"{where}.properties must be an array of {{pid, v}} objects")
+    if text is None and not properties:
+        raise BadRequest(f"{where} needs a 'query' string, or properties to match")
+    if text is not None and (not isinstance(text, str) or not text.strip()):
         raise BadRequest(f"{where}.query must be a non-empty string")
-    if len(text) > MAX_TEXT:
+    if text is not None and len(text) > MAX_TEXT:
         raise BadRequest(f"{where}.query is longer than {MAX_TEXT} characters")
     types: list[str] = []
     raw_type = raw.get("type")
@@ -348,13 +399,7 @@ def parse_query(raw: Any, where: str) -> Query:
     strict = raw.get("type_strict", "any")
     if strict not in STRICTNESS:
         raise BadRequest(f"{where}.type_strict must be one of {', '.join(STRICTNESS)}")
-    limit = raw.get("limit", DEFAULT_LIMIT)
-    if isinstance(limit, str) and limit.strip().isdigit():
-        limit = int(limit)  # some clients send it as a string
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise BadRequest(f"{where}.limit must be a positive integer")
-    if not isinstance(properties, list):
-        raise BadRequest(f"{where}.properties must be an array of {{pid, v}} objects")
+    limit = _limit(raw, where)
     if len(properties) > MAX_PROPERTIES:
         raise BadRequest(f"{where}.properties has {len(properties)} entries; give at most {MAX_PROPERTIES}")
     for i, prop in enumerate(properties):
@@ -364,8 +409,9 @@ def parse_query(raw: Any, where: str) -> Query:
         pid = prop.get("pid")
         if not isinstance(pid, str) or not pid.strip():
             raise BadRequest(f"{pwhere}.pid must be a property id")
-        conditions.append(Condition(resolve_term(pid, f"{pwhere}.pid"), _values(prop["v"], f"{pwhere}.v")))
-    return Query(text, tuple(types), strict, min(limit, MAX_LIMIT), tuple(conditions))
+        resolved = resolve_term(pid, f"{pwhere}.pid")
+        conditions.append(Condition(resolved, _values(prop["v"], f"{pwhere}.v"), prop.get("required") is True))
+    return Query(text or "", tuple(types), strict, limit, tuple(conditions))
 
 
 def parse_batch(raw: Any, what: str) -> dict[str, Query] | list[Query]:
@@ -477,35 +523,67 @@ class LabelIndex:
         return [_Scored(iri, s, e, lang, _main_labels(self.pool[iri])) for iri, (s, e, lang) in best.items()]
 
 
-def _condition_score(store: Any, iri: str, cond: Condition) -> float:
-    """0..1: how well the resource's values of `cond.prop` agree with the asked values."""
-    rows = list(
-        evaluate(store, VALUES_QUERY, substitutions={Variable("e"): NamedNode(iri), Variable("p"): NamedNode(cond.prop)})
-    )
+def _row_agreement(cond: Condition, value: Any, label: Any) -> float:
+    """0..1: how well one value of the property (and the value's label) agrees with the asked values."""
     best = 0.0
     for kind, wanted in cond.values:
-        for row in rows:
-            value = row["v"]
-            if kind == "id" or isinstance(value, NamedNode):
-                if isinstance(value, NamedNode) and (value.value == wanted or value.value == entity_iri(wanted)):
-                    return 1.0
-                if kind == "id":
-                    continue
-            texts = [value.value] if isinstance(value, Literal) else []
-            if row["l"] is not None:
-                texts.append(row["l"].value)
-            for t in texts:
-                best = max(best, similarity(normalize(wanted), normalize(t)))
+        if isinstance(value, NamedNode) and value.value in (wanted, entity_iri(wanted)):
+            return 1.0
+        if kind == "id":
+            continue
+        texts = [value.value] if isinstance(value, Literal) else []
+        if label is not None:
+            texts.append(label.value)
+        for t in texts:
+            best = max(best, similarity(normalize(wanted), normalize(t)))
     return best
 
 
-def _weighed(store: Any, scored: _Scored, conditions: tuple[Condition, ...]) -> _Scored:
-    """The name score blended with the property agreement: each condition weighs 20%, 50% at most."""
-    if not conditions:
-        return scored
+def _condition_score(store: Any, iri: str, cond: Condition) -> float:
+    """0..1: how well the resource's values of `cond.prop` agree with the asked values."""
+    rows = evaluate(store, VALUES_QUERY, substitutions={Variable("e"): NamedNode(iri), Variable("p"): NamedNode(cond.prop)})
+    return max((_row_agreement(cond, row["v"], row["l"]) for row in rows), default=0.0)
+
+
+def _fails_required(conditions: tuple[Condition, ...], agreements: list[float]) -> bool:
+    return any(c.required and a < REQUIRED_AGREEMENT for c, a in zip(conditions, agreements))
+
+
+def _weighed(store: Any, scored: _Scored, conditions: tuple[Condition, ...]) -> _Scored | None:
+    """The name score blended with the property agreement: each condition weighs 20%, 50% at most.
+
+    None when a required condition does not hold: the resource is no candidate.
+    """
+    agreements = [_condition_score(store, scored.iri, c) for c in conditions]
+    if _fails_required(conditions, agreements):
+        return None
     weight = min(0.5, 0.2 * len(conditions))
-    agreement = sum(_condition_score(store, scored.iri, c) for c in conditions) / len(conditions)
+    agreement = sum(agreements) / len(conditions)
     scored.score = round(scored.score * (1 - weight) + 100 * weight * agreement, 2)
+    return scored
+
+
+def _by_properties(store: Any, pool: Pool, conditions: tuple[Condition, ...]) -> list[_Scored]:
+    """Candidates of a query without a name: resources of the pool whose values agree, scored
+    by their mean agreement (100: every condition met exactly, which alone can make a match).
+
+    Each property is read once, all its subjects at a time, rather than once per resource.
+    """
+    agreements: dict[str, list[float]] = {}
+    for i, cond in enumerate(conditions):
+        for row in evaluate(store, VALUES_QUERY, substitutions={Variable("p"): NamedNode(cond.prop)}):
+            subject = row["e"]
+            if not isinstance(subject, NamedNode) or subject.value not in pool:
+                continue
+            agreement = _row_agreement(cond, row["v"], row["l"])
+            if agreement > 0:
+                found = agreements.setdefault(subject.value, [0.0] * len(conditions))
+                found[i] = max(found[i], agreement)
+    scored = []
+    for iri, found in agreements.items():
+        score = round(100 * sum(found) / len(found), 2)
+        if score >= MIN_SCORE and not _fails_required(conditions, found):
+            scored.append(_Scored(iri, score, all(a == 1.0 for a in found), None, _main_labels(pool[iri])))
     return scored
 
 
@@ -554,6 +632,7 @@ def _in_types(iri: str, types: tuple[str, ...], strict: str, pools: list[dict[st
 def reconcile(store: Any, queries: list[Query]) -> list[list[dict[str, Any]]]:
     """Candidates for each query, best first (run in a query worker)."""
     cache: dict[str, Pool] = {}
+    searched_pools: dict[tuple[tuple[str, ...], str], Pool] = {}
     indexes: dict[tuple[tuple[str, ...], str], LabelIndex] = {}
     defaults = tuple(OT + name for name in DEFAULT_TYPES)
     answers = []
@@ -561,14 +640,19 @@ def reconcile(store: Any, queries: list[Query]) -> list[list[dict[str, Any]]]:
         pools = [_pool(store, t, cache) for t in q.types]
         searched = q.types if q.types and q.strict != "should" else defaults + q.types
         key = (searched, "all" if q.types and q.strict == "all" else "any")
-        if key not in indexes:
+        if key not in searched_pools:
             candidates: Pool = {}
             for t in searched:
                 candidates.update(_pool(store, t, cache))
             if key[1] == "all":
                 candidates = {iri: labels for iri, labels in candidates.items() if _in_types(iri, q.types, "all", pools)}
-            indexes[key] = LabelIndex(candidates)
-        scored = indexes[key].score(q.text)
+            searched_pools[key] = candidates
+        if q.text:
+            if key not in indexes:
+                indexes[key] = LabelIndex(searched_pools[key])
+            scored = indexes[key].score(q.text)
+        else:
+            scored = _by_properties(store, searched_pools[key], q.conditions)
         outside: set[str] = set()
         if q.types and q.strict == "should":
             # OpenRefine sends "should" with every type: the type's instances come first, the
@@ -582,9 +666,10 @@ def reconcile(store: Any, queries: list[Query]) -> list[list[dict[str, Any]]]:
             return (s.iri in outside, -s.score, s.iri)
 
         scored.sort(key=rank)
-        if q.conditions:
+        if q.conditions and q.text:
             # Properties re-rank the best name matches only: each costs a lookup per candidate.
-            scored = [_weighed(store, s, q.conditions) for s in scored[: max(4 * q.limit, 20)]]
+            weighed = (_weighed(store, s, q.conditions) for s in scored[: max(4 * q.limit, 20)])
+            scored = [s for s in weighed if s is not None]
             scored.sort(key=rank)
         answers.append(_results(store, scored, q.limit))
     return answers
@@ -718,14 +803,17 @@ def _callback(params: list[tuple[str, str]]) -> str | None:
 
 
 def _reply(body: Any, callback: str | None) -> Response:
-    """JSON, or JSONP when a callback is named (for OpenRefine's older clients)."""
+    """UTF-8 JSON, or JSONP when a callback is named (for OpenRefine's older clients)."""
+    text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     if callback is None:
-        return JSONResponse(body)
-    text = json.dumps(body, ensure_ascii=False)
+        return Response(text, media_type=JSON_CONTENT_TYPE)
+    # U+2028 and U+2029 are allowed in JSON strings but end lines in JavaScript before ES2019:
+    # escaped, a label holding one cannot break the script.
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     # `/**/` keeps the first bytes from being read as anything but script (a known JSONP guard).
     return Response(
         f"/**/{callback}({text});",
-        media_type=JS_MEDIA,
+        media_type=JS_CONTENT_TYPE,
         headers={"X-Content-Type-Options": "nosniff"},
     )
 

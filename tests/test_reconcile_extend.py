@@ -123,7 +123,7 @@ def test_propose_unknown_type_has_no_properties(server: Server) -> None:
 
 def test_propose_jsonp_wraps_the_answer(server: Server) -> None:
     response = server.client.get("/reconcile/extend/propose", params={"type": "Consortium", "callback": "cb_1"})
-    assert response.headers["content-type"].startswith("application/javascript")
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
     assert response.text.startswith("/**/cb_1(") and response.text.endswith(");")
     assert json.loads(response.text[len("/**/cb_1(") : -2]) == propose(server, type="Consortium")
 
@@ -230,7 +230,7 @@ def test_extend_limit_setting_bounds_the_values(server: Server, limit: Any) -> N
 def test_extend_jsonp_wraps_the_answer(server: Server) -> None:
     query = json.dumps({"ids": ["kt"], "properties": [{"id": "memberOf"}]})
     response = server.client.get("/reconcile", params={"extend": query, "callback": "cb"})
-    assert response.headers["content-type"].startswith("application/javascript")
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
     assert json.loads(response.text[len("/**/cb(") : -2]) == ask(server, json.loads(query))
 
 
@@ -348,8 +348,11 @@ def test_extend_post_form_without_extend_is_400(server: Server) -> None:
     ("2.5", "decimal", {"float": 2.5}),
     ("1E3", "double", {"float": 1000.0}),
     ("NaN", "double", {"str": "NaN"}),
-    ("true", "boolean", {"bool": True}),
-    ("0", "boolean", {"bool": False}),
+    ("true", "boolean", {"str": "true"}),
+    ("0", "boolean", {"str": "false"}),
+    ("2021-13-01", "date", {"str": "2021-13-01"}),
+    ("2021-02-00T10:00:00", "dateTime", {"str": "2021-02-00T10:00:00"}),
+    ("2021-00", "gYearMonth", {"str": "2021-00"}),
     ("2021-08-31", "date", {"date": "2021-08-31T00:00:00"}),
     ("2021-08-31+09:00", "date", {"date": "2021-08-31T00:00:00+09:00"}),
     ("2021-08-31T10:30:00Z", "dateTime", {"date": "2021-08-31T10:30:00Z"}),
