@@ -31,7 +31,7 @@ from fastapi.responses import Response
 from pyoxigraph import Literal, NamedNode, Variable
 
 from . import limits
-from .errors import BadRequest, UnsupportedMediaType
+from .errors import BadRequest
 from .linkeddata import ID_BASE, OT, PREFIXES
 from .pages import LANGS, accept_language
 from .reconcile import (
@@ -52,10 +52,11 @@ from .reconcile import (
     entity_id,
     entity_iri,
     parse_json,
+    read_body,
     resolve_term,
     term_id,
 )
-from .sparql import compute, evaluate, query_pairs, request_media, single
+from .sparql import compute, evaluate, query_pairs, single
 
 router = APIRouter()
 
@@ -431,15 +432,7 @@ async def propose_properties(request: Request) -> Response:
 async def extend_post(request: Request) -> Response:
     """Data extension (1.0 draft): a JSON body {"ids": [...], "properties": [...]}; or a v0.2 form."""
     params = query_pairs(request)
-    media, charset = request_media(request)
-    if media not in (FORM_MEDIA, JSON_MEDIA):
-        raise UnsupportedMediaType(
-            f"Content-Type {media or '(none)'!r} is not accepted; use {JSON_MEDIA} or {FORM_MEDIA}",
-            accepted=[JSON_MEDIA, FORM_MEDIA],
-        )
-    if charset.lower() not in ("utf-8", "utf8"):
-        raise UnsupportedMediaType(f"Charset {charset!r} is not accepted; send UTF-8")
-    body = limits.decode_utf8(await request.body(), "the request body")
+    media, body = await read_body(request, (JSON_MEDIA, FORM_MEDIA))
     if media == FORM_MEDIA:
         params += limits.parse_form(body, "the form body")
         callback = _callback(params)

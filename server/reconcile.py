@@ -266,18 +266,17 @@ def resolve_term(value: str, where: str) -> str:
 def entity_iri(value: str) -> str | None:
     """The IRI an entity id stands for (a local name under id:, or the full IRI); None if neither."""
     value = value.strip()
-    if value.startswith(ID_BASE):
-        value = value[len(ID_BASE) :]
+    value = value.removeprefix(ID_BASE)
     return ID_BASE + value if _ID_NAME.match(value) else None
 
 
 def term_id(iri: str) -> str:
     """The id shown for a type or property: its local name in the ontology, else the full IRI."""
-    return iri[len(OT) :] if iri.startswith(OT) else iri
+    return iri.removeprefix(OT)
 
 
 def entity_id(iri: str) -> str:
-    return iri[len(ID_BASE) :] if iri.startswith(ID_BASE) else iri
+    return iri.removeprefix(ID_BASE)
 
 
 def parse_json(text: str, what: str) -> Any:
@@ -662,7 +661,7 @@ def reconcile(store: Any, queries: list[Query]) -> list[list[dict[str, Any]]]:
                 if s.iri in outside:
                     s.score = round(s.score * 0.8, 2)
 
-        def rank(s: _Scored) -> tuple[bool, float, str]:
+        def rank(s: _Scored, outside: set[str] = outside) -> tuple[bool, float, str]:
             return (s.iri in outside, -s.score, s.iri)
 
         scored.sort(key=rank)
@@ -763,7 +762,8 @@ def suggest_entities(store: Any, prefix: str, type_iri: str | None, offset: int)
 def suggest_terms(store: Any, kind: str, prefix: str, offset: int) -> list[dict[str, Any]]:
     """Ontology classes (kind "type") or properties (kind "property") matching `prefix`."""
     terms: dict[str, dict[str, Any]] = {}
-    for row in evaluate(store, "SELECT ?t WHERE { VALUES ?kind { %s } ?t a ?kind }" % " ".join(f"<{k}>" for k in TERM_KINDS[kind])):
+    kinds = " ".join(f"<{k}>" for k in TERM_KINDS[kind])
+    for row in evaluate(store, f"SELECT ?t WHERE {{ VALUES ?kind {{ {kinds} }} ?t a ?kind }}"):
         terms.setdefault(row["t"].value, {"labels": {}, "comment": None})
     if terms:
         for row in evaluate(store, TERMS_QUERY):
@@ -898,6 +898,19 @@ async def reconcile_get(request: Request) -> Response:
     return await _answer_batch(request, queries, callback)
 
 
+async def read_body(request: Request, accepted: tuple[str, ...]) -> tuple[str, str]:
+    """The media type and the UTF-8 text of a POST body, or a 415 naming what is `accepted`."""
+    media, charset = request_media(request)
+    if media not in accepted:
+        raise UnsupportedMediaType(
+            f"Content-Type {media or '(none)'!r} is not accepted; use {' or '.join(accepted)}",
+            accepted=list(accepted),
+        )
+    if charset.lower() not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"Charset {charset!r} is not accepted; send UTF-8")
+    return media, limits.decode_utf8(await request.body(), "the request body")
+
+
 @router.post(
     "/reconcile",
     responses={
@@ -927,16 +940,7 @@ async def reconcile_get(request: Request) -> Response:
 async def reconcile_post(request: Request) -> Response:
     """A batch of queries: a form with `queries` (v0.2), or a JSON body {"queries": [...]} (1.0 draft)."""
     params = query_pairs(request)
-    media, charset = request_media(request)
-    charset = charset.lower()
-    if media not in (FORM_MEDIA, JSON_MEDIA):
-        raise UnsupportedMediaType(
-            f"Content-Type {media or '(none)'!r} is not accepted; use {FORM_MEDIA} or {JSON_MEDIA}",
-            accepted=[FORM_MEDIA, JSON_MEDIA],
-        )
-    if charset not in ("utf-8", "utf8"):
-        raise UnsupportedMediaType(f"Charset {charset!r} is not accepted; send UTF-8")
-    body = limits.decode_utf8(await request.body(), "the request body")
+    media, body = await read_body(request, (FORM_MEDIA, JSON_MEDIA))
     if media == FORM_MEDIA:
         params += limits.parse_form(body, "the form body")
         callback = _callback(params)
