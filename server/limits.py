@@ -288,7 +288,15 @@ _END = object()  # marks an exhausted iterator
 
 
 class QueryTimeout(ServiceUnavailable):
-    """A query ran past `settings.query_timeout` while its results were being read."""
+    """A query ran past `settings.query_timeout`: the one place its 503 message is worded."""
+
+    def __init__(self, timeout: float, results: int | None = None) -> None:
+        after = "" if results is None else f" after {results} results"
+        super().__init__(
+            f"The query exceeded the {timeout:g} s limit and was stopped{after}"
+            " (--query-timeout, ONTEAM_QUERY_TIMEOUT)",
+            timeout=timeout,
+        )
 
 
 class Capped(Generic[T]):
@@ -334,10 +342,7 @@ class Capped(Generic[T]):
 
     def _timed_out(self) -> None:
         observability.QUERY_TIMEOUTS.inc()
-        raise QueryTimeout(
-            f"The query ran longer than {self.timeout:g} s and was stopped after {self.count} results",
-            timeout=self.timeout,
-        )
+        raise QueryTimeout(self.timeout, self.count)
 
     def headers(self) -> dict[str, str]:
         """Response headers stating the truncation (empty when nothing was cut)."""
