@@ -30,7 +30,7 @@ from urllib.parse import unquote_to_bytes, urljoin
 import anyio
 from fastapi import FastAPI, Request
 
-from . import observability
+from . import observability, sparqlscan
 from .errors import BadRequest, Forbidden, PayloadTooLarge, ServiceUnavailable, error_body
 from .settings import Settings
 
@@ -358,31 +358,6 @@ def cap(items: Iterable[T], limit: int, timeout: float | None = None) -> Capped[
 
 # --------------------------------------------------------------------------- federation
 
-# A small SPARQL lexer: just enough to find SERVICE/LOAD targets and the PREFIX/BASE they depend
-# on, skipping comments, strings and IRIs, so neither `"SERVICE"` nor `# SERVICE` nor `?service`
-# nor `ex:service` counts. Unmatched characters (operators, punctuation) are skipped one by one.
-_PN_CHARS_BASE = (
-    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
-    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
-)
-_PN_CHARS = _PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040\\-"
-_LOCAL_CHAR = rf"(?:[{_PN_CHARS}:]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])"
-_TOKEN = re.compile(
-    rf"""
-      (?P<ws>\s+|\#[^\n\r]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                 |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-    | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*>)
-    | (?P<pname>(?:[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?:
-                (?:{_LOCAL_CHAR}(?:(?:{_LOCAL_CHAR}|\.)*{_LOCAL_CHAR})?)?)
-    | (?P<var>[?$][{_PN_CHARS}]+)
-    | (?P<bnode>_:[{_PN_CHARS}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)
-    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-    | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 # Cheap pre-check: without any of these, the text can hold no SERVICE or LOAD keyword.
@@ -395,13 +370,6 @@ def allow_list(settings: Settings) -> frozenset[str]:
     return frozenset(iri.strip() for iri in raw.split(",") if iri.strip())
 
 
-def _tokens(text: str) -> Iterator[tuple[str, str]]:
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind != "ws" and kind is not None:
-            yield kind, match.group()
-
-
 def _unescape_iri(token: str) -> str:
     return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token[1:-1])
 
@@ -412,12 +380,14 @@ def check_federation(text: str, allow: frozenset[str]) -> None:
     SERVICE with a variable is always refused: its endpoint is only known while evaluating.
     Targets are resolved as the SPARQL parser resolves them (PREFIX, BASE, \\u escapes in IRIs).
     Runs only when the text mentions "service" or "load" in any case, so the common path is cheap.
+    The text is read by `sparqlscan.tokens`, so neither `"SERVICE"` nor `# SERVICE` nor
+    `?service` nor `ex:service` counts.
     """
     if not _TRIGGER.search(text):
         return
     prefixes: dict[str, str] = {}
     base = ""
-    tokens = _tokens(text)
+    tokens = ((token.kind, token.text) for token in sparqlscan.tokens(text))
     for kind, value in tokens:
         if kind != "word":
             continue
