@@ -304,9 +304,10 @@ def _declarations(update: str) -> tuple[list[_Declaration], int | None]:
 def _used_before(update: str, declaration: _Declaration) -> None:
     """Refuse a prefixed name that comes before the declaration of its prefix.
 
-    A prologue declares prefixes for the text after it (SPARQL 1.1 Query §4.1.1: a prefix
-    label must be declared before it is used), so hoisting a later PREFIX must not make an
-    earlier use valid. A SyntaxError worded like the parser's, with line and column.
+    In grammar [29] `Update ::= Prologue ( Update1 ( ';' Update )? )?` a later prologue
+    belongs to the nested `Update` after the ';': it serves the operations that follow it,
+    never one before it. So hoisting a later PREFIX must not make an earlier use valid.
+    Raises a SyntaxError worded like the parser's, with line and column.
     """
     for token in tokens(update[: declaration.start]):
         if token.kind == "pname" and token.text.partition(":")[0] + ":" == declaration.prefix:
