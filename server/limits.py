@@ -297,6 +297,11 @@ class QueryTimeout(ServiceUnavailable):
             " (--query-timeout, ONTEAM_QUERY_TIMEOUT)",
             timeout=timeout,
         )
+        self.results = results
+
+    def __reduce__(self) -> tuple[type[QueryTimeout], tuple[float, int | None]]:
+        # Made in a worker process and pickled back: rebuilt from its own arguments.
+        return type(self), (self.extra["timeout"], self.results)
 
 
 class Capped(Generic[T]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +18,7 @@ from starlette.routing import Route
 
 from conftest import Server, start_server
 from server.errors import ServiceUnavailable
-from server.limits import LimitsMiddleware, cap
+from server.limits import LimitsMiddleware, QueryTimeout, cap
 
 SMALL = {"ONTEAM_MAX_BODY_BYTES": "1000", "ONTEAM_MAX_URL_BYTES": "2000", "ONTEAM_MAX_HEADER_BYTES": "4000"}
 ASK = "ASK { ?s ?p ?o }"
@@ -211,3 +212,9 @@ def test_stream_past_its_deadline_names_the_timeout_setting() -> None:
         "The query exceeded the 1e-09 s limit and was stopped after 0 results (--query-timeout, ONTEAM_QUERY_TIMEOUT)"
     )
     assert raised.value.extra == {"timeout": 1e-9}
+
+
+def test_query_timeout_survives_pickling_from_a_worker_process() -> None:
+    error = pickle.loads(pickle.dumps(QueryTimeout(0.5, 3)))
+    assert (error.status, error.extra) == (503, {"timeout": 0.5})
+    assert error.message.endswith("after 3 results (--query-timeout, ONTEAM_QUERY_TIMEOUT)")
