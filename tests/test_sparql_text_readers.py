@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store
 
 from conftest import Server
-from server import capped, limits, queries, sparqlscan
+from server import capped, limits, queries, sparqlscan, trigscan
 from server.errors import BadRequest, Forbidden
 from server.sparql import BASE_IRI
 from sparql_support import DATA, DATA_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, TOKEN, update, write_root
@@ -396,3 +396,12 @@ def test_service_with_an_undeclared_prefix_is_400() -> None:
     with pytest.raises(BadRequest):
         limits.check_federation("SELECT * WHERE { SERVICE nope:x { } }", frozenset())
 
+
+
+# --------------------------------------------------------------------------- TriG, which shares the lexer
+
+
+def test_trig_escaped_hash_in_a_name_hides_no_empty_graph_after_it() -> None:
+    text = "@prefix ex: <http://e/> .\nex:g1 { ex:a ex:b ex:c\\#d } ex:g2 { }\nex:g\\-3 { } # ex:g4 { }"
+    Store().load(text, RdfFormat.TRIG)  # valid TriG
+    assert [g.value for g in trigscan.empty_graphs(text)] == ["http://e/g2", "http://e/g-3"]
