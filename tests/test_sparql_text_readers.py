@@ -218,6 +218,18 @@ def noise(draw: st.DrawFn) -> tuple[str, str]:
     return "term", text
 
 
+@settings(max_examples=300, deadline=None)
+@given(piece=noise())
+def test_generated_term_is_one_token_and_a_comment_none(piece: tuple[str, str]) -> None:
+    where, text = piece
+    found = list(sparqlscan.tokens(text))
+    if where == "anywhere":
+        assert found == []
+    else:
+        assert [token.text for token in found] == [text]
+        REFERENCE.query(f"PREFIX ex: <{EX}> SELECT ({text} AS ?x) {{}}")  # pyoxigraph takes it too
+
+
 def mixed_case(draw: st.DrawFn, word: str) -> str:
     return "".join(c.upper() if draw(st.booleans()) else c.lower() for c in word)
 
