@@ -302,7 +302,7 @@ def _unsafe_use(text: str) -> tuple[int, str] | None:
         if name not in ("BOUND", "BIND"):
             continue
         width = 2 if name == "BOUND" else 3
-        following = found[index + 1 : index + 2 + width - 1]
+        following = found[index + 1 : index + 1 + width]
         if len(following) < width or following[0].text != "(":
             continue
         if following[1].kind != "var" or following[1].text[1:2] != "_":
