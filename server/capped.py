@@ -23,7 +23,6 @@ LIMIT is within the cap cannot be cut, so it keeps the native serializer.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
@@ -43,7 +42,6 @@ _HELD_GRAPHS = frozenset({RdfFormat.JSON_LD})
 _LINE_COMMENTED = frozenset({RdfFormat.N_TRIPLES, RdfFormat.N_QUADS, RdfFormat.TURTLE, RdfFormat.TRIG})
 _PIECE = 64 * 1024  # held answers are handed on in pieces the chunk writer can pass along
 _HELD_IN_MEMORY = 8 * 1024 * 1024  # beyond this, a held answer waits in a temporary file
-_NUMBER = re.compile(r"\s*([0-9]+)")
 
 
 def note(limit: int, what: str) -> str:
@@ -56,10 +54,11 @@ def declared_limit(query: str) -> int | None:
     """The query's own top-level LIMIT, if it has one (a sub-query's LIMIT is inside braces)."""
     if "limit" not in query.lower():
         return None
-    for keyword in sparqlscan.keywords(query):
-        if keyword.word == "LIMIT" and keyword.depth == 0:
-            match = _NUMBER.match(query, keyword.start + len("LIMIT"))
-            return int(match.group(1)) if match else None
+    found = False  # the token before was a top-level LIMIT (comments may come between)
+    for token in sparqlscan.tokens(query):
+        if found:
+            return int(token.text) if token.kind == "number" and token.text.isdigit() else None
+        found = token.kind == "word" and token.depth == 0 and token.text.upper() == "LIMIT"
     return None
 
 

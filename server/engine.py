@@ -411,7 +411,7 @@ class ProcessPool:
     def _lost(self, worker: _Worker) -> OnTeamError:
         if worker.expired:
             observability.QUERY_TIMEOUTS.inc()
-            return QueryTimeout(f"The query exceeded the {self.timeout:g} s limit and was stopped", timeout=self.timeout)
+            return QueryTimeout(self.timeout)
         return OnTeamError("The query worker stopped before answering (out of memory?)")
 
     async def _spawn(self, checkpoint: _Checkpoint) -> _Worker:

@@ -30,7 +30,7 @@ from urllib.parse import unquote_to_bytes, urljoin
 import anyio
 from fastapi import FastAPI, Request
 
-from . import observability
+from . import observability, sparqlscan
 from .errors import BadRequest, Forbidden, PayloadTooLarge, ServiceUnavailable, error_body
 from .settings import Settings
 
@@ -288,7 +288,20 @@ _END = object()  # marks an exhausted iterator
 
 
 class QueryTimeout(ServiceUnavailable):
-    """A query ran past `settings.query_timeout` while its results were being read."""
+    """A query ran past `settings.query_timeout`: the one place its 503 message is worded."""
+
+    def __init__(self, timeout: float, results: int | None = None) -> None:
+        after = "" if results is None else f" after {results} results"
+        super().__init__(
+            f"The query exceeded the {timeout:g} s limit and was stopped{after}"
+            " (--query-timeout, ONTEAM_QUERY_TIMEOUT)",
+            timeout=timeout,
+        )
+        self.results = results
+
+    def __reduce__(self) -> tuple[type[QueryTimeout], tuple[float, int | None]]:
+        # Made in a worker process and pickled back: rebuilt from its own arguments.
+        return type(self), (self.extra["timeout"], self.results)
 
 
 class Capped(Generic[T]):
@@ -334,10 +347,7 @@ class Capped(Generic[T]):
 
     def _timed_out(self) -> None:
         observability.QUERY_TIMEOUTS.inc()
-        raise QueryTimeout(
-            f"The query ran longer than {self.timeout:g} s and was stopped after {self.count} results",
-            timeout=self.timeout,
-        )
+        raise QueryTimeout(self.timeout, self.count)
 
     def headers(self) -> dict[str, str]:
         """Response headers stating the truncation (empty when nothing was cut)."""
@@ -353,31 +363,6 @@ def cap(items: Iterable[T], limit: int, timeout: float | None = None) -> Capped[
 
 # --------------------------------------------------------------------------- federation
 
-# A small SPARQL lexer: just enough to find SERVICE/LOAD targets and the PREFIX/BASE they depend
-# on, skipping comments, strings and IRIs, so neither `"SERVICE"` nor `# SERVICE` nor `?service`
-# nor `ex:service` counts. Unmatched characters (operators, punctuation) are skipped one by one.
-_PN_CHARS_BASE = (
-    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
-    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
-)
-_PN_CHARS = _PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040\\-"
-_LOCAL_CHAR = rf"(?:[{_PN_CHARS}:]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])"
-_TOKEN = re.compile(
-    rf"""
-      (?P<ws>\s+|\#[^\n\r]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                 |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-    | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*>)
-    | (?P<pname>(?:[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?:
-                (?:{_LOCAL_CHAR}(?:(?:{_LOCAL_CHAR}|\.)*{_LOCAL_CHAR})?)?)
-    | (?P<var>[?$][{_PN_CHARS}]+)
-    | (?P<bnode>_:[{_PN_CHARS}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)
-    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-    | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 # Cheap pre-check: without any of these, the text can hold no SERVICE or LOAD keyword.
@@ -390,13 +375,6 @@ def allow_list(settings: Settings) -> frozenset[str]:
     return frozenset(iri.strip() for iri in raw.split(",") if iri.strip())
 
 
-def _tokens(text: str) -> Iterator[tuple[str, str]]:
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind != "ws" and kind is not None:
-            yield kind, match.group()
-
-
 def _unescape_iri(token: str) -> str:
     return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token[1:-1])
 
@@ -407,12 +385,14 @@ def check_federation(text: str, allow: frozenset[str]) -> None:
     SERVICE with a variable is always refused: its endpoint is only known while evaluating.
     Targets are resolved as the SPARQL parser resolves them (PREFIX, BASE, \\u escapes in IRIs).
     Runs only when the text mentions "service" or "load" in any case, so the common path is cheap.
+    The text is read by `sparqlscan.tokens`, so neither `"SERVICE"` nor `# SERVICE` nor
+    `?service` nor `ex:service` counts.
     """
     if not _TRIGGER.search(text):
         return
     prefixes: dict[str, str] = {}
     base = ""
-    tokens = _tokens(text)
+    tokens = ((token.kind, token.text) for token in sparqlscan.tokens(text))
     for kind, value in tokens:
         if kind != "word":
             continue

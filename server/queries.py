@@ -24,7 +24,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Variable
 
-from . import limits, negotiation, sparql
+from . import limits, negotiation, sparql, sparqlscan
 from .errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound, UnsupportedMediaType
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -45,19 +45,6 @@ TEXT_FORMATS = frozenset({"sparql", "rq", SPARQL_QUERY_MEDIA})
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _PARAM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _LANG = re.compile(r"[a-z]{2}")
-# One token of SPARQL at a time, so that variables inside strings, IRIs and comments are skipped.
-_TOKENS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\x00-\x20]*>'
-    r"|#[^\n]*"
-    r"|[?$](?P<var>[A-Za-z0-9_\u00b7\u00c0-\ufffd]+)",
-    re.DOTALL,
-)
-# pyoxigraph's optimizer decides BOUND() and BIND(?x AS ...) before substitutions apply.
-_UNSAFE_USE = re.compile(r"\bBOUND\s*\(\s*[?$]_|\bBIND\s*\(\s*[?$]_\w*\s+AS\b", re.IGNORECASE)
 _TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
 _LEXICAL: dict[str, re.Pattern[str]] = {
     "integer": re.compile(r"[+-]?\d+"),
@@ -176,11 +163,11 @@ def load_saved_query(path: Path) -> SavedQuery:
             f"{path}: unknown decorator {', '.join(map(repr, unknown))}; known: {', '.join(DECORATORS)}"
         )
     where = str(path)
-    code = _code_only(text)
-    match = _UNSAFE_USE.search(code)
-    if match:
+    unsafe = _unsafe_use(text)
+    if unsafe:
+        line, use = unsafe
         raise SavedQueryError(
-            f"{where}: line {code.count(chr(10), 0, match.start()) + 1}: {match.group(0).strip()!r}: BOUND() and "
+            f"{where}: line {line}: {use!r}: BOUND() and "
             "BIND(?param AS ...) do not see substituted parameters in pyoxigraph; use the parameter "
             "in a pattern or in COALESCE(..., true)"
         )
@@ -298,11 +285,33 @@ def _per_parameter(value: Any, key: str, where: str) -> dict[str, Any]:
 def query_variables(text: str) -> list[str]:
     """The variable names of a query in order of appearance (strings, IRIs, comments skipped)."""
     names: list[str] = []
-    for match in _TOKENS.finditer(text):
-        var = match.group("var")
-        if var and var not in names:
-            names.append(var)
+    for token in sparqlscan.tokens(text):
+        if token.kind == "var" and token.text[1:] not in names:
+            names.append(token.text[1:])
     return names
+
+
+def _unsafe_use(text: str) -> tuple[int, str] | None:
+    """The first `BOUND(?_param` or `BIND(?_param AS` of a query: (line, text), or None.
+
+    pyoxigraph's optimizer decides BOUND() and BIND(?x AS ...) before substitutions apply.
+    """
+    found = list(sparqlscan.tokens(text))
+    for index, token in enumerate(found):
+        name = token.text.upper() if token.kind == "word" else ""
+        if name not in ("BOUND", "BIND"):
+            continue
+        width = 2 if name == "BOUND" else 3
+        following = found[index + 1 : index + 1 + width]
+        if len(following) < width or following[0].text != "(":
+            continue
+        if following[1].kind != "var" or following[1].text[1:2] != "_":
+            continue
+        if name == "BIND" and following[2].text.upper() != "AS":
+            continue
+        end = following[-1].start + len(following[-1].text)
+        return text.count("\n", 0, token.start) + 1, text[token.start : end]
+    return None
 
 
 def parse_parameter_variable(variable: str) -> tuple[str, bool, str, str | None, str | None]:
@@ -445,7 +454,7 @@ def _check_sparql(text: str, parameters: Sequence[Parameter], pagination: int | 
     elif isinstance(result, QueryBoolean):
         form = "ask"
     else:
-        form = "describe" if re.search(r"\bDESCRIBE\b", _code_only(text), re.IGNORECASE) else "construct"
+        form = "describe" if any(k.word == "DESCRIBE" for k in sparqlscan.keywords(text)) else "construct"
     if pagination is not None:
         if form == "ask":
             raise SavedQueryError(f"{where}: 'pagination' makes no sense for an ASK query")
@@ -456,21 +465,19 @@ def _check_sparql(text: str, parameters: Sequence[Parameter], pagination: int | 
                 f"{where}: 'pagination' adds LIMIT and OFFSET at the end, which this query does not allow "
                 f"({exc.msg}); remove its own LIMIT, OFFSET or trailing VALUES"
             ) from None
-        if not re.search(r"\bORDER\s+BY\b", _code_only(text), re.IGNORECASE):
+        if not _has_order_by(text):
             raise SavedQueryError(f"{where}: 'pagination' needs an ORDER BY, or pages may overlap")
     return form
 
 
-def _code_only(text: str) -> str:
-    """The query with comments and string literals blanked out (lines and columns kept)."""
-
-    def blank(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if match.group("var") or token.startswith("<"):
-            return token
-        return re.sub(r"[^\n]", " ", token)
-
-    return _TOKENS.sub(blank, text)
+def _has_order_by(text: str) -> bool:
+    """Does the query have ORDER BY (anywhere: strings, IRIs and comments skipped)?"""
+    previous = ""
+    for keyword in sparqlscan.keywords(text):
+        if previous == "ORDER" and keyword.word == "BY":
+            return True
+        previous = keyword.word
+    return False
 
 
 def paged_text(text: str, size: int, page: int) -> str:

@@ -483,7 +483,10 @@ async def run_update(
         graph_iri(value, "using-graph-uri")
     for value in using_named_graphs:
         graph_iri(value, "using-named-graph-uri")
-    update = sparqlscan.hoist_prologues(update)
+    try:
+        update = sparqlscan.hoist_prologues(update)
+    except SyntaxError as exc:  # a prefix used before its (later) declaration
+        raise syntax_error("Update", exc) from None
     if using_graphs or using_named_graphs:
         try:
             update = sparqlscan.add_using(update, using_graphs, using_named_graphs)

@@ -2,11 +2,14 @@
 
 pyoxigraph parses and evaluates in one call, so a few protocol rules need a look at the
 text first: does the query carry its own dataset (FROM / FROM NAMED), where do `USING`
-clauses go for `using-graph-uri`. (SERVICE and LOAD targets are checked by
-`limits.check_federation`.) The lexer splits the text
-into strings, IRIs, comments, braces and words exactly as the SPARQL grammar delimits
-them, so a keyword is only ever found where the grammar can have one (never inside a
-string, an IRI, a comment, a variable or a prefixed name).
+clauses go for `using-graph-uri`, which prologue declarations of later operations move
+to the front. `tokens` is the one reading of SPARQL text in the service: `limits`
+(SERVICE and LOAD targets), `queries` (saved-query parameters), `capped` (the top-level
+LIMIT) and the command line read queries through it, and `lexer` is shared with `trigscan`.
+It splits the text into strings, IRIs, comments, braces, prefixed names, variables and
+words exactly as the SPARQL grammar delimits them, so a keyword is only ever found where
+the grammar can have one (never inside a string, an IRI, a comment, a variable or a
+prefixed name, whatever escapes they hold).
 """
 
 from __future__ import annotations
@@ -16,20 +19,45 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Character classes of the SPARQL 1.1 grammar (§19.8, [164]-[173]); Turtle and TriG share them.
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_VAR_CHARS = _PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PN_CHARS = _VAR_CHARS + "\\-"
+_LOCAL_CHAR = rf"(?:[{_PN_CHARS}:]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])"
 
-def lexer(word: str) -> re.Pattern[str]:
+# The terminals SPARQL has beyond those it shares with TriG. A prefixed name keeps its
+# escapes (`ex:a\#b` is one token, not a name and a comment); a variable never holds '-'.
+_SPARQL_TERMS = rf"""
+    (?P<pname>(?:[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?:
+              (?:{_LOCAL_CHAR}(?:(?:{_LOCAL_CHAR}|\.)*{_LOCAL_CHAR})?)?)
+  | (?P<var>[?$][{_VAR_CHARS}]+)
+  | (?P<bnode>_:[{_VAR_CHARS}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<number>[0-9]+\.[0-9]*[eE][+-]?[0-9]+|[0-9]*\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+(?:[eE][+-]?[0-9]+)?)
+"""
+
+
+def lexer(word: str, terms: str = "") -> re.Pattern[str]:
     """A tokenizer for SPARQL or TriG: the terminals they share (whitespace, comments, strings,
-    IRIs, braces), and `word` (a regex) for everything else; single characters come as `other`."""
+    IRIs, braces), then `terms` (more named alternatives) and `word` (a regex) for everything
+    else; single characters come as `other`. Strings and IRIs follow the grammar exactly: a long
+    string ends at the first `'''` / `\"\"\"` that is not followed by its content, IRIs may hold
+    \\u escapes."""
     return re.compile(
         r"""
         (?P<ws>\s+)
       | (?P<comment>\#[^\r\n]*)
-      | (?P<string>"{3}(?:\\.|[^\\])*?"{3}(?!")|'{3}(?:\\.|[^\\])*?'{3}(?!')
-                  |"(?:\\.|[^"\\\r\n])*"|'(?:\\.|[^'\\\r\n])*')
-      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                  |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+      | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
       | (?P<open>\{)
       | (?P<close>\})
-      | (?P<word>"""
+      | """
+        + (terms + " | " if terms else "")
+        + "(?P<word>"
         + word
         + r""")
       | (?P<other>.)
@@ -38,7 +66,36 @@ def lexer(word: str) -> re.Pattern[str]:
     )
 
 
-_TOKEN = lexer(r"[^\s{}()\[\]<>,;'\"\#=!&|+*/^]+")
+# SPARQL's own tokens: a `word` is a keyword or a function name (`a`, `SELECT`, `STRLEN`).
+_TOKEN = lexer(r"[A-Za-z][A-Za-z0-9_]*", _SPARQL_TERMS)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A significant token: its kind (a group of `lexer`), text, start and brace depth."""
+
+    kind: str
+    text: str
+    start: int
+    depth: int
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """The tokens of a SPARQL text, whitespace and comments left out.
+
+    Kinds: string, iri, open, close, pname, var, bnode, lang, number, word, other. A brace
+    sits at the depth outside it; anything else at the depth of the braces around it.
+    """
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind in ("ws", "comment"):
+            continue
+        if kind == "close":
+            depth -= 1
+        yield Token(kind, match.group(), match.start(), depth)
+        if kind == "open":
+            depth += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +111,13 @@ def keywords(text: str) -> Iterator[Keyword]:
     """Yield every bare keyword and brace of a SPARQL text, skipping strings, IRIs, comments.
 
     Variables (`?x`, `$x`), prefixed names (`ex:from`), blank nodes (`_:b`), language
-    tags (`@en`) and numbers are words but not keywords: a keyword is all letters.
+    tags (`@en`) and numbers are other kinds of token: a keyword is a word of letters only.
     """
-    depth = 0
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind == "open":
-            yield Keyword("{", match.start(), depth)
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-            yield Keyword("}", match.start(), depth)
-        elif kind == "word":
-            word = match.group()
-            if word.isascii() and word.isalpha():
-                yield Keyword(word.upper(), match.start(), depth)
+    for token in tokens(text):
+        if token.kind in ("open", "close"):
+            yield Keyword(token.text, token.start, token.depth)
+        elif token.kind == "word" and token.text.isalpha():
+            yield Keyword(token.text.upper(), token.start, token.depth)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,20 +139,6 @@ def query_shape(query: str) -> QueryShape:
     return QueryShape(has_dataset=any(k.word == "FROM" for k in keywords(query)))
 
 
-def _significant(text: str) -> Iterator[str]:
-    """The tokens of `text` without whitespace and comments; a word's final '.' split off."""
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind in ("ws", "comment"):
-            continue
-        token = match.group()
-        if kind == "word" and token.endswith(".") and len(token) > 1:
-            yield token[:-1]
-            yield "."
-        else:
-            yield token
-
-
 @lru_cache(maxsize=256)
 def copies_all_triples(query: str) -> bool:
     """Is this `CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }` (or `CONSTRUCT WHERE { ?s ?p ?o }`)?
@@ -115,19 +150,19 @@ def copies_all_triples(query: str) -> bool:
     """
     if "construct" not in query.lower():
         return False
-    tokens = list(_significant(query))
+    words = [token.text for token in tokens(query)]
     start = 0
-    while start < len(tokens) and tokens[start].upper() in ("PREFIX", "BASE"):
-        if tokens[start].upper() == "PREFIX":
-            declared = tokens[start + 1 : start + 3]
+    while start < len(words) and words[start].upper() in ("PREFIX", "BASE"):
+        if words[start].upper() == "PREFIX":
+            declared = words[start + 1 : start + 3]
             if len(declared) < 2 or not declared[0].endswith(":") or not declared[1].startswith("<"):
                 return False
             start += 3
         else:
-            if not tokens[start + 1 : start + 2] or not tokens[start + 1].startswith("<"):
+            if not words[start + 1 : start + 2] or not words[start + 1].startswith("<"):
                 return False
             start += 2
-    rest = tokens[start:]
+    rest = words[start:]
     if len(rest) < 6 or rest[0].upper() != "CONSTRUCT":
         return False
     rest = rest[1:]
@@ -242,33 +277,47 @@ def _declarations(update: str) -> tuple[list[_Declaration], int | None]:
     """Every top-level PREFIX/BASE declaration, and where the first operation starts."""
     found: list[_Declaration] = []
     first_operation: int | None = None
-    tokens = [m for m in _TOKEN.finditer(update) if m.lastgroup not in ("ws", "comment")]
-    depth = 0
+    significant = list(tokens(update))
     after_operation = False
     index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        kind, text = token.lastgroup, token.group()
-        word = text.upper() if kind == "word" else ""
-        if depth == 0 and word in ("PREFIX", "BASE"):
+    while index < len(significant):
+        token = significant[index]
+        word = token.text.upper() if token.kind == "word" else ""
+        if token.depth == 0 and word in ("PREFIX", "BASE"):
             width = 3 if word == "PREFIX" else 2
-            parts = tokens[index : index + width]
-            if len(parts) == width and parts[-1].lastgroup == "iri":
-                prefix = parts[1].group() if word == "PREFIX" else None
-                found.append(_Declaration(token.start(), parts[-1].end(), prefix, parts[-1].group(), after_operation))
+            parts = significant[index : index + width]
+            if len(parts) == width and parts[-1].kind == "iri":
+                prefix = parts[1].text if word == "PREFIX" else None
+                end = parts[-1].start + len(parts[-1].text)
+                found.append(_Declaration(token.start, end, prefix, parts[-1].text, after_operation))
                 index += width
                 continue
-        if kind == "open":
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-        elif depth == 0 and text == ";":
+        if token.depth == 0 and token.text == ";":
             # At depth 0 a ';' only ever separates two operations of the request.
             after_operation = True
         if first_operation is None and not after_operation:
-            first_operation = token.start()
+            first_operation = token.start
         index += 1
     return found, first_operation
+
+
+def _used_before(update: str, declaration: _Declaration) -> None:
+    """Refuse a prefixed name that comes before the declaration of its prefix.
+
+    In grammar [29] `Update ::= Prologue ( Update1 ( ';' Update )? )?` a later prologue
+    belongs to the nested `Update` after the ';': it serves the operations that follow it,
+    never one before it. So hoisting a later PREFIX must not make an earlier use valid.
+    Raises a SyntaxError worded like the parser's, with line and column.
+    """
+    for token in tokens(update[: declaration.start]):
+        if token.kind == "pname" and token.text.partition(":")[0] + ":" == declaration.prefix:
+            line = update.count("\n", 0, token.start) + 1
+            column = token.start - (update.rfind("\n", 0, token.start) + 1) + 1
+            declared_line = update.count("\n", 0, declaration.start) + 1
+            raise SyntaxError(
+                f"error at {line}:{column}: the prefix {declaration.prefix!r} of {token.text} is only declared "
+                f"later, on line {declared_line}; a PREFIX applies to the text after it"
+            )
 
 
 def hoist_prologues(update: str) -> str:
@@ -281,7 +330,8 @@ def hoist_prologues(update: str) -> str:
     IRI, means the same wherever it is declared, so such declarations move to the front
     (their text blanked, newlines kept, so error lines still point at the right place).
     A later BASE, or a prefix rebound to another IRI, changes meaning mid-request: the text
-    is then left as it is and the parser's own error answers.
+    is then left as it is and the parser's own error answers. A prefixed name used before the
+    PREFIX that moves is a SyntaxError (see `_used_before`).
     """
     if ";" not in update or "prefix" not in update.lower():
         return update
@@ -293,6 +343,7 @@ def hoist_prologues(update: str) -> str:
     hoisted: list[str] = []
     for declaration in later:
         if declaration.prefix not in bound:  # first binding of this prefix: it moves to the front
+            _used_before(update, declaration)
             bound[declaration.prefix] = declaration.iri
             hoisted.append(f"PREFIX {declaration.prefix} {declaration.iri} ")
         elif bound[declaration.prefix] != declaration.iri:

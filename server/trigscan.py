@@ -21,8 +21,9 @@ from pyoxigraph import NamedNode, Store
 
 from .sparqlscan import lexer
 
-# TriG's prefixed names keep their escapes (`ex:a\&b`), so words end at fewer characters than in SPARQL.
-_TOKEN = lexer(r"[^\s{}()\[\],;'\"<\#]+")
+# TriG's prefixed names keep their escapes (`ex:a\&b`, `ex:a\#b`): a backslash takes the next
+# character into the word, so an escaped '#' or quote starts no comment or string.
+_TOKEN = lexer(r"(?:[^\s{}()\[\],;'\"<\#\\]|\\.)+")
 _EMPTY_BLOCK = re.compile(rb"\{\s*\}")  # the cheap test: most files have no empty block at all
 
 

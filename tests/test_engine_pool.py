@@ -160,7 +160,7 @@ def test_syntax_error_comes_back_with_line_and_column(pool: ProcessPool) -> None
 def test_runaway_is_killed_and_replaced(pool: ProcessPool, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> None:
     error = ask(pool, 0, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }").error()
     assert isinstance(error, QueryTimeout)
-    assert error.message == "The query exceeded the 1 s limit and was stopped"
+    assert error.message == "The query exceeded the 1 s limit and was stopped (--query-timeout, ONTEAM_QUERY_TIMEOUT)"
     loop.run_until_complete(asyncio.gather(*pool.tasks))  # the replacement starts in the background
     assert len(pool.workers) == 2
     assert pool.idle.qsize() == 2

@@ -43,7 +43,7 @@ def test_runaway_query_is_503_with_the_limit_in_the_message(timed: Server) -> No
     before = timeouts_counted(timed)
     response = query(timed, RUNAWAY)
     assert response.status_code == 503
-    assert response.json()["error"] == "The query exceeded the 1 s limit and was stopped"
+    assert response.json()["error"] == "The query exceeded the 1 s limit and was stopped (--query-timeout, ONTEAM_QUERY_TIMEOUT)"
     assert response.json()["timeout"] == 1
     assert timeouts_counted(timed) == before + 1
 

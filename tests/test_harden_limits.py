@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from conftest import Server, start_server
-from server.limits import LimitsMiddleware
+from server.errors import ServiceUnavailable
+from server.limits import LimitsMiddleware, QueryTimeout, cap
 
 SMALL = {"ONTEAM_MAX_BODY_BYTES": "1000", "ONTEAM_MAX_URL_BYTES": "2000", "ONTEAM_MAX_HEADER_BYTES": "4000"}
 ASK = "ASK { ?s ?p ?o }"
@@ -199,3 +201,20 @@ def test_raw_non_utf8_query_string_is_400_not_500() -> None:
 def test_raw_utf8_query_string_passes_the_check() -> None:
     status, body = call_asgi(echo_app(), "q=원팀".encode())
     assert (status, body.decode()) == (200, "q=원팀")
+
+
+def test_stream_past_its_deadline_names_the_timeout_setting() -> None:
+    # A deadline already in the past: the first item read after it stops the stream.
+    items = cap(iter(range(10)), 0, timeout=1e-9)
+    with pytest.raises(ServiceUnavailable) as raised:
+        list(items)
+    assert raised.value.message == (
+        "The query exceeded the 1e-09 s limit and was stopped after 0 results (--query-timeout, ONTEAM_QUERY_TIMEOUT)"
+    )
+    assert raised.value.extra == {"timeout": 1e-9}
+
+
+def test_query_timeout_survives_pickling_from_a_worker_process() -> None:
+    error = pickle.loads(pickle.dumps(QueryTimeout(0.5, 3)))
+    assert (error.status, error.extra) == (503, {"timeout": 0.5})
+    assert error.message.endswith("after 3 results (--query-timeout, ONTEAM_QUERY_TIMEOUT)")
