@@ -159,8 +159,10 @@ def test_pages_are_read_in_the_pool_under_the_timeout(
     assert "exceeded the 0.2 s limit" in response.text
     assert time.monotonic() - started < 10
     assert timeouts_counted(served) == 1
-    page = served.client.get("/id/e7", params={"lang": "en"}, headers={"Accept": "text/html"})
-    assert page.status_code == 200 and "2020-01-08" in page.text  # the pool is whole again
+    # The pool is whole again: a one-pattern query (a page of this store can itself take over
+    # 0.2 s on a busy machine) answers from a worker.
+    answer = query(served, "SELECT ?d WHERE { <https://w3id.org/onteam/id/e7> <https://w3id.org/onteam/ontology#foundingDate> ?d }")
+    assert answer.status_code == 200 and "2020-01-08" in answer.text
 
 
 def test_memory_store_answers_in_worker_processes_on_a_temporary_checkpoint(
