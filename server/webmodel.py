@@ -132,6 +132,22 @@ def pick(labels: dict[str, str] | None, lang: str, iri: str = "") -> str:
     return local_name(iri) if iri else ""
 
 
+def picked_lang(labels: dict[str, str] | None, lang: str) -> str | None:
+    """The language of the label `pick` chooses ("" for an untagged one, None for none)."""
+    for key in (lang, *LANGS, ""):
+        if (labels or {}).get(key):
+            return key
+    return next(iter(labels)) if labels else None
+
+
+def named(iri: str, labels: Labels, lang: str) -> Value:
+    """An IRI shown by its label; `lang` is set when that label is not in the page's language
+    (a Korean name on an English page must say it is Korean)."""
+    own = labels.get(iri)
+    shown = picked_lang(own, lang)
+    return Value(pick(own, lang, iri), iri=iri, lang=shown if shown and shown != lang else None)
+
+
 def fetch_labels(store: Any, iris: set[str]) -> Labels:
     """rdfs:label of each IRI per language (skos:prefLabel when there is no rdfs:label)."""
     clean = sorted(i for i in iris if ">" not in i and " " not in i)
@@ -172,7 +188,7 @@ def vocabulary_labels() -> Labels:
 
 def _value(term: Any, labels: Labels, lang: str) -> Value:
     if isinstance(term, NamedNode):
-        return Value(pick(labels.get(term.value), lang, term.value), iri=term.value)
+        return named(term.value, labels, lang)
     if isinstance(term, Literal):
         datatype = term.datatype.value if term.datatype else None
         return Value(term.value, lang=term.language, datatype=datatype)
@@ -368,7 +384,7 @@ def consortium_view(store: Any, iri: str, lang: str) -> ConsortiumView:
     labels = fetch_labels(store, iris)
 
     def v(x: str) -> Value:
-        return Value(pick(labels.get(x), lang, x), iri=x)
+        return named(x, labels, lang)
 
     groups: dict[str, list[Value]] = defaultdict(list)
     for member, kinds_of in members.items():
@@ -422,13 +438,13 @@ def consortia(store: Any, lang: str) -> list[ConsortiumSummary]:
     other = "en" if lang == "ko" else "ko"
     result = [
         ConsortiumSummary(
-            value=Value(pick(labels.get(r["c"].value), lang, r["c"].value), iri=r["c"].value),
+            value=named(r["c"].value, labels, lang),
             other_label=(labels.get(r["c"].value) or {}).get(other, ""),
             named=int(r["named"].value),
             stated=int(r["stated"].value) if r["stated"] is not None else None,
             founded=r["founded"].value if r["founded"] is not None else None,
             leaders=[
-                Value(pick(labels.get(x), lang, x), iri=x) for x in (r["leaders"].value.split() if r["leaders"] else [])
+                named(x, labels, lang) for x in (r["leaders"].value.split() if r["leaders"] else [])
             ],
         )
         for r in rows
@@ -479,13 +495,13 @@ def index(store: Any, lang: str) -> list[tuple[str, Value, list[Value]]]:
     for key, name in CATEGORIES:
         en, ko = HEADINGS[key]
         heading = Value(ko if lang == "ko" else en, iri=OT + name)
-        values = sorted((Value(pick(labels.get(i), lang, i), iri=i) for i in grouped.get(key, [])), key=lambda v: v.text.lower())
+        values = sorted((named(i, labels, lang) for i in grouped.get(key, [])), key=lambda v: v.text.lower())
         result.append((key, heading, values))
     others = sorted((k for k in grouped if k.startswith("other:")), key=lambda k: local_name(k[6:]).lower())
     for key in others:
         cls = key[6:]
-        heading = Value(pick(labels.get(cls), lang, cls), iri=cls)
-        values = sorted((Value(pick(labels.get(i), lang, i), iri=i) for i in grouped[key]), key=lambda v: v.text.lower())
+        heading = named(cls, labels, lang)
+        values = sorted((named(i, labels, lang) for i in grouped[key]), key=lambda v: v.text.lower())
         result.append(("other-" + local_name(cls).replace(":", "-").lower(), heading, values))
     return result
 
@@ -501,14 +517,20 @@ class Term:
     comments: dict[str, str]
     links: list[tuple[str, list[Value]]]
     deprecated: bool = False
+    name: Value | None = None  # the label in the page's language (lang set when it is not)
+    comment: Value | None = None  # likewise for rdfs:comment
 
 
-def ontology_view(triples: list[Triple], lang: str) -> tuple[dict[str, str], list[tuple[str, list[Term]]]]:
-    """The ontology header (title, description...) and its terms grouped by kind, from the graph itself."""
+def ontology_view(
+    triples: list[Triple], lang: str
+) -> tuple[dict[str, Value], list[tuple[str, list[Term]]], dict[str, str]]:
+    """The ontology header (title, description... by CURIE), its terms grouped by kind, from
+    the graph itself, and the names of the header's properties in `lang`."""
     by_subject: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for t in triples:
         by_subject[t.subject][t.predicate.value].append(t.object)
-    labels: Labels = defaultdict(dict)
+    # Other vocabularies' terms (org:Organization, xsd:date) by name too; the graph's labels win.
+    labels: Labels = defaultdict(dict, {iri: dict(names) for iri, names in vocabulary_labels().items()})
     for subject, props in by_subject.items():
         if isinstance(subject, NamedNode):
             for lab in props.get(LABEL, []):
@@ -517,7 +539,7 @@ def ontology_view(triples: list[Triple], lang: str) -> tuple[dict[str, str], lis
     def names(term: Any) -> list[Value]:
         """An IRI, or the members of an owl:unionOf list behind a blank node."""
         if isinstance(term, NamedNode):
-            return [Value(pick(labels.get(term.value), lang, term.value), iri=term.value)]
+            return [named(term.value, labels, lang)]
         if isinstance(term, BlankNode):
             for key in ("unionOf", "intersectionOf"):
                 head = by_subject.get(term, {}).get(OWL + key)
@@ -569,26 +591,38 @@ def ontology_view(triples: list[Triple], lang: str) -> tuple[dict[str, str], lis
             for other, other_props in by_subject.items():
                 if subject in other_props.get(OWL + "inverseOf", []) and not props.get(OWL + "inverseOf"):
                     links.append(("역속성" if lang == "ko" else "inverse", names(other)))
+            comments = {c.language or "": c.value for c in props.get(RDFS + "comment", [])}
+            comment_lang = picked_lang(comments, lang)
             terms.append(
                 Term(
                     iri=subject.value,
                     anchor=subject.value[len(OT):],
                     kind=ko_name if lang == "ko" else en_name,
                     labels=labels.get(subject.value, {}),
-                    comments={c.language or "": c.value for c in props.get(RDFS + "comment", [])},
+                    comments=comments,
                     links=links,
                     deprecated=any(d.value == "true" for d in props.get(OWL + "deprecated", [])),
+                    name=named(subject.value, labels, lang),
+                    comment=Value(
+                        pick(comments, lang), lang=comment_lang if comment_lang and comment_lang != lang else None
+                    ) if comments else None,
                 )
             )
         if terms:
             groups.append((ko_name if lang == "ko" else en_name, sorted(terms, key=lambda t: t.anchor.lower())))
-    header: dict[str, str] = {}
+    header: dict[str, Value] = {}
+    header_names: dict[str, str] = {}
     for prop, objects in by_subject.get(NamedNode(ONTOLOGY_IRI), {}).items():
         key = local_name(prop)
+        header_names[key] = pick(labels.get(prop), lang, prop)
         for o in objects:
             if isinstance(o, Literal) and (o.language in (None, lang) or key not in header):
-                header[key] = o.value
-    return header, groups
+                header[key] = Value(
+                    o.value,
+                    lang=o.language if o.language and o.language != lang else None,
+                    datatype=None if o.language else o.datatype.value,
+                )
+    return header, groups, header_names
 
 
 @dataclass
@@ -694,7 +728,7 @@ def timeline(store: Any, lang: str) -> list[tuple[str, Value, str]]:
     rows = list(evaluate(store, query))
     labels = fetch_labels(store, {r["s"].value for r in rows} | {r["p"].value for r in rows})
     items = [
-        (r["d"].value, Value(pick(labels.get(r["s"].value), lang, r["s"].value), iri=r["s"].value),
+        (r["d"].value, named(r["s"].value, labels, lang),
          pick(labels.get(r["p"].value), lang, r["p"].value))
         for r in rows
     ]
