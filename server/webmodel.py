@@ -637,6 +637,8 @@ class NetNode:
     kind: str  # "consortium", "shared" (in several consortia) or "member"
     angle: float = 0.0  # degrees, for radial labels
     consortia: int = 0
+    lang: str | None = None  # the language of `label` when it is not the page's
+    short_lang: str | None = None  # likewise for `short`
 
 
 @dataclass
@@ -668,6 +670,28 @@ def short_labels(store: Any, labels: Labels, lang: str, limit: int = 22) -> dict
     return result
 
 
+def short_label_langs(store: Any, labels: Labels, lang: str, shorts: dict[str, str]) -> dict[str, str]:
+    """The language of each short label that is not in `lang` (an alternative name may be
+    Korean on an English page): iri -> language tag."""
+    iris = sorted(i for i in shorts if ">" not in i)
+    tags: dict[tuple[str, str], str] = {}
+    for iri in iris:
+        for tag, text in (labels.get(iri) or {}).items():
+            tags.setdefault((iri, text), tag)
+    if iris:
+        query = "SELECT ?x ?a WHERE { VALUES ?x { %s } ?x <%s> ?a }" % (" ".join(f"<{i}>" for i in iris), ALT_LABEL)
+        for row in evaluate(store, query):
+            tags.setdefault((row["x"].value, row["a"].value), row["a"].language or "")
+    result = {}
+    for iri, short in shorts.items():
+        cut = short.endswith("…")  # a label cut short matches the name it starts
+        stem = short[:-1].rstrip() if cut else short
+        tag = next((t for (i, text), t in tags.items() if i == iri and (text == short or (cut and text.startswith(stem)))), "")
+        if tag and tag != lang:
+            result[iri] = tag
+    return result
+
+
 def network(store: Any, lang: str, size: int = 1000) -> Network:
     """Consortia on a circle, each one's own members fanned out behind it, shared members
     (in two or more consortia) in the middle, so the overlap is what the eye finds first."""
@@ -679,6 +703,7 @@ def network(store: Any, lang: str, size: int = 1000) -> Network:
         members[row["c"].value].append(row["m"].value)
     labels = fetch_labels(store, set(members) | {m for ms in members.values() for m in ms})
     shorts = short_labels(store, labels, lang)
+    short_langs = short_label_langs(store, labels, lang, shorts)
     consortia_iris = sorted(members, key=lambda c: pick(labels.get(c), "en", c).lower())
     count: dict[str, int] = defaultdict(int)
     for ms in members.values():
@@ -713,6 +738,9 @@ def network(store: Any, lang: str, size: int = 1000) -> Network:
             radius = 0.34 * size
             nodes[m] = NetNode(m, pick(labels.get(m), lang, m), shorts.get(m, m), center + radius * math.cos(rad),
                                center + radius * math.sin(rad), "member", angle, 1)
+    for node in nodes.values():
+        node.lang = named(node.iri, labels, lang).lang
+        node.short_lang = short_langs.get(node.iri)
     edges = [(nodes[c], nodes[m]) for c in consortia_iris for m in sorted(set(members[c]))]
     ordered = [nodes[c] for c in consortia_iris] + [x for x in nodes.values() if x.kind != "consortium"]
     return Network(size, ordered, edges)
