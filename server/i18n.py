@@ -171,7 +171,12 @@ LANGUAGE_SUFFIXES: dict[str, tuple[str, str]] = {"ko": ("in Korean", "한국어"
 
 
 def name_label(name: str, lang: str) -> str | None:
-    """The column or parameter `name` (label_ko, founding_date) in words, or None when unknown."""
+    """The column or parameter `name` (label_ko, founding_date) in words, or None when unknown.
+
+    A parameter's own variable (`?_consortium_iri`, `?__lang`: see queries.parse_parameter_variable)
+    is named after its parameter."""
+    if name.startswith("_"):
+        name = name.lstrip("_").partition("_")[0]
     base, _, suffix = name.rpartition("_")
     if base and suffix in LANGUAGE_SUFFIXES and base in NAMES:
         en, ko = NAMES[base]

@@ -603,9 +603,9 @@ def ontology_view(
                     links=links,
                     deprecated=any(d.value == "true" for d in props.get(OWL + "deprecated", [])),
                     name=named(subject.value, labels, lang),
-                    comment=Value(
-                        pick(comments, lang), lang=comment_lang if comment_lang and comment_lang != lang else None
-                    ) if comments else None,
+                    # A definition is data: it says its language even in the page's one, since
+                    # it may quote Korean ("원팀") inside English.
+                    comment=Value(pick(comments, lang), lang=comment_lang or None) if comments else None,
                 )
             )
         if terms:
@@ -619,7 +619,7 @@ def ontology_view(
             if isinstance(o, Literal) and (o.language in (None, lang) or key not in header):
                 header[key] = Value(
                     o.value,
-                    lang=o.language if o.language and o.language != lang else None,
+                    lang=o.language or None,
                     datatype=None if o.language else o.datatype.value,
                 )
     return header, groups, header_names
