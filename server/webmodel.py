@@ -55,6 +55,7 @@ class Fact:
     prop: str
     label: str
     values: list[Value]
+    lang: str | None = None  # the language of `label` when it is not the page's
 
 
 @dataclass
@@ -278,7 +279,8 @@ def resource_view(store: Any, iri: str, triples: list[Triple], lang: str) -> Res
                 continue
             values = _sort_values([_value(o, labels, lang) for o in objects if not isinstance(o, BlankNode)], lang)
             if values:
-                result.append(Fact(prop, pick(labels.get(prop), lang, prop), values))
+                name = named(prop, labels, lang)
+                result.append(Fact(prop, name.text, values, name.lang))
         return sorted(result, key=lambda f: f.label.lower())
 
     # Statements (claims, remarks) the source reports about this resource, with who made them.
