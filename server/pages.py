@@ -205,6 +205,7 @@ def saved_queries(request: Request) -> dict[str, SavedQuery]:
 async def editor(request: Request) -> Response:
     """The SPARQL editor: YASGUI over /sparql, with a plain form when scripts do not run."""
     base = public_base(request)
+    lang = choose_lang(request)
     examples = [
         {"name": name, "query": q.text} for name, q in sorted(saved_queries(request).items())
     ]
@@ -213,13 +214,15 @@ async def editor(request: Request) -> Response:
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n\n"
         "SELECT ?team ?label (COUNT(?member) AS ?members) WHERE {\n"
         "  ?team a ot:Consortium ; rdfs:label ?label ; ot:hasMember ?member .\n"
-        '  FILTER(LANG(?label) = "en")\n'
+        # The names come in the reader's language, like the rest of the page.
+        f'  FILTER(LANG(?label) = "{lang[0]}")\n'
         "} GROUP BY ?team ?label ORDER BY ?label\n"
     )
     config = {"endpoint": base + "/sparql", "prefixes": PREFIXES, "examples": examples, "query": default}
     # `</` cannot end the script element early once escaped.
     config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
-    return render(request, "editor.html", {"config_json": config_json, "default_query": default, "examples": examples})
+    context = {"config_json": config_json, "default_query": default, "examples": examples}
+    return render(request, "editor.html", context, lang=lang)
 
 
 @router.api_route("/queries", methods=PAGE_METHODS, response_class=HTMLResponse, include_in_schema=False)

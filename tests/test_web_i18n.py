@@ -365,3 +365,10 @@ def test_values_carry_their_datatype_name(server: Server) -> None:
     text = server.client.get("/id/quantity-gpu-infrastructure-investment?lang=ko", headers=HTML).text
     assert re.search(r'<span title="(정수|십진수)">[\d,]+</span>', text)
     assert re.search(r'<span title="참거짓">예</span>', text)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_editor_default_query_asks_for_names_in_the_page_language(server: Server, lang: str) -> None:
+    text = server.client.get("/editor", params={"lang": lang}, headers=HTML).text
+    textarea = text.split('<textarea id="query"', 1)[1].split("</textarea>", 1)[0]
+    assert f"FILTER(LANG(?label) = &#34;{lang}&#34;)" in textarea
