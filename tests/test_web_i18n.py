@@ -248,7 +248,8 @@ PARAMETER_VALUES = {"consortium": "ai-one-team", "organization": "kt", "resource
 
 def crawl_paths(server: Server) -> list[str]:
     paths = ["/", "/browse", "/network", "/timeline", "/editor", "/queries", "/ontology",
-             "/id/no-such-thing", "/ontology/NoSuchTerm", "/queries/no-such-query"]
+             "/id/no-such-thing", "/ontology/NoSuchTerm", "/queries/no-such-query",
+             "/queries/search?run=1&param-q=KT&param-lang=not-a-language"]  # 404s and a 400
     paths += one_resource_per_class(server)
     for name in sorted(i18n.SUMMARIES_KO):
         form = server.client.get(f"/queries/{name}", params={"lang": "en"}, headers=HTML).text
@@ -263,7 +264,7 @@ def problems_of(server: Server, path: str, lang: str) -> list[str]:
     joiner = "&" if "?" in path else "?"
     response = server.client.get(f"{path}{joiner}lang={lang}", headers=HTML)
     found: list[str] = []
-    if response.status_code not in (200, 404):
+    if response.status_code not in (200, 400, 404):
         return [f"status {response.status_code}"]
     page = PageText()
     page.feed(response.text)
@@ -314,7 +315,7 @@ def test_every_kind_of_page_is_fully_translated(server: Server, crawled: list[st
 def test_the_crawl_covers_every_kind_of_page(crawled: list[str]) -> None:
     kinds = {p.split("/")[1] for p in crawled}
     assert {"id", "queries", "ontology", "browse", "network", "timeline", "editor"} <= kinds
-    assert sum(p.startswith("/queries/") and "run=1" in p for p in crawled) == len(i18n.SUMMARIES_KO)
+    assert sum(p.startswith("/queries/") and "run=1" in p for p in crawled) == len(i18n.SUMMARIES_KO) + 1
 
 
 def test_a_korean_name_on_an_english_page_says_it_is_korean(server: Server) -> None:
@@ -331,6 +332,15 @@ def test_ontology_page_names_other_vocabularies_terms_and_datatypes(server: Serv
     assert ">year and month</a>" in english and ">연월</a>" in korean  # xsd:gYearMonth as a range
     assert ">organization</a>" in english and ">조직</a>" in korean  # org:Organization as a superclass
     assert '<dt title="dcterms:created">작성일</dt>' in korean
+
+
+def test_a_korean_error_page_marks_the_english_message(server: Server) -> None:
+    response = server.client.get(
+        "/queries/search", params={"run": "1", "param-q": "KT", "param-lang": "not-a-language", "lang": "ko"}, headers=HTML
+    )
+    assert response.status_code == 400
+    error = response.text.split('<div class="error" role="alert">', 1)[1].split("</div>", 1)[0]
+    assert "<p>질의를 실행하지 못했습니다:</p>" in error and '<li lang="en">' in error
 
 
 def test_saved_query_columns_and_parameters_are_named_in_korean(server: Server) -> None:
