@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 import pytest
 from conftest import PROJECT_ROOT, Server
 from jinja2 import nodes
@@ -382,3 +383,34 @@ def test_editor_default_query_asks_for_names_in_the_page_language(server: Server
     text = server.client.get("/editor", params={"lang": lang}, headers=HTML).text
     textarea = text.split('<textarea id="query"', 1)[1].split("</textarea>", 1)[0]
     assert f"FILTER(LANG(?label) = &#34;{lang}&#34;)" in textarea
+
+
+ONE_LANGUAGE_DATA = """
+@prefix ot: <https://w3id.org/onteam/ontology#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix id: <https://w3id.org/onteam/id/> .
+ot:Consortium rdfs:label "consortium"@en, "협력체"@ko .
+ot:Organization rdfs:label "organization"@en, "기관"@ko .
+ot:hasMember rdfs:label "has member"@en, "참여 기관"@ko .
+ot:foundingDate rdfs:label "founding date"@en, "결성일"@ko .
+id:only-korean a ot:Organization ; rdfs:label "한국어뿐인 기관"@ko .
+id:only-english a ot:Organization ; rdfs:label "English-only body"@en .
+id:team a ot:Consortium ; rdfs:label "Team"@en, "팀"@ko ; ot:foundingDate "2021-05"^^xsd:gYearMonth ;
+    ot:hasMember id:only-korean, id:only-english .
+"""
+
+
+def test_a_name_missing_in_the_page_language_is_shown_in_the_other_and_says_so(
+    make_server: Any, make_root: Any
+) -> None:
+    running = make_server("--memory", root=make_root(ONE_LANGUAGE_DATA))
+    english = running.client.get("/id/team", params={"lang": "en"}, headers=HTML).text
+    assert re.search(r'<a href="[^"]+/id/only-korean" lang="ko">한국어뿐인 기관</a>', english)
+    assert '<time datetime="2021-05">May 2021</time>' in english
+    korean = running.client.get("/id/team", params={"lang": "ko"}, headers=HTML).text
+    assert re.search(r'<a href="[^"]+/id/only-english" lang="en">English-only body</a>', korean)
+    assert '<time datetime="2021-05">2021년 5월</time>' in korean
+    page = running.client.get("/id/only-korean", params={"lang": "en"}, headers=HTML).text
+    assert '<title lang="ko">한국어뿐인 기관 · OnTeam</title>' in page and '<h1 lang="ko">' in page
