@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pyoxigraph import RdfFormat, Triple, Variable, parse
 
-from . import webmodel
+from . import i18n, webmodel
 from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
 from .queries import SavedQuery, bind_parameters, paged_text
@@ -70,10 +70,10 @@ def choose_lang(request: Request) -> tuple[str, bool]:
     return accept_language(request.headers.get("accept-language")) or "en", False
 
 
-def switch_url(request: Request, lang: str) -> str:
-    """This page's URL with `lang` set."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", lang)]
-    return f"{request.url.path}?{urlencode(params)}"
+def switch_url(request: Request, lang: str | None) -> str:
+    """This page's URL with `lang` set (without it, for None: the URL that negotiates)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + ([("lang", lang)] if lang else [])
+    return f"{request.url.path}?{urlencode(params)}" if params else request.url.path
 
 
 def render(
@@ -100,6 +100,18 @@ def render(
             "href": lambda iri: local_url(iri, base),
             "t": lambda en, ko: ko if current == "ko" else en,
             "pick": lambda labels, iri="": webmodel.pick(labels, current, iri),
+            # The same page in each language, for <link rel="alternate" hreflang>.
+            "alternates": {lg: base + switch_url(request, lg) for lg in LANGS},
+            "negotiated_url": base + switch_url(request, None),
+            "fmt": lambda value, datatype=None: i18n.format_literal(str(value), datatype, current),
+            "fmt_date": lambda value: i18n.format_date(str(value), current),
+            "fmt_number": lambda value: i18n.format_number(str(value), current),
+            "name_label": lambda name: i18n.name_label(name, current),
+            "type_label": lambda name: i18n.type_label(name, current),
+            "summary_ko": i18n.SUMMARIES_KO,
+            "datatype_name": lambda iri: webmodel.pick(webmodel.vocabulary_labels().get(iri), current, iri),
+            "DATE_TYPES": i18n.DATE_TYPES,
+            "XSD_STRING": i18n.XSD + "string",
             "ID_BASE": ID_BASE,
             "ONTOLOGY_IRI": ONTOLOGY_IRI,
             **context,
@@ -134,8 +146,9 @@ async def not_found_page(request: Request, iri: str, headers: dict[str, str]) ->
 async def ontology_page(request: Request, triples: list[Triple], headers: dict[str, str]) -> Response:
     """The ontology documentation, generated from the ontology graph."""
     lang = choose_lang(request)
-    header, groups = webmodel.ontology_view(triples, lang[0])
-    return render(request, "ontology.html", {"header": header, "groups": groups}, headers=headers, lang=lang)
+    header, groups, header_names = webmodel.ontology_view(triples, lang[0])
+    context = {"header": header, "groups": groups, "header_names": header_names}
+    return render(request, "ontology.html", context, headers=headers, lang=lang)
 
 
 # ---- pages of their own ----
@@ -192,6 +205,7 @@ def saved_queries(request: Request) -> dict[str, SavedQuery]:
 async def editor(request: Request) -> Response:
     """The SPARQL editor: YASGUI over /sparql, with a plain form when scripts do not run."""
     base = public_base(request)
+    lang = choose_lang(request)
     examples = [
         {"name": name, "query": q.text} for name, q in sorted(saved_queries(request).items())
     ]
@@ -200,13 +214,15 @@ async def editor(request: Request) -> Response:
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n\n"
         "SELECT ?team ?label (COUNT(?member) AS ?members) WHERE {\n"
         "  ?team a ot:Consortium ; rdfs:label ?label ; ot:hasMember ?member .\n"
-        '  FILTER(LANG(?label) = "en")\n'
+        # The names come in the reader's language, like the rest of the page.
+        f'  FILTER(LANG(?label) = "{lang[0]}")\n'
         "} GROUP BY ?team ?label ORDER BY ?label\n"
     )
     config = {"endpoint": base + "/sparql", "prefixes": PREFIXES, "examples": examples, "query": default}
     # `</` cannot end the script element early once escaped.
     config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
-    return render(request, "editor.html", {"config_json": config_json, "default_query": default, "examples": examples})
+    context = {"config_json": config_json, "default_query": default, "examples": examples}
+    return render(request, "editor.html", context, lang=lang)
 
 
 @router.api_route("/queries", methods=PAGE_METHODS, response_class=HTMLResponse, include_in_schema=False)

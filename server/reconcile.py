@@ -994,6 +994,8 @@ def render_card(request: Request, iri: str, found: dict[str, Any]) -> str:
     labels = found["labels"]
     en, ko = labels.get("en"), labels.get("ko")
     title = en or ko or _pick(labels, None) or entity_id(iri)
+    # The card is in English; a Korean name standing in for a missing English one says so.
+    title_lang = f' lang="{esc(next(k for k, v in labels.items() if v == title))}"' if not en and title in labels.values() else ""
     rows = []
     if ko and ko != title:
         rows.append(f'<div class="ko" lang="ko">{esc(ko)}</div>')
@@ -1007,12 +1009,12 @@ def render_card(request: Request, iri: str, found: dict[str, Any]) -> str:
     link = public_base(request) + "/id/" + entity_id(iri)
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
+        f'<html lang="en"><head><meta charset="utf-8"><title{title_lang}>{esc(title)}</title>'
         "<style>body{margin:0;font:13px/1.35 system-ui,sans-serif;color:#222}"
         f".card{{box-sizing:border-box;width:{PREVIEW_WIDTH}px;max-height:{PREVIEW_HEIGHT}px;overflow:hidden;padding:6px 8px}}"
         "h1{font-size:15px;margin:0}.ko{font-size:14px}.types{color:#666;font-size:12px}"
         "p{margin:3px 0}a{color:#0645ad}</style></head>\n"
-        f'<body><div class="card"><h1><a href="{esc(link)}" target="_blank">{esc(title)}</a></h1>'
+        f'<body><div class="card"><h1{title_lang}><a href="{esc(link)}" target="_blank">{esc(title)}</a></h1>'
         + "".join(rows)
         + "</div></body></html>\n"
     )

@@ -55,6 +55,7 @@ class Fact:
     prop: str
     label: str
     values: list[Value]
+    lang: str | None = None  # the language of `label` when it is not the page's
 
 
 @dataclass
@@ -132,6 +133,22 @@ def pick(labels: dict[str, str] | None, lang: str, iri: str = "") -> str:
     return local_name(iri) if iri else ""
 
 
+def picked_lang(labels: dict[str, str] | None, lang: str) -> str | None:
+    """The language of the label `pick` chooses ("" for an untagged one, None for none)."""
+    for key in (lang, *LANGS, ""):
+        if (labels or {}).get(key):
+            return key
+    return next(iter(labels)) if labels else None
+
+
+def named(iri: str, labels: Labels, lang: str) -> Value:
+    """An IRI shown by its label; `lang` is set when that label is not in the page's language
+    (a Korean name on an English page must say it is Korean)."""
+    own = labels.get(iri)
+    shown = picked_lang(own, lang)
+    return Value(pick(own, lang, iri), iri=iri, lang=shown if shown and shown != lang else None)
+
+
 def fetch_labels(store: Any, iris: set[str]) -> Labels:
     """rdfs:label of each IRI per language (skos:prefLabel when there is no rdfs:label)."""
     clean = sorted(i for i in iris if ">" not in i and " " not in i)
@@ -172,7 +189,7 @@ def vocabulary_labels() -> Labels:
 
 def _value(term: Any, labels: Labels, lang: str) -> Value:
     if isinstance(term, NamedNode):
-        return Value(pick(labels.get(term.value), lang, term.value), iri=term.value)
+        return named(term.value, labels, lang)
     if isinstance(term, Literal):
         datatype = term.datatype.value if term.datatype else None
         return Value(term.value, lang=term.language, datatype=datatype)
@@ -262,7 +279,8 @@ def resource_view(store: Any, iri: str, triples: list[Triple], lang: str) -> Res
                 continue
             values = _sort_values([_value(o, labels, lang) for o in objects if not isinstance(o, BlankNode)], lang)
             if values:
-                result.append(Fact(prop, pick(labels.get(prop), lang, prop), values))
+                name = named(prop, labels, lang)
+                result.append(Fact(prop, name.text, values, name.lang))
         return sorted(result, key=lambda f: f.label.lower())
 
     # Statements (claims, remarks) the source reports about this resource, with who made them.
@@ -368,7 +386,7 @@ def consortium_view(store: Any, iri: str, lang: str) -> ConsortiumView:
     labels = fetch_labels(store, iris)
 
     def v(x: str) -> Value:
-        return Value(pick(labels.get(x), lang, x), iri=x)
+        return named(x, labels, lang)
 
     groups: dict[str, list[Value]] = defaultdict(list)
     for member, kinds_of in members.items():
@@ -422,13 +440,13 @@ def consortia(store: Any, lang: str) -> list[ConsortiumSummary]:
     other = "en" if lang == "ko" else "ko"
     result = [
         ConsortiumSummary(
-            value=Value(pick(labels.get(r["c"].value), lang, r["c"].value), iri=r["c"].value),
+            value=named(r["c"].value, labels, lang),
             other_label=(labels.get(r["c"].value) or {}).get(other, ""),
             named=int(r["named"].value),
             stated=int(r["stated"].value) if r["stated"] is not None else None,
             founded=r["founded"].value if r["founded"] is not None else None,
             leaders=[
-                Value(pick(labels.get(x), lang, x), iri=x) for x in (r["leaders"].value.split() if r["leaders"] else [])
+                named(x, labels, lang) for x in (r["leaders"].value.split() if r["leaders"] else [])
             ],
         )
         for r in rows
@@ -479,13 +497,13 @@ def index(store: Any, lang: str) -> list[tuple[str, Value, list[Value]]]:
     for key, name in CATEGORIES:
         en, ko = HEADINGS[key]
         heading = Value(ko if lang == "ko" else en, iri=OT + name)
-        values = sorted((Value(pick(labels.get(i), lang, i), iri=i) for i in grouped.get(key, [])), key=lambda v: v.text.lower())
+        values = sorted((named(i, labels, lang) for i in grouped.get(key, [])), key=lambda v: v.text.lower())
         result.append((key, heading, values))
     others = sorted((k for k in grouped if k.startswith("other:")), key=lambda k: local_name(k[6:]).lower())
     for key in others:
         cls = key[6:]
-        heading = Value(pick(labels.get(cls), lang, cls), iri=cls)
-        values = sorted((Value(pick(labels.get(i), lang, i), iri=i) for i in grouped[key]), key=lambda v: v.text.lower())
+        heading = named(cls, labels, lang)
+        values = sorted((named(i, labels, lang) for i in grouped[key]), key=lambda v: v.text.lower())
         result.append(("other-" + local_name(cls).replace(":", "-").lower(), heading, values))
     return result
 
@@ -501,14 +519,20 @@ class Term:
     comments: dict[str, str]
     links: list[tuple[str, list[Value]]]
     deprecated: bool = False
+    name: Value | None = None  # the label in the page's language (lang set when it is not)
+    comment: Value | None = None  # likewise for rdfs:comment
 
 
-def ontology_view(triples: list[Triple], lang: str) -> tuple[dict[str, str], list[tuple[str, list[Term]]]]:
-    """The ontology header (title, description...) and its terms grouped by kind, from the graph itself."""
+def ontology_view(
+    triples: list[Triple], lang: str
+) -> tuple[dict[str, Value], list[tuple[str, list[Term]]], dict[str, str]]:
+    """The ontology header (title, description... by CURIE), its terms grouped by kind, from
+    the graph itself, and the names of the header's properties in `lang`."""
     by_subject: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for t in triples:
         by_subject[t.subject][t.predicate.value].append(t.object)
-    labels: Labels = defaultdict(dict)
+    # Other vocabularies' terms (org:Organization, xsd:date) by name too; the graph's labels win.
+    labels: Labels = defaultdict(dict, {iri: dict(names) for iri, names in vocabulary_labels().items()})
     for subject, props in by_subject.items():
         if isinstance(subject, NamedNode):
             for lab in props.get(LABEL, []):
@@ -517,7 +541,7 @@ def ontology_view(triples: list[Triple], lang: str) -> tuple[dict[str, str], lis
     def names(term: Any) -> list[Value]:
         """An IRI, or the members of an owl:unionOf list behind a blank node."""
         if isinstance(term, NamedNode):
-            return [Value(pick(labels.get(term.value), lang, term.value), iri=term.value)]
+            return [named(term.value, labels, lang)]
         if isinstance(term, BlankNode):
             for key in ("unionOf", "intersectionOf"):
                 head = by_subject.get(term, {}).get(OWL + key)
@@ -569,26 +593,38 @@ def ontology_view(triples: list[Triple], lang: str) -> tuple[dict[str, str], lis
             for other, other_props in by_subject.items():
                 if subject in other_props.get(OWL + "inverseOf", []) and not props.get(OWL + "inverseOf"):
                     links.append(("역속성" if lang == "ko" else "inverse", names(other)))
+            comments = {c.language or "": c.value for c in props.get(RDFS + "comment", [])}
+            comment_lang = picked_lang(comments, lang)
             terms.append(
                 Term(
                     iri=subject.value,
                     anchor=subject.value[len(OT):],
                     kind=ko_name if lang == "ko" else en_name,
                     labels=labels.get(subject.value, {}),
-                    comments={c.language or "": c.value for c in props.get(RDFS + "comment", [])},
+                    comments=comments,
                     links=links,
                     deprecated=any(d.value == "true" for d in props.get(OWL + "deprecated", [])),
+                    name=named(subject.value, labels, lang),
+                    # A definition is data: it says its language even in the page's one, since
+                    # it may quote Korean ("원팀") inside English.
+                    comment=Value(pick(comments, lang), lang=comment_lang or None) if comments else None,
                 )
             )
         if terms:
             groups.append((ko_name if lang == "ko" else en_name, sorted(terms, key=lambda t: t.anchor.lower())))
-    header: dict[str, str] = {}
+    header: dict[str, Value] = {}
+    header_names: dict[str, str] = {}
     for prop, objects in by_subject.get(NamedNode(ONTOLOGY_IRI), {}).items():
         key = local_name(prop)
+        header_names[key] = pick(labels.get(prop), lang, prop)
         for o in objects:
             if isinstance(o, Literal) and (o.language in (None, lang) or key not in header):
-                header[key] = o.value
-    return header, groups
+                header[key] = Value(
+                    o.value,
+                    lang=o.language or None,
+                    datatype=None if o.language else o.datatype.value,
+                )
+    return header, groups, header_names
 
 
 @dataclass
@@ -603,6 +639,8 @@ class NetNode:
     kind: str  # "consortium", "shared" (in several consortia) or "member"
     angle: float = 0.0  # degrees, for radial labels
     consortia: int = 0
+    lang: str | None = None  # the language of `label` when it is not the page's
+    short_lang: str | None = None  # likewise for `short`
 
 
 @dataclass
@@ -634,6 +672,28 @@ def short_labels(store: Any, labels: Labels, lang: str, limit: int = 22) -> dict
     return result
 
 
+def short_label_langs(store: Any, labels: Labels, lang: str, shorts: dict[str, str]) -> dict[str, str]:
+    """The language of each short label that is not in `lang` (an alternative name may be
+    Korean on an English page): iri -> language tag."""
+    iris = sorted(i for i in shorts if ">" not in i)
+    tags: dict[tuple[str, str], str] = {}
+    for iri in iris:
+        for tag, text in (labels.get(iri) or {}).items():
+            tags.setdefault((iri, text), tag)
+    if iris:
+        query = "SELECT ?x ?a WHERE { VALUES ?x { %s } ?x <%s> ?a }" % (" ".join(f"<{i}>" for i in iris), ALT_LABEL)
+        for row in evaluate(store, query):
+            tags.setdefault((row["x"].value, row["a"].value), row["a"].language or "")
+    result = {}
+    for iri, short in shorts.items():
+        cut = short.endswith("…")  # a label cut short matches the name it starts
+        stem = short[:-1].rstrip() if cut else short
+        tag = next((t for (i, text), t in tags.items() if i == iri and (text == short or (cut and text.startswith(stem)))), "")
+        if tag and tag != lang:
+            result[iri] = tag
+    return result
+
+
 def network(store: Any, lang: str, size: int = 1000) -> Network:
     """Consortia on a circle, each one's own members fanned out behind it, shared members
     (in two or more consortia) in the middle, so the overlap is what the eye finds first."""
@@ -645,6 +705,7 @@ def network(store: Any, lang: str, size: int = 1000) -> Network:
         members[row["c"].value].append(row["m"].value)
     labels = fetch_labels(store, set(members) | {m for ms in members.values() for m in ms})
     shorts = short_labels(store, labels, lang)
+    short_langs = short_label_langs(store, labels, lang, shorts)
     consortia_iris = sorted(members, key=lambda c: pick(labels.get(c), "en", c).lower())
     count: dict[str, int] = defaultdict(int)
     for ms in members.values():
@@ -679,6 +740,9 @@ def network(store: Any, lang: str, size: int = 1000) -> Network:
             radius = 0.34 * size
             nodes[m] = NetNode(m, pick(labels.get(m), lang, m), shorts.get(m, m), center + radius * math.cos(rad),
                                center + radius * math.sin(rad), "member", angle, 1)
+    for node in nodes.values():
+        node.lang = named(node.iri, labels, lang).lang
+        node.short_lang = short_langs.get(node.iri)
     edges = [(nodes[c], nodes[m]) for c in consortia_iris for m in sorted(set(members[c]))]
     ordered = [nodes[c] for c in consortia_iris] + [x for x in nodes.values() if x.kind != "consortium"]
     return Network(size, ordered, edges)
@@ -694,7 +758,7 @@ def timeline(store: Any, lang: str) -> list[tuple[str, Value, str]]:
     rows = list(evaluate(store, query))
     labels = fetch_labels(store, {r["s"].value for r in rows} | {r["p"].value for r in rows})
     items = [
-        (r["d"].value, Value(pick(labels.get(r["s"].value), lang, r["s"].value), iri=r["s"].value),
+        (r["d"].value, named(r["s"].value, labels, lang),
          pick(labels.get(r["p"].value), lang, r["p"].value))
         for r in rows
     ]
