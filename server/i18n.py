@@ -1,8 +1,8 @@
 """What the pages say in English and Korean beyond the templates' own `t(en, ko)` pairs.
 
 Dates and numbers in the reader's language, the names of saved-query parameters, their
-types and result columns, and the Korean summaries of the saved queries (their `.rq` files
-are grlc-style and carry one summary, in English). Every table here has both languages;
+types and result columns (the saved queries' Korean summaries are in their `.rq` files, as
+`#+ summary_ko`). Every table here has both languages;
 tests/test_web_i18n.py checks that, and crawls the pages in both.
 """
 
@@ -192,25 +192,3 @@ def type_label(name: str, lang: str) -> str:
     """A parameter type (iri, gYearMonth) in words; an unknown one as it is."""
     en, ko = PARAM_TYPES.get(name, (name, name))
     return ko if lang == "ko" else en
-
-
-# The saved queries' summaries in Korean, by query name (the English ones are in the .rq files).
-SUMMARIES_KO: dict[str, str] = {
-    "consortium": "협력체 하나의 기술(RDF)",
-    "consortium-initiatives": "협력체 하나의 사업",
-    "consortium-members": "협력체 하나의 참여 기관과 그 종류, 역할",
-    "consortium-outcomes": "협력체 하나의 성과와 개발 주체, 활용처",
-    "evidence": "자원 하나에 관한 사실의 근거가 된 기사 문장",
-    "kinds": "종류별 기관 수",
-    "multi-consortium-organizations": "둘 이상의 협력체에 참여한 기관",
-    "one-teams": "원팀(협력체)과 결성일, 주도 기관, 참여 기관 수",
-    "organization-memberships": "기관 하나의 참여 관계와 역할, 기준 시점, 근거",
-    "organizations": "기관(종류를 지정할 수 있음)과 참여한 협력체",
-    "outcomes": "모든 성과와 개발 주체, 활용처",
-    "people": "기사에 나온 인물과 직함, 소속",
-    "quantities": "기사에 나온 수치와 단위",
-    "search": "한국어나 영어 이름으로 자원 찾기",
-    "sources": "그래프의 출처 문서",
-    "timeline": "날짜가 있는 모든 것, 날짜순",
-    "universities-and-research-institutes": "대학과 연구기관, 그리고 참여한 협력체",
-}

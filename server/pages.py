@@ -108,7 +108,6 @@ def render(
             "fmt_number": lambda value: i18n.format_number(str(value), current),
             "name_label": lambda name: i18n.name_label(name, current),
             "type_label": lambda name: i18n.type_label(name, current),
-            "summary_ko": i18n.SUMMARIES_KO,
             "datatype_name": lambda iri: webmodel.pick(webmodel.vocabulary_labels().get(iri), current, iri),
             "DATE_TYPES": i18n.DATE_TYPES,
             "XSD_STRING": i18n.XSD + "string",

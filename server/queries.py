@@ -29,7 +29,7 @@ from .errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound, Unsup
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SPARQL_QUERY_MEDIA = "application/sparql-query"
-DECORATORS = ("summary", "description", "tags", "method", "defaults", "enumerate", "pagination", "params")
+DECORATORS = ("summary", "summary_ko", "description", "tags", "method", "defaults", "enumerate", "pagination", "params")
 METHODS = ("GET", "POST")
 # Parameters any client may add to any saved query besides its own: answer format (SPARQLWrapper
 # sends `format`/`output`/`results`), the dataset of the SPARQL protocol, and jQuery's `_`
@@ -110,6 +110,7 @@ class SavedQuery:
     text: str
     form: str  # "select", "ask", "construct" or "describe" (construct and describe give graphs)
     summary: str = ""
+    summary_ko: str = ""  # the summary in Korean (an OnTeam decorator; grlc reads `summary` only)
     description: str = ""
     tags: tuple[str, ...] = ()
     methods: tuple[str, ...] = METHODS
@@ -172,6 +173,7 @@ def load_saved_query(path: Path) -> SavedQuery:
             "in a pattern or in COALESCE(..., true)"
         )
     summary = _text_decorator(header, "summary", where)
+    summary_ko = _text_decorator(header, "summary_ko", where)
     description = _text_decorator(header, "description", where)
     tags = _tags(header.get("tags"), where)
     methods = _methods(header.get("method", list(METHODS)), where)
@@ -179,7 +181,7 @@ def load_saved_query(path: Path) -> SavedQuery:
     parameters = _parameters(text, header, where)
     form = _check_sparql(text, parameters, pagination, where)
     return SavedQuery(
-        name=name, path=path, text=text, form=form, summary=summary, description=description, tags=tags,
+        name=name, path=path, text=text, form=form, summary=summary, summary_ko=summary_ko, description=description, tags=tags,
         methods=methods, pagination=pagination, parameters=parameters,
     )
 
@@ -768,6 +770,7 @@ def describe(saved: SavedQuery, base: str) -> dict[str, Any]:
     return {
         "name": saved.name,
         "summary": saved.summary,
+        "summary_ko": saved.summary_ko or None,
         "description": saved.description,
         "tags": list(saved.tags),
         "form": saved.form,
