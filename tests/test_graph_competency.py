@@ -172,7 +172,7 @@ CASES = [
        "Who develops the hyperscale AI model?",
        "초거대 AI 모델의 개발 주체는?",
        """SELECT ?d WHERE { id:hyperscale-ai-model ot:developedBy ?d }""",
-       {"id:kt", "id:ai-one-team", "id:jang-du-seong"}),
+       {"id:kt", "id:ai-one-team"}),
     # -- paragraph 6 ---------------------------------------------------------
     CQ("american-companies", (5, 6),
        "Which organizations does the article call American?",
