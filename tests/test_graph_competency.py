@@ -119,6 +119,13 @@ CASES = [
        """ASK { id:hyperscale-ai-model ot:evidence ?e . ?e ot:quote ?q ; ot:paragraphNumber 3 .
                FILTER(CONTAINS(?q, "스스로 생각")) }""",
        True),
+    CQ("parameter-likened-to-synapses", (3, 5),
+       "What does the article liken an AI model's parameters to, and in which quantities are they counted?",
+       "기사는 AI 모델의 파라미터를 무엇에 비유하며, 파라미터 수는 어떤 값들이 나오나?",
+       """SELECT ?v WHERE { id:parameter skos:altLabel "매개변수"@ko ; skos:scopeNote ?n .
+                           ?q schema:valueReference id:parameter ; schema:value ?v .
+                           FILTER(LANG(?n) = "ko" && CONTAINS(?n, "시냅스")) }""",
+       {"200000000000", "175000000000"}),
     # -- paragraph 4 ---------------------------------------------------------
     CQ("ai-one-team-members", (4,),
        "Which organizations are members of the AI One Team?",
@@ -163,6 +170,12 @@ CASES = [
             id:hyperscale-ai-model ot:parameterCount ?q1 ; ot:comparedWith ?other .
             ?other ot:parameterCount ?q2 . ?q1 schema:value ?ours ; ot:exceeds ?q2 . ?q2 schema:value ?theirs }""",
        {("200000000000", "175000000000")}),
+    CQ("descriptions-keep-to-the-article", (1, 5),
+       "How does the article describe KT and GPT-3 (nothing the article does not say)?",
+       "기사는 KT와 GPT-3를 어떻게 설명하나(기사에 없는 내용 없이)?",
+       """SELECT ?x ?d WHERE { VALUES ?x { id:kt id:gpt-3 } ?x dcterms:description ?d FILTER(LANG(?d) = "ko") }""",
+       {("id:kt", "'원팀'을 통해 다양한 협업체계를 구축하고, AI·클라우드·B2B·광화문·메타버스 원팀을 운영하는 기업."),
+        ("id:gpt-3", "2020년 6월 공개돼 초거대 AI 개발 경쟁을 일으킨 미국 오픈AI사의 AI 모델(파라미터 1750억 개).")}),
     CQ("gpt3-origin", (5,),
        "Who developed GPT-3 and when was it released?",
        "GPT-3의 개발사와 공개 시기는?",
