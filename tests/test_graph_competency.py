@@ -249,6 +249,12 @@ CASES = [
                            id:ai-joint-rnd ot:hasOutcome ?o . FILTER(LANG(?l) = "ko") }""",
        {"딥러닝 음성합성", "E2E 음성인식", "무빙 픽처", "AI 기반 로봇 고장 진단 기술"}),
     # -- paragraph 9 ---------------------------------------------------------
+    CQ("four-technologies-developed", (8,),
+       "Which AI technologies did the AI One Team announce in January 2021 as successfully developed?",
+       "AI 원팀이 2021년 1월 개발에 성공했다고 밝힌 AI 기술은?",
+       """SELECT ?l WHERE { ?t ot:announcedAt ?e ; ot:status id:status-completed ; rdfs:label ?l .
+                           ?e ot:date "2021-01"^^xsd:gYearMonth ; ot:organizedBy id:ai-one-team FILTER(LANG(?l) = "ko") }""",
+       {"딥러닝 음성합성", "E2E 음성인식", "무빙 픽처", "AI 기반 로봇 고장 진단 기술"}),
     CQ("p-tts-developers", (9,),
        "Who developed P-TTS?",
        "P-TTS(딥러닝 음성합성)를 개발한 주체는?",
