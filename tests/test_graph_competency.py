@@ -130,7 +130,7 @@ CASES = [
        "What does the article liken an AI model's parameters to, and in which quantities are they counted?",
        "기사는 AI 모델의 파라미터를 무엇에 비유하며, 파라미터 수는 어떤 값들이 나오나?",
        """SELECT ?v WHERE { id:parameter skos:altLabel "매개변수"@ko ; skos:scopeNote ?n .
-                           ?q schema:valueReference id:parameter ; schema:value ?v .
+                           ?q a ot:Quantity ; dcterms:relation id:parameter ; schema:value ?v .
                            FILTER(LANG(?n) = "ko" && CONTAINS(?n, "시냅스")) }""",
        {"200000000000", "175000000000"}),
     # -- paragraph 4 ---------------------------------------------------------
@@ -140,6 +140,12 @@ CASES = [
        """SELECT ?l WHERE { id:ai-one-team ot:hasMember ?o . ?o rdfs:label ?l FILTER(LANG(?l) = "ko") }""",
        {"KT", "현대중공업그룹", "LG전자", "LG유플러스", "한국투자증권", "동원그룹", "한국과학기술원", "한양대",
         "한국전자통신연구원", "우리은행"}),
+    CQ("member-count-unstated", (4, 11, 15),
+       "For which consortia does the article state no number of participants?",
+       "기사가 참여 기관 수를 밝히지 않은 협력체는?",
+       """SELECT ?c WHERE { ?c a ot:Consortium ; ot:unstated ot:statedMemberCount
+                           FILTER NOT EXISTS { ?c ot:statedMemberCount ?n } }""",
+       {"id:ai-one-team", "id:b2b-one-team", "id:covid19-spread-prediction-research-alliance"}),
     CQ("ai-one-team-lead-role", (4,),
        "Which member has the lead role in the AI One Team?",
        "AI 원팀에서 주관 역할을 맡은 기관은?",
