@@ -353,6 +353,13 @@ CASES = [
        """SELECT ?d WHERE { id:cloud-one-team ot:foundingDate ?d }""",
        {"2020-11"}),
     # -- paragraph 13 --------------------------------------------------------
+    CQ("cloud-prime-example", (12,),
+       "Which One Team does the article call the prime example of the other One Teams KT runs, and when was it launched?",
+       "기사가 KT가 운영하는 다른 원팀의 대표적 예로 든 원팀과 그 출범 시기는?",
+       """SELECT ?l ?d WHERE { ?s a ot:Statement ; ot:about ?t ; ot:quote ?q ; ot:statedBy id:lee-dong-geun .
+                              ?t a ot:OneTeam ; rdfs:label ?l ; ot:foundingDate ?d .
+                              FILTER(LANG(?l) = "ko" && LANG(?q) = "ko" && CONTAINS(?q, "대표적")) }""",
+       {("클라우드 원팀", "2020-11")}),
     CQ("cloud-members", (13,),
        "Which organizations are members of the Cloud One Team?",
        "클라우드 원팀에 참여하는 기관은?",
@@ -471,6 +478,14 @@ CASES = [
             id:metaverse-one-team ot:foundingDate ?d ; ot:statedMemberCount ?stated ; ot:hasMember ?m }
           GROUP BY ?d ?stated""",
        {("2021-06", "11", "7")}),
+    CQ("most-recent-one-team", (19,),
+       "Which One Team does the article say was formed most recently, and in which month?",
+       "기사가 가장 최근 결성됐다고 한 원팀과 그 시기는?",
+       """SELECT ?l ?d WHERE { ?s a ot:Statement ; ot:about ?t ; ot:quote ?q .
+                              ?t a ot:OneTeam ; rdfs:label ?l ; ot:foundingDate ?d .
+                              FILTER(LANG(?l) = "ko" && LANG(?q) = "ko" && CONTAINS(?q, "가장 최근"))
+                              FILTER NOT EXISTS { ?u a ot:OneTeam ; ot:foundingDate ?later FILTER(?later > ?d) } }""",
+       {("메타버스 원팀", "2021-06")}),
     CQ("metaverse-association", (19,),
        "Which association takes part in the Metaverse One Team?",
        "메타버스 원팀에 참여하는 협회는?",
