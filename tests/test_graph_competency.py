@@ -463,6 +463,13 @@ CASES = [
        """SELECT ?l WHERE { id:gwanghwamun-one-team ot:hasInitiative ?i . ?i ot:status id:status-planned ;
                            rdfs:label ?l FILTER(LANG(?l) = "ko") }""",
        {"장애인 취업 지원", "다회용 컵 사용 캠페인"}),
+    CQ("gwanghwamun-planned-purposes", (17,),
+       "What are the Gwanghwamun One Team's prepared projects for?",
+       "광화문 원팀이 준비 중인 프로젝트의 목적은?",
+       """SELECT ?l WHERE { id:gwanghwamun-one-team ot:hasInitiative ?i . ?i ot:status id:status-planned ;
+                           rdfs:label ?l ; dcterms:description ?d .
+                           FILTER(LANG(?l) = "ko" && LANG(?d) = "ko" && CONTAINS(?d, "지역 상생과 환경 문제 해결")) }""",
+       {"장애인 취업 지원", "다회용 컵 사용 캠페인"}),
     # -- paragraph 18 --------------------------------------------------------
     CQ("july-activities", (18,),
        "Which activities did the Gwanghwamun One Team carry out in July 2021 to support small businesses?",
