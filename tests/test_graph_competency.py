@@ -261,6 +261,12 @@ CASES = [
        """SELECT ?l WHERE { ?t ot:announcedAt ?e ; ot:status id:status-completed ; rdfs:label ?l .
                            ?e ot:date "2021-01"^^xsd:gYearMonth ; ot:organizedBy id:ai-one-team FILTER(LANG(?l) = "ko") }""",
        {"딥러닝 음성합성", "E2E 음성인식", "무빙 픽처", "AI 기반 로봇 고장 진단 기술"}),
+    CQ("first-results-count", (8,),
+       "How many AI technologies does the article say the AI One Team's joint R&D first produced?",
+       "기사는 AI 원팀 공동 연구개발의 첫 성과로 몇 종의 AI 기술을 밝혔나?",
+       """SELECT ?n ?unit WHERE { ?q a ot:Quantity ; dcterms:relation id:ai-technologies-announcement-2021-01 ;
+                                   schema:value ?n ; schema:unitText ?unit FILTER(LANG(?unit) = "ko") }""",
+       {("4", "종")}),
     CQ("p-tts-developers", (9,),
        "Who developed P-TTS?",
        "P-TTS(딥러닝 음성합성)를 개발한 주체는?",
@@ -493,6 +499,13 @@ CASES = [
                               FILTER(LANG(?l) = "ko" && LANG(?q) = "ko" && CONTAINS(?q, "가장 최근"))
                               FILTER NOT EXISTS { ?u a ot:OneTeam ; ot:foundingDate ?later FILTER(?later > ?d) } }""",
        {("메타버스 원팀", "2021-06")}),
+    CQ("metaverse-company-count", (19,),
+       "How many VR, AR and MR companies does the article say take part in the Metaverse One Team, and how many of them does it name?",
+       "기사는 메타버스 원팀에 VR·AR·MR 관련 기업이 몇 개 참여한다고 하며, 그중 몇 곳의 이름을 밝히나?",
+       """SELECT ?n (COUNT(DISTINCT ?m) AS ?named) WHERE {
+            ?q a ot:Quantity ; dcterms:relation id:metaverse-one-team ; schema:value ?n .
+            id:metaverse-one-team ot:hasMember ?m . ?m a ot:Company FILTER(?m != id:kt) } GROUP BY ?n""",
+       {("9", "5")}),
     CQ("metaverse-association", (19,),
        "Which association takes part in the Metaverse One Team?",
        "메타버스 원팀에 참여하는 협회는?",
