@@ -304,6 +304,13 @@ CASES = [
                                                              ot:appliedIn/rdfs:label ?field .
                                     FILTER(LANG(?dev) = "ko" && LANG(?field) = "ko") }""",
        {("현대중공업그룹", "자동화 라인 유지보수"), ("장준혁", "자동화 라인 유지보수")}),
+    CQ("who-researches-applications", (9, 10),
+       "Who is researching the application of which of the first AI technologies?",
+       "첫 성과 AI 기술 중 어느 것을 누가 활용하려고 연구 중인가?",
+       """SELECT ?org ?tech WHERE { ?o ot:hasInitiative ?i ; rdfs:label ?org . ?i prov:used ?t ; ot:status id:status-in-progress .
+                                   ?t ot:researchedFor ?f ; rdfs:label ?tech .
+                                   FILTER(LANG(?org) = "ko" && LANG(?tech) = "ko") }""",
+       {("KT", "E2E 음성인식"), ("KT", "무빙 픽처"), ("현대중공업그룹", "AI 기반 로봇 고장 진단 기술")}),
     CQ("jang-jun-hyeok-outcomes", (9, 10),
        "Which technologies did Professor Jang Jun-hyeok help develop, and where does he work?",
        "장준혁 교수가 개발에 참여한 기술과 소속은?",
