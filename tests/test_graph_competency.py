@@ -113,12 +113,26 @@ CASES = [
        "초거대 AI 개발 경쟁을 벌이는 글로벌 기업은?",
        """SELECT ?l WHERE { ?o ot:competesIn id:field-hyperscale-ai ; rdfs:label ?l FILTER(LANG(?l) = "ko") }""",
        {"구글", "화웨이", "LG전자"}),
+    CQ("global-companies-in-race", (3,),
+       "Which global companies does the article name in the fierce race to develop hyperscale AI?",
+       "기사가 초거대 AI 개발 경쟁이 치열하다고 든 글로벌 기업은?",
+       """SELECT ?l WHERE { ?o ot:competesIn id:field-hyperscale-ai ; rdfs:label ?l ; dcterms:description ?d ;
+                                ot:evidence/ot:quote ?q .
+                           FILTER(LANG(?l) = "ko" && LANG(?d) = "ko" && CONTAINS(?d, "글로벌 기업") && CONTAINS(?q, "글로벌 기업 사이에서")) }""",
+       {"구글", "화웨이", "LG전자"}),
     CQ("hyperscale-expectation-sentence", (3,),
        "Is the hyperscale AI expected to think for itself like a human, according to the article?",
        "기사에 따르면 초거대 AI는 사람처럼 스스로 생각할 수 있는 지능을 갖출 것으로 기대되나?",
        """ASK { id:hyperscale-ai-model ot:evidence ?e . ?e ot:quote ?q ; ot:paragraphNumber 3 .
                FILTER(CONTAINS(?q, "스스로 생각")) }""",
        True),
+    CQ("parameter-likened-to-synapses", (3, 5),
+       "What does the article liken an AI model's parameters to, and in which quantities are they counted?",
+       "기사는 AI 모델의 파라미터를 무엇에 비유하며, 파라미터 수는 어떤 값들이 나오나?",
+       """SELECT ?v WHERE { id:parameter skos:altLabel "매개변수"@ko ; skos:scopeNote ?n .
+                           ?q a ot:Quantity ; dcterms:relation id:parameter ; schema:value ?v .
+                           FILTER(LANG(?n) = "ko" && CONTAINS(?n, "시냅스")) }""",
+       {"200000000000", "175000000000"}),
     # -- paragraph 4 ---------------------------------------------------------
     CQ("ai-one-team-members", (4,),
        "Which organizations are members of the AI One Team?",
@@ -126,6 +140,12 @@ CASES = [
        """SELECT ?l WHERE { id:ai-one-team ot:hasMember ?o . ?o rdfs:label ?l FILTER(LANG(?l) = "ko") }""",
        {"KT", "현대중공업그룹", "LG전자", "LG유플러스", "한국투자증권", "동원그룹", "한국과학기술원", "한양대",
         "한국전자통신연구원", "우리은행"}),
+    CQ("member-count-unstated", (4, 11, 15),
+       "For which consortia does the article state no number of participants?",
+       "기사가 참여 기관 수를 밝히지 않은 협력체는?",
+       """SELECT ?c WHERE { ?c a ot:Consortium ; ot:unstated ot:statedMemberCount
+                           FILTER NOT EXISTS { ?c ot:statedMemberCount ?n } }""",
+       {"id:ai-one-team", "id:b2b-one-team", "id:covid19-spread-prediction-research-alliance"}),
     CQ("ai-one-team-lead-role", (4,),
        "Which member has the lead role in the AI One Team?",
        "AI 원팀에서 주관 역할을 맡은 기관은?",
@@ -163,6 +183,12 @@ CASES = [
             id:hyperscale-ai-model ot:parameterCount ?q1 ; ot:comparedWith ?other .
             ?other ot:parameterCount ?q2 . ?q1 schema:value ?ours ; ot:exceeds ?q2 . ?q2 schema:value ?theirs }""",
        {("200000000000", "175000000000")}),
+    CQ("descriptions-keep-to-the-article", (1, 5),
+       "How does the article describe KT and GPT-3 (nothing the article does not say)?",
+       "기사는 KT와 GPT-3를 어떻게 설명하나(기사에 없는 내용 없이)?",
+       """SELECT ?x ?d WHERE { VALUES ?x { id:kt id:gpt-3 } ?x dcterms:description ?d FILTER(LANG(?d) = "ko") }""",
+       {("id:kt", "'원팀'을 통해 다양한 협업체계를 구축하고, AI·클라우드·B2B·광화문·메타버스 원팀을 운영하는 기업."),
+        ("id:gpt-3", "2020년 6월 공개돼 초거대 AI 개발 경쟁을 일으킨 미국 오픈AI사의 AI 모델(파라미터 1750억 개).")}),
     CQ("gpt3-origin", (5,),
        "Who developed GPT-3 and when was it released?",
        "GPT-3의 개발사와 공개 시기는?",
@@ -172,7 +198,7 @@ CASES = [
        "Who develops the hyperscale AI model?",
        "초거대 AI 모델의 개발 주체는?",
        """SELECT ?d WHERE { id:hyperscale-ai-model ot:developedBy ?d }""",
-       {"id:kt", "id:ai-one-team", "id:jang-du-seong"}),
+       {"id:kt", "id:ai-one-team"}),
     # -- paragraph 6 ---------------------------------------------------------
     CQ("american-companies", (5, 6),
        "Which organizations does the article call American?",
@@ -190,6 +216,17 @@ CASES = [
        "KT 인프라가 활용하는 GPU의 제조사는?",
        """SELECT ?l WHERE { id:gpu-server-infrastructure ot:uses/ot:providedBy/rdfs:label ?l FILTER(LANG(?l) = "ko") }""",
        {"엔비디아"}),
+    CQ("latest-nvidia-gpus", (6,),
+       "Which GPUs does KT's large-scale GPU server infrastructure use, as the article describes them?",
+       "KT의 대규모 GPU 서버 인프라가 활용하는 GPU를 기사는 어떻게 설명하나?",
+       """SELECT ?d WHERE { id:gpu-server-infrastructure ot:uses ?g . ?g dcterms:description ?d FILTER(LANG(?d) = "ko") }""",
+       {"미국 엔비디아의 최신 그래픽처리장치(GPU). KT가 구축하는 대규모 GPU 서버 인프라에 활용된다."}),
+    CQ("kt-evidence-paragraphs", (1, 4, 5, 6, 9, 10, 11, 12, 13, 15, 19, 20),
+       "Which paragraphs of the article is KT's own record evidenced by?",
+       "KT 자원의 근거로 인용된 기사 문단은?",
+       """SELECT DISTINCT ?p WHERE { id:kt ot:evidence ?e . ?e ot:paragraphNumber ?p ;
+                                           prov:wasQuotedFrom id:newsfreezone-kt-one-team-2021 }""",
+       {"1", "4", "5", "6", "9", "10", "11", "12", "13", "15", "19", "20"}),
     CQ("high-usability", (6,),
        "What does the AI One Team stress, and why is it well placed to commercialize early?",
        "AI 원팀이 강조하는 것과 조기 상용화에 유리한 이유는?",
@@ -218,6 +255,18 @@ CASES = [
                            id:ai-joint-rnd ot:hasOutcome ?o . FILTER(LANG(?l) = "ko") }""",
        {"딥러닝 음성합성", "E2E 음성인식", "무빙 픽처", "AI 기반 로봇 고장 진단 기술"}),
     # -- paragraph 9 ---------------------------------------------------------
+    CQ("four-technologies-developed", (8,),
+       "Which AI technologies did the AI One Team announce in January 2021 as successfully developed?",
+       "AI 원팀이 2021년 1월 개발에 성공했다고 밝힌 AI 기술은?",
+       """SELECT ?l WHERE { ?t ot:announcedAt ?e ; ot:status id:status-completed ; rdfs:label ?l .
+                           ?e ot:date "2021-01"^^xsd:gYearMonth ; ot:organizedBy id:ai-one-team FILTER(LANG(?l) = "ko") }""",
+       {"딥러닝 음성합성", "E2E 음성인식", "무빙 픽처", "AI 기반 로봇 고장 진단 기술"}),
+    CQ("first-results-count", (8,),
+       "How many AI technologies does the article say the AI One Team's joint R&D first produced?",
+       "기사는 AI 원팀 공동 연구개발의 첫 성과로 몇 종의 AI 기술을 밝혔나?",
+       """SELECT ?n ?unit WHERE { ?q a ot:Quantity ; dcterms:relation id:ai-technologies-announcement-2021-01 ;
+                                   schema:value ?n ; schema:unitText ?unit FILTER(LANG(?unit) = "ko") }""",
+       {("4", "종")}),
     CQ("p-tts-developers", (9,),
        "Who developed P-TTS?",
        "P-TTS(딥러닝 음성합성)를 개발한 주체는?",
@@ -255,6 +304,13 @@ CASES = [
                                                              ot:appliedIn/rdfs:label ?field .
                                     FILTER(LANG(?dev) = "ko" && LANG(?field) = "ko") }""",
        {("현대중공업그룹", "자동화 라인 유지보수"), ("장준혁", "자동화 라인 유지보수")}),
+    CQ("who-researches-applications", (9, 10),
+       "Who is researching the application of which of the first AI technologies?",
+       "첫 성과 AI 기술 중 어느 것을 누가 활용하려고 연구 중인가?",
+       """SELECT ?org ?tech WHERE { ?o ot:hasInitiative ?i ; rdfs:label ?org . ?i prov:used ?t ; ot:status id:status-in-progress .
+                                   ?t ot:researchedFor ?f ; rdfs:label ?tech .
+                                   FILTER(LANG(?org) = "ko" && LANG(?tech) = "ko") }""",
+       {("KT", "E2E 음성인식"), ("KT", "무빙 픽처"), ("현대중공업그룹", "AI 기반 로봇 고장 진단 기술")}),
     CQ("jang-jun-hyeok-outcomes", (9, 10),
        "Which technologies did Professor Jang Jun-hyeok help develop, and where does he work?",
        "장준혁 교수가 개발에 참여한 기술과 소속은?",
@@ -310,6 +366,13 @@ CASES = [
        """SELECT ?d WHERE { id:cloud-one-team ot:foundingDate ?d }""",
        {"2020-11"}),
     # -- paragraph 13 --------------------------------------------------------
+    CQ("cloud-prime-example", (12,),
+       "Which One Team does the article call the prime example of the other One Teams KT runs, and when was it launched?",
+       "기사가 KT가 운영하는 다른 원팀의 대표적 예로 든 원팀과 그 출범 시기는?",
+       """SELECT ?l ?d WHERE { ?s a ot:Statement ; ot:about ?t ; ot:quote ?q ; ot:statedBy id:lee-dong-geun .
+                              ?t a ot:OneTeam ; rdfs:label ?l ; ot:foundingDate ?d .
+                              FILTER(LANG(?l) = "ko" && LANG(?q) = "ko" && CONTAINS(?q, "대표적")) }""",
+       {("클라우드 원팀", "2020-11")}),
     CQ("cloud-members", (13,),
        "Which organizations are members of the Cloud One Team?",
        "클라우드 원팀에 참여하는 기관은?",
@@ -413,6 +476,13 @@ CASES = [
        """SELECT ?l WHERE { id:gwanghwamun-one-team ot:hasInitiative ?i . ?i ot:status id:status-planned ;
                            rdfs:label ?l FILTER(LANG(?l) = "ko") }""",
        {"장애인 취업 지원", "다회용 컵 사용 캠페인"}),
+    CQ("gwanghwamun-planned-purposes", (17,),
+       "What are the Gwanghwamun One Team's prepared projects for?",
+       "광화문 원팀이 준비 중인 프로젝트의 목적은?",
+       """SELECT ?l WHERE { id:gwanghwamun-one-team ot:hasInitiative ?i . ?i ot:status id:status-planned ;
+                           rdfs:label ?l ; dcterms:description ?d .
+                           FILTER(LANG(?l) = "ko" && LANG(?d) = "ko" && CONTAINS(?d, "지역 상생과 환경 문제 해결")) }""",
+       {"장애인 취업 지원", "다회용 컵 사용 캠페인"}),
     # -- paragraph 18 --------------------------------------------------------
     CQ("july-activities", (18,),
        "Which activities did the Gwanghwamun One Team carry out in July 2021 to support small businesses?",
@@ -428,6 +498,21 @@ CASES = [
             id:metaverse-one-team ot:foundingDate ?d ; ot:statedMemberCount ?stated ; ot:hasMember ?m }
           GROUP BY ?d ?stated""",
        {("2021-06", "11", "7")}),
+    CQ("most-recent-one-team", (19,),
+       "Which One Team does the article say was formed most recently, and in which month?",
+       "기사가 가장 최근 결성됐다고 한 원팀과 그 시기는?",
+       """SELECT ?l ?d WHERE { ?s a ot:Statement ; ot:about ?t ; ot:quote ?q .
+                              ?t a ot:OneTeam ; rdfs:label ?l ; ot:foundingDate ?d .
+                              FILTER(LANG(?l) = "ko" && LANG(?q) = "ko" && CONTAINS(?q, "가장 최근"))
+                              FILTER NOT EXISTS { ?u a ot:OneTeam ; ot:foundingDate ?later FILTER(?later > ?d) } }""",
+       {("메타버스 원팀", "2021-06")}),
+    CQ("metaverse-company-count", (19,),
+       "How many VR, AR and MR companies does the article say take part in the Metaverse One Team, and how many of them does it name?",
+       "기사는 메타버스 원팀에 VR·AR·MR 관련 기업이 몇 개 참여한다고 하며, 그중 몇 곳의 이름을 밝히나?",
+       """SELECT ?n (COUNT(DISTINCT ?m) AS ?named) WHERE {
+            ?q a ot:Quantity ; dcterms:relation id:metaverse-one-team ; schema:value ?n .
+            id:metaverse-one-team ot:hasMember ?m . ?m a ot:Company FILTER(?m != id:kt) } GROUP BY ?n""",
+       {("9", "5")}),
     CQ("metaverse-association", (19,),
        "Which association takes part in the Metaverse One Team?",
        "메타버스 원팀에 참여하는 협회는?",
