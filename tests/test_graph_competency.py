@@ -402,8 +402,8 @@ CASES = [
     CQ("cloud-divisions", (14,),
        "How is the Cloud One Team organized?",
        "클라우드 원팀은 어떤 분과로 운영되나?",
-       """SELECT ?l WHERE { ?d org:unitOf id:cloud-one-team ; a ot:Division ; rdfs:label ?l .
-                           id:cloud-one-team org:hasUnit ?d . FILTER(LANG(?l) = "ko") }""",
+       """SELECT ?l WHERE { ?d org:subOrganizationOf id:cloud-one-team ; a ot:Division ; rdfs:label ?l .
+                           id:cloud-one-team org:hasSubOrganization ?d . FILTER(LANG(?l) = "ko") }""",
        {"ECO상생 지원단", "산업 혁신분과", "솔루션 혁신분과", "R&D 혁신분과"}),
     CQ("cloud-results-expected", (14,),
        "Does the article expect the Cloud One Team to announce results soon?",

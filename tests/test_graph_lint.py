@@ -144,7 +144,7 @@ def test_pinned_terms_declared(ontology, name):
 def test_pinned_alignments(ontology):
     assert (OT.Membership, RDFS.subClassOf, ORG.Membership) in ontology
     assert (OT.Evidence, RDFS.subClassOf, PROV.Entity) in ontology
-    assert (OT.Division, RDFS.subClassOf, ORG.OrganizationalUnit) in ontology
+    assert (OT.Division, RDFS.subClassOf, ORG.Organization) in ontology
     assert (OT.Person, OWL.disjointWith, OT.Organization) in ontology
 
 
