@@ -82,7 +82,9 @@ def test_reading_past_the_deadline_raises_query_timeout_and_counts_it() -> None:
     with pytest.raises(QueryTimeout) as caught:
         list(capped)
     assert caught.value.status == 503
-    assert caught.value.message == "The query ran longer than 30 s and was stopped after 0 results"
+    assert caught.value.message == (
+        "The query exceeded the 30 s limit and was stopped after 0 results (--query-timeout, ONTEAM_QUERY_TIMEOUT)"
+    )
     assert REGISTRY.get_sample_value("onteam_query_timeouts_total") == before + 1
 
 
