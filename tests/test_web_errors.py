@@ -5,7 +5,9 @@ common JSON error body."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from conftest import Server
@@ -68,12 +70,19 @@ def test_other_paths_are_page_paths(path: str) -> None:
 # ---- end to end ----
 
 
+@pytest.fixture
+def browser(server: Server) -> Iterator[httpx.Client]:
+    """A client with its own cookie jar: another test's `?lang=` cookie must not pick the language."""
+    with httpx.Client(base_url=server.base, timeout=30) as client:
+        yield client
+
+
 @pytest.mark.parametrize(("lang", "title"), [("en", "Page not found"), ("ko", "페이지를 찾을 수 없음")])
 @pytest.mark.parametrize("path", ["/no-such-page", "/browse/typo"])
 def test_unknown_path_from_a_browser_is_an_html_404_in_the_readers_language(
-    server: Server, path: str, lang: str, title: str
+    browser: httpx.Client, path: str, lang: str, title: str
 ) -> None:
-    response = server.client.get(path, headers={"Accept": BROWSER, "Accept-Language": lang})
+    response = browser.get(path, headers={"Accept": BROWSER, "Accept-Language": lang})
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["content-language"] == lang
@@ -85,8 +94,8 @@ def test_unknown_path_from_a_browser_is_an_html_404_in_the_readers_language(
     assert "Accept" in [v.strip() for v in response.headers["vary"].split(",")]
 
 
-def test_lang_parameter_picks_the_error_pages_language(server: Server) -> None:
-    response = server.client.get("/no-such-page?lang=ko", headers={"Accept": BROWSER, "Accept-Language": "en"})
+def test_lang_parameter_picks_the_error_pages_language(browser: httpx.Client) -> None:
+    response = browser.get("/no-such-page?lang=ko", headers={"Accept": BROWSER, "Accept-Language": "en"})
     assert response.status_code == 404
     assert response.headers["content-language"] == "ko" and html_lang(response.text) == "ko"
 
@@ -121,19 +130,20 @@ def test_machine_endpoint_405_with_browser_accept_stays_json(server: Server, pat
     assert response.json()["status"] == 405
 
 
-def test_head_of_unknown_path_has_the_status_and_headers_without_a_body(server: Server) -> None:
+def test_head_of_unknown_path_has_the_status_and_headers_without_a_body(browser: httpx.Client) -> None:
     headers = {"Accept": BROWSER, "Accept-Language": "ko"}
-    get = server.client.get("/no-such-page", headers=headers)
-    head = server.client.head("/no-such-page", headers=headers)
+    get = browser.get("/no-such-page", headers=headers)
+    head = browser.head("/no-such-page", headers=headers)
     assert head.status_code == get.status_code == 404
     for name in ("content-type", "content-language", "vary", "content-length"):
         assert head.headers[name] == get.headers[name], name
+    assert head.headers["content-language"] == "ko"
     assert head.content == b"" and get.content
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_405_on_a_page_path_from_a_browser_form_is_an_html_page_with_allow(server: Server, lang: str) -> None:
-    response = server.client.post(f"/browse?lang={lang}", data={"x": "1"}, headers={"Accept": BROWSER})
+def test_405_on_a_page_path_from_a_browser_form_is_an_html_page_with_allow(browser: httpx.Client, lang: str) -> None:
+    response = browser.post(f"/browse?lang={lang}", data={"x": "1"}, headers={"Accept": BROWSER})
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD"
     assert response.headers["content-type"].startswith("text/html")
