@@ -49,7 +49,7 @@ def is_machine_path(path: str) -> bool:
     for prefix in MACHINE_PREFIXES:
         if prefix.endswith("/") and path.startswith(prefix):
             return True
-        if path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + "."):
+        if path == prefix or path.startswith((prefix + "/", prefix + ".")):
             return True
     return False
 
@@ -61,6 +61,7 @@ def prefers_html(accept: str | None) -> bool:
     """
     if not accept or not accept.strip():
         return False
+    # The same parse and matching (most specific range wins) as every other negotiation here.
     ranges = negotiation.parse_accept(accept)
     html = max(negotiation._quality(ranges, media) for media in HTML_TYPES)
     machine = max(negotiation._quality(ranges, media) for media in MACHINE_TYPES)
