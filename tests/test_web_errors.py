@@ -169,3 +169,21 @@ def test_resource_404_keeps_its_own_page(server: Server) -> None:
     response = server.client.get("/id/no-such-thing", headers={"Accept": BROWSER})
     assert response.status_code == 404
     assert "<code>https://w3id.org/onteam/id/no-such-thing</code>" in response.text
+
+
+def test_korean_405_page_has_no_untranslated_text(browser: httpx.Client) -> None:
+    """The i18n crawl only sends GET: the 405 page gets the same check here."""
+    from test_web_i18n import LATIN_WORD, TECHNICAL, PageText
+
+    response = browser.post("/timeline?lang=ko", data={"x": "1"}, headers={"Accept": BROWSER})
+    assert response.status_code == 405
+    page = PageText()
+    page.feed(response.text)
+    stray = [
+        (tag, word)
+        for tag, text, tagged in page.texts
+        if not tagged
+        for word in LATIN_WORD.findall(text)
+        if word not in TECHNICAL
+    ]
+    assert page.texts and not stray
