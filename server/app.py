@@ -12,7 +12,7 @@ from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 from pyoxigraph import Store
 
-from . import __version__, description, engine, graphstore, linkeddata, pages, queries, sparql
+from . import __version__, description, engine, errorpages, graphstore, linkeddata, pages, queries, sparql
 from .cache import ResultCache
 from .errors import install_error_handlers
 from .limits import LimitsMiddleware, install_limits
@@ -75,6 +75,7 @@ def create_app(settings: Settings, store: Store | None = None) -> OnTeam:
     app.state.last_modified = time.time()
     app.state.last_modified_shared = False  # another change in that second (sparql.mark_store_changed)
     install_error_handlers(app)
+    errorpages.install(app)  # a browser on a page path gets its 404/405 as a page
     # Middleware added last runs first: observability sees every request, then the size
     # limits, then CORS and gzip.
     sparql.install_middleware(app)

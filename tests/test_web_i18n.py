@@ -255,7 +255,8 @@ PARAMETER_VALUES = {"consortium": "ai-one-team", "organization": "kt", "resource
 def crawl_paths(server: Server) -> list[str]:
     paths = ["/", "/browse", "/network", "/timeline", "/editor", "/queries", "/ontology",
              "/id/no-such-thing", "/ontology/NoSuchTerm", "/queries/no-such-query",
-             "/queries/search?run=1&param-q=KT&param-lang=not-a-language"]  # 404s and a 400
+             "/queries/search?run=1&param-q=KT&param-lang=not-a-language",
+             "/no-such-page", "/browse/typo"]  # 404s (the last two: the error page) and a 400
     paths += one_resource_per_class(server)
     for name in sorted(project_saved_queries()):
         form = server.client.get(f"/queries/{name}", params={"lang": "en"}, headers=HTML).text

@@ -1,0 +1,107 @@
+"""HTML error pages for people: a browser that follows a wrong link gets a page, not JSON.
+
+The common JSON error body (server/errors.py) stays the answer for every client that does not
+prefer HTML, and for every machine endpoint whatever it asks for. A 404 (no route) or 405 is
+answered with `error.html` in the reader's language only when all of these hold:
+
+- the path is a page path, not a machine endpoint (MACHINE_PREFIXES: SPARQL, Graph Store,
+  the saved-query API, reconciliation, discovery documents, probes, and the paths that
+  negotiate RDF, which answer their own 404s);
+- the method is GET or HEAD for a 404; for a 405 any method, since a page path takes GET and
+  HEAD, so a browser only meets a 405 there by submitting a form with another method;
+- the Accept header prefers HTML by content negotiation: text/html or application/xhtml+xml
+  gets a higher q than every JSON, RDF and SPARQL results type (`prefers_html`).
+
+Either way the response varies by Accept on page paths, and says so.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import errors, negotiation, pages
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# What machine clients ask for: if one of these is liked as much as HTML, the client gets JSON.
+MACHINE_TYPES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [
+            "application/json",
+            "application/problem+json",
+            *negotiation.RESULT_FORMATS,
+            *negotiation.RDF_FORMATS,
+        ]
+    )
+)
+# Paths whose clients are programs, or that negotiate RDF and answer their own 404s.
+MACHINE_PREFIXES = (
+    "/sparql", "/store", "/graph", "/api", "/reconcile", "/.well-known", "/health", "/ready",
+    "/metrics", "/context.jsonld", "/admin", "/openapi.json", "/id/", "/ontology", "/dataset",
+    "/shapes",
+)
+PAGE_STATUSES = (404, 405)
+
+
+def is_machine_path(path: str) -> bool:
+    """Is `path` a machine endpoint (or under one)? `/apis` is not `/api`; `/api.x` is not either."""
+    for prefix in MACHINE_PREFIXES:
+        if prefix.endswith("/") and path.startswith(prefix):
+            return True
+        if path == prefix or path.startswith((prefix + "/", prefix + ".")):
+            return True
+    return False
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Does the Accept header rank HTML strictly above JSON and every RDF/SPARQL type?
+
+    `*/*` alone, `text/*` or a missing header rank them equal: such clients keep JSON.
+    """
+    if not accept or not accept.strip():
+        return False
+    # The same parse and matching (most specific range wins) as every other negotiation here.
+    ranges = negotiation.parse_accept(accept)
+    html = max(negotiation._quality(ranges, media) for media in HTML_TYPES)
+    machine = max(negotiation._quality(ranges, media) for media in MACHINE_TYPES)
+    return html > 0 and html > machine
+
+
+def wants_page(request: Request, status: int) -> bool:
+    """Should this error be answered with an HTML page?"""
+    if status not in PAGE_STATUSES or is_machine_path(request.url.path):
+        return False
+    if status == 404 and request.method not in ("GET", "HEAD"):
+        return False
+    return prefers_html(request.headers.get("accept"))
+
+
+def _add_vary_accept(response: Response) -> Response:
+    vary = [v.strip() for v in response.headers.get("vary", "").split(",") if v.strip()]
+    response.headers["Vary"] = ", ".join(dict.fromkeys([*vary, "Accept"]))
+    return response
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """The router's 404 and 405 as a page for a browser on a page path; JSON otherwise."""
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    if not wants_page(request, status):
+        response = await errors._http_error(request, exc)
+        # On a page path the answer depends on Accept: caches must know.
+        if status in PAGE_STATUSES and not is_machine_path(request.url.path):
+            _add_vary_accept(response)
+        return response
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "content-type"}
+    allow = errors.allowed_methods(request) if status == 405 else ""
+    if status == 405:
+        headers["Allow"] = allow
+    context = {"status": status, "path": request.url.path, "method": request.method, "allow": allow}
+    return pages.render(request, "error.html", context, status=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Answer the router's 404 and 405 with a page where a browser asks for one (after
+    errors.install_error_handlers, whose JSON handler this wraps)."""
+    app.add_exception_handler(StarletteHTTPException, http_error)
