@@ -57,6 +57,7 @@ from .reconcile import (
     term_id,
 )
 from .sparql import compute, evaluate, query_pairs, single
+from .webmodel import vocabulary_labels
 
 router = APIRouter()
 
@@ -219,8 +220,9 @@ def _curie(iri: str) -> str:
 
 
 def property_name(store: Any, iri: str, lang: str) -> str:
-    """A property's label in `lang` (then English, Korean); its CURIE if it has none."""
-    return _pick(_names(store, iri), lang) or _curie(iri)
+    """A property's label in `lang` (then English, Korean), from the store or else from the
+    names the pages give other vocabularies' terms; its CURIE if it has neither."""
+    return _pick(_names(store, iri), lang) or _pick(vocabulary_labels().get(iri, {}), lang) or _curie(iri)
 
 
 def propose(store: Any, type_iri: str, lang: str) -> list[dict[str, str]]:

@@ -85,8 +85,15 @@ def test_propose_lists_the_properties_instances_of_the_type_use(server: Server, 
     names = {p["id"]: p["name"] for p in body["properties"]}
     assert names["foundingDate"] == label(project_graph, OT + "foundingDate", "en")
     assert names["hasMember"] == label(project_graph, OT + "hasMember", "en")
-    # A property without a label in the store is named by its CURIE.
-    assert names[RDFS_LABEL] == "rdfs:label"
+    # A property without a label in the store gets the name the pages give it (vocabulary_labels.ttl).
+    assert names[RDFS_LABEL] == "label"
+    answer = server.client.get("/reconcile/extend/propose", params={"type": "Consortium"}, headers={"Accept-Language": "ko"})
+    korean = {p["id"]: p["name"] for p in answer.json()["properties"]}
+    assert korean[RDFS_LABEL] == "이름" and korean["foundingDate"] == label(project_graph, OT + "foundingDate", "ko")
+
+
+def test_a_property_named_nowhere_is_named_by_its_curie() -> None:
+    assert extend.property_name(Store(), "http://purl.org/dc/terms/abstract", "en") == "dcterms:abstract"
 
 
 def test_propose_includes_properties_of_subclass_instances(server: Server, project_graph: Store) -> None:
