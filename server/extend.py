@@ -33,26 +33,25 @@ from pyoxigraph import Literal, NamedNode, Variable
 from . import limits
 from .errors import BadRequest
 from .linkeddata import ID_BASE, OT, PREFIXES
+from .openapi import error_responses, query_param
 from .pages import LANGS, accept_language
 from .reconcile import (
-    _CALLBACK_PARAM,
-    _JSON_OR_JSONP,
-    _STATUSES,
+    CALLBACK_PARAM,
     FORM_MEDIA,
     JSON_MEDIA,
+    JSON_OR_JSONP,
     LABELS_QUERY,
     MAX_QUERIES,
+    STATUSES,
     SUBCLASSES_QUERY,
-    _callback,
-    _errors,
-    _main_labels,
-    _pick,
-    _query_param,
-    _reply,
     entity_id,
     entity_iri,
+    jsonp_callback,
+    main_labels,
     parse_json,
+    pick_label,
     read_body,
+    reply,
     resolve_term,
     term_id,
 )
@@ -209,7 +208,7 @@ def request_lang(request: Request) -> str:
 
 def _names(store: Any, iri: str) -> dict[str, str]:
     rows = evaluate(store, LABELS_QUERY, substitutions={Variable("e"): NamedNode(iri)})
-    return _main_labels([(row["lp"].value, row["l"]) for row in rows])
+    return main_labels([(row["lp"].value, row["l"]) for row in rows])
 
 
 def _curie(iri: str) -> str:
@@ -222,7 +221,7 @@ def _curie(iri: str) -> str:
 def property_name(store: Any, iri: str, lang: str) -> str:
     """A property's label in `lang` (then English, Korean), from the store or else from the
     names the pages give other vocabularies' terms; its CURIE if it has neither."""
-    return _pick(_names(store, iri), lang) or _pick(vocabulary_labels().get(iri, {}), lang) or _curie(iri)
+    return pick_label(_names(store, iri), lang) or pick_label(vocabulary_labels().get(iri, {}), lang) or _curie(iri)
 
 
 def propose(store: Any, type_iri: str, lang: str) -> list[dict[str, str]]:
@@ -294,7 +293,7 @@ def _cell(store: Any, iri: str, ask: PropertyAsk, lang: str, names: dict[str, di
         if isinstance(value, NamedNode) and value.value.startswith(ID_BASE):
             if value.value not in names:
                 names[value.value] = _names(store, value.value)
-            label = _pick(names[value.value], ask.lang or lang)
+            label = pick_label(names[value.value], ask.lang or lang)
             resources.append({"id": entity_id(value.value), "name": label or entity_id(value.value)})
         elif isinstance(value, NamedNode):
             # Entity values must be ids of the identifier space (or name another service in
@@ -314,7 +313,7 @@ def _value_type(store: Any, prop_iri: str, lang: str) -> dict[str, str] | None:
     for row in evaluate(store, RANGE_QUERY, substitutions={Variable("p"): NamedNode(prop_iri)}):
         if row["r"].value.startswith(OT):
             cls = row["r"].value
-            return {"id": term_id(cls), "name": _pick(_names(store, cls), lang) or term_id(cls)}
+            return {"id": term_id(cls), "name": pick_label(_names(store, cls), lang) or term_id(cls)}
     return None
 
 
@@ -378,25 +377,25 @@ def manifest_extend(base: str) -> dict[str, Any]:
 async def answer_v02(request: Request, raw_text: str, callback: str | None) -> Response:
     """The `extend` parameter of /reconcile, answered in the v0.2 shape."""
     ext = parse_extension(parse_json(raw_text, "The 'extend' parameter"), "extend")
-    return _reply(await compute(request, extend, ext, request_lang(request)), callback)
+    return reply(await compute(request, extend, ext, request_lang(request)), callback)
 
 
 @router.api_route(
     PROPOSE_PATH,
     methods=["GET", "HEAD"],
-    responses={200: {"description": "Properties used by the type's instances", **_JSON_OR_JSONP}, **_errors(*_STATUSES)},
+    responses={200: {"description": "Properties used by the type's instances", **JSON_OR_JSONP}, **error_responses(*STATUSES)},
     openapi_extra={
         "parameters": [
-            {**_query_param("type", "A type id (Organization), CURIE or IRI"), "required": True},
-            _query_param("limit", "The most properties to list (a positive integer)"),
-            _CALLBACK_PARAM,
+            {**query_param("type", "A type id (Organization), CURIE or IRI"), "required": True},
+            query_param("limit", "The most properties to list (a positive integer)"),
+            CALLBACK_PARAM,
         ]
     },
 )
 async def propose_properties(request: Request) -> Response:
     """Data extension: the properties instances of a type have, for OpenRefine's column dialog."""
     params = query_pairs(request)
-    callback = _callback(params)
+    callback = jsonp_callback(params)
     type_id = single(params, "type")
     if type_id is None or not type_id.strip():
         raise BadRequest("Missing 'type' parameter (the type whose properties to propose)")
@@ -411,17 +410,17 @@ async def propose_properties(request: Request) -> Response:
     body: dict[str, Any] = {"type": type_id.strip(), "properties": found[:limit] if limit else found}
     if limit:
         body["limit"] = limit
-    return _reply(body, callback)
+    return reply(body, callback)
 
 
 @router.post(
     EXTEND_PATH,
     responses={
-        200: {"description": "The values: the 1.0 draft's shape for a JSON body, v0.2's for a form", **_JSON_OR_JSONP},
-        **_errors(*_STATUSES, 415),
+        200: {"description": "The values: the 1.0 draft's shape for a JSON body, v0.2's for a form", **JSON_OR_JSONP},
+        **error_responses(*STATUSES, 415),
     },
     openapi_extra={
-        "parameters": [_CALLBACK_PARAM],
+        "parameters": [CALLBACK_PARAM],
         "requestBody": {
             "required": True,
             "content": {
@@ -437,13 +436,13 @@ async def extend_post(request: Request) -> Response:
     media, body = await read_body(request, (JSON_MEDIA, FORM_MEDIA))
     if media == FORM_MEDIA:
         params += limits.parse_form(body, "the form body")
-        callback = _callback(params)
+        callback = jsonp_callback(params)
         raw = single(params, "extend")
         if raw is None:
             raise BadRequest("Missing 'extend' parameter (a JSON object {\"ids\": [...], \"properties\": [...]})")
         return await answer_v02(request, raw, callback)
-    callback = _callback(params)
+    callback = jsonp_callback(params)
     ext = parse_extension(parse_json(body, "The request body"), "The request body")
     answer = await compute(request, extend, ext, request_lang(request))
-    return _reply(draft_shape(answer), callback)
+    return reply(draft_shape(answer), callback)
 

@@ -77,14 +77,14 @@ def _content(media: tuple[str, ...]) -> dict[str, Any]:
     return {m: {"schema": _schema(m)} for m in media}
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
+def error_responses(*statuses: int) -> dict[str, Any]:
     return {
         str(s): {"description": REASONS[s], "content": {"application/json": {"schema": ERROR_REF}}}
         for s in sorted({*statuses, *LIMIT_STATUSES})
     }
 
 
-def _query_param(name: str, description: str, *, array: bool = False) -> dict[str, Any]:
+def query_param(name: str, description: str, *, array: bool = False) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "array", "items": {"type": "string"}} if array else {"type": "string"}
     param: dict[str, Any] = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
     if array:
@@ -93,13 +93,13 @@ def _query_param(name: str, description: str, *, array: bool = False) -> dict[st
 
 
 FORMAT_PARAMS = [
-    _query_param(name, "Answer format (short name such as json, csv, turtle, or a media type); overrides Accept.")
+    query_param(name, "Answer format (short name such as json, csv, turtle, or a media type); overrides Accept.")
     for name in ("format", "output", "results")
 ]
 QUERY_PARAMS = [
-    _query_param("query", "A SPARQL 1.1 query; without it, GET answers the Service Description."),
-    _query_param("default-graph-uri", "A graph of the query's default graph (repeatable).", array=True),
-    _query_param("named-graph-uri", "A named graph of the query's dataset (repeatable).", array=True),
+    query_param("query", "A SPARQL 1.1 query; without it, GET answers the Service Description."),
+    query_param("default-graph-uri", "A graph of the query's default graph (repeatable).", array=True),
+    query_param("named-graph-uri", "A named graph of the query's dataset (repeatable).", array=True),
     *FORMAT_PARAMS,
 ]
 FORM_BODY = {
@@ -114,7 +114,7 @@ FORM_BODY = {
     },
 }
 GRAPH_PARAMS = [
-    _query_param("graph", "The IRI of the named graph."),
+    query_param("graph", "The IRI of the named graph."),
     {
         "name": "default",
         "in": "query",
@@ -138,12 +138,12 @@ def _sparql_operations() -> dict[str, dict[str, Any]]:
     answers = _ok("Query results, or the Service Description without a query", RESULT_MEDIA + RDF_MEDIA)
     read = {
         "parameters": QUERY_PARAMS,
-        "responses": {"200": answers, "304": _no_content(NOT_MODIFIED), **_errors(403, 406, 503)},
+        "responses": {"200": answers, "304": _no_content(NOT_MODIFIED), **error_responses(403, 406, 503)},
     }
     post = {
         "parameters": FORMAT_PARAMS
-        + [_query_param(n, f"{n} (repeatable)", array=True) for n in ("using-graph-uri", "using-named-graph-uri")]
-        + [_query_param(n, f"{n} (repeatable)", array=True) for n in ("default-graph-uri", "named-graph-uri")],
+        + [query_param(n, f"{n} (repeatable)", array=True) for n in ("using-graph-uri", "using-named-graph-uri")]
+        + [query_param(n, f"{n} (repeatable)", array=True) for n in ("default-graph-uri", "named-graph-uri")],
         "requestBody": {
             "required": True,
             "content": {
@@ -155,10 +155,10 @@ def _sparql_operations() -> dict[str, dict[str, Any]]:
         "responses": {
             "200": _ok("Query results", RESULT_MEDIA + RDF_MEDIA),
             "204": _no_content("The update was applied"),
-            **_errors(401, 403, 406, 415, 503),
+            **error_responses(401, 403, 406, 415, 503),
         },
     }
-    options = {"responses": {"204": {"description": "What /sparql allows", "headers": {"Allow": {"schema": {"type": "string"}}}}, **_errors()}}
+    options = {"responses": {"204": {"description": "What /sparql allows", "headers": {"Allow": {"schema": {"type": "string"}}}}, **error_responses()}}
     return {"get": read, "head": read, "post": post, "options": options}
 
 
@@ -170,7 +170,7 @@ def _graph_operations(with_params: bool, whole_store: bool) -> dict[str, dict[st
         "responses": {
             "200": _ok("The graph (or, for /store alone, the dataset)", media),
             "304": _no_content(NOT_MODIFIED),
-            **_errors(404, 406, 503),
+            **error_responses(404, 406, 503),
         },
     }
     body = {"required": False, "content": {m: {"schema": {"type": "string"}} for m in RDF_INPUT}}
@@ -178,19 +178,19 @@ def _graph_operations(with_params: bool, whole_store: bool) -> dict[str, dict[st
         "201": {"description": "Created", "headers": {"Location": {"schema": {"type": "string"}}}},
         "204": _no_content("Written"),
     }
-    write = {"parameters": params, "requestBody": body, "responses": {**written, **_errors(401, 403, 404, 415)}}
-    delete = {"parameters": params, "responses": {"204": _no_content("Deleted"), **_errors(401, 403, 404)}}
+    write = {"parameters": params, "requestBody": body, "responses": {**written, **error_responses(401, 403, 404, 415)}}
+    delete = {"parameters": params, "responses": {"204": _no_content("Deleted"), **error_responses(401, 403, 404)}}
     return {"get": read, "head": read, "put": write, "post": write, "delete": delete}
 
 
 def _backup_operation() -> dict[str, dict[str, Any]]:
-    return {"post": {"responses": {"200": _ok("A tar of the live store", ("application/x-tar",)), **_errors(401, 403)}}}
+    return {"post": {"responses": {"200": _ok("A tar of the live store", ("application/x-tar",)), **error_responses(401, 403)}}}
 
 
 def _void_operations() -> dict[str, dict[str, Any]]:
     read = {
         "parameters": FORMAT_PARAMS,
-        "responses": {"200": _ok("The VoID description", RDF_MEDIA + ("text/html",)), "304": _no_content(NOT_MODIFIED), **_errors(406)},
+        "responses": {"200": _ok("The VoID description", RDF_MEDIA + ("text/html",)), "304": _no_content(NOT_MODIFIED), **error_responses(406)},
     }
     return {"get": read, "head": read}
 
@@ -201,7 +201,7 @@ def _saved_query_fix(operation: dict[str, Any], method: str) -> None:
     ok = responses.get("200", {})
     ok.setdefault("content", {})["application/sparql-query"] = {"schema": {"type": "string"}}
     responses["304"] = _no_content(NOT_MODIFIED)
-    responses.update(_errors(400, 403, 406, 503, *((415,) if method == "post" else ())))
+    responses.update(error_responses(400, 403, 406, 503, *((415,) if method == "post" else ())))
     if method == "post":
         # The form body takes the same parameters as the URL (either place; none is required in
         # the body alone), so form-filling clients such as Swagger UI offer the real fields.
@@ -238,7 +238,7 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
             for method, operation in operations.items():
                 _saved_query_fix(operation, method)
         elif path == "/api":
-            operations.get("get", {}).setdefault("responses", {}).update(_errors())
+            operations.get("get", {}).setdefault("responses", {}).update(error_responses())
     seen: set[str] = set()
     for path, operations in paths.items():
         for method, operation in operations.items():

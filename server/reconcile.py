@@ -38,7 +38,7 @@ from pyoxigraph import Literal, NamedNode, Variable
 from . import limits
 from .errors import BadRequest, NotFound, UnsupportedMediaType
 from .linkeddata import ID_BASE, OT, PREFIXES, public_base
-from .openapi import ERROR_REF, REASONS
+from .openapi import error_responses, query_param
 from .sparql import compute, evaluate, query_pairs, request_media, single
 
 router = APIRouter()
@@ -460,7 +460,7 @@ def _pool(store: Any, type_iri: str, cache: dict[str, Pool]) -> Pool:
     return cache[type_iri]
 
 
-def _main_labels(labels: list[tuple[str, Literal]]) -> dict[str, str]:
+def main_labels(labels: list[tuple[str, Literal]]) -> dict[str, str]:
     """lang -> the resource's name in it (rdfs:label first, then skos:prefLabel)."""
     out: dict[str, str] = {}
     for prop in (LABEL, PREF_LABEL):
@@ -519,7 +519,7 @@ class LabelIndex:
             score, exact = name_score(query, norm, prop, floor)
             if score >= MIN_SCORE and score > best.get(iri, (0.0,))[0]:
                 best[iri] = (score, exact, lit.language)
-        return [_Scored(iri, s, e, lang, _main_labels(self.pool[iri])) for iri, (s, e, lang) in best.items()]
+        return [_Scored(iri, s, e, lang, main_labels(self.pool[iri])) for iri, (s, e, lang) in best.items()]
 
 
 def _row_agreement(cond: Condition, value: Any, label: Any) -> float:
@@ -582,7 +582,7 @@ def _by_properties(store: Any, pool: Pool, conditions: tuple[Condition, ...]) ->
     for iri, found in agreements.items():
         score = round(100 * sum(found) / len(found), 2)
         if score >= MIN_SCORE and not _fails_required(conditions, found):
-            scored.append(_Scored(iri, score, all(a == 1.0 for a in found), None, _main_labels(pool[iri])))
+            scored.append(_Scored(iri, score, all(a == 1.0 for a in found), None, main_labels(pool[iri])))
     return scored
 
 
@@ -616,7 +616,7 @@ def _description(store: Any, iri: str, lang: str | None) -> str | None:
     return None
 
 
-def _pick(labels: dict[str, str], lang: str | None) -> str:
+def pick_label(labels: dict[str, str], lang: str | None) -> str:
     for key in (lang, "en", "ko", ""):
         if key is not None and key in labels:
             return labels[key]
@@ -680,7 +680,7 @@ def _results(store: Any, scored: list[_Scored], limit: int) -> list[dict[str, An
         runner_up = scored[i + 1].score if i + 1 < len(scored) else 0.0
         result: dict[str, Any] = {
             "id": entity_id(s.iri),
-            "name": _pick(s.labels, s.lang),
+            "name": pick_label(s.labels, s.lang),
             "type": _types_of(store, s.iri),
             "score": s.score,
             # Only the first can be a match: an exact name, clearly ahead of the next candidate.
@@ -697,10 +697,10 @@ def type_labels(store: Any, iris: tuple[str, ...]) -> dict[str, str]:
     """English labels of classes (for the manifest's defaultTypes)."""
     out: dict[str, str] = {}
     for iri in iris:
-        labels = _main_labels(
+        labels = main_labels(
             [(LABEL, row["l"]) for row in evaluate(store, LABELS_QUERY, substitutions={Variable("e"): NamedNode(iri)})]
         )
-        out[iri] = _pick(labels, "en") or term_id(iri)
+        out[iri] = pick_label(labels, "en") or term_id(iri)
     return out
 
 
@@ -709,7 +709,7 @@ def card(store: Any, iri: str) -> dict[str, Any] | None:
     if not evaluate(store, EXISTS_QUERY, substitutions={Variable("e"): NamedNode(iri)}):
         return None
     rows = evaluate(store, LABELS_QUERY, substitutions={Variable("e"): NamedNode(iri)})
-    labels = _main_labels([(row["lp"].value, row["l"]) for row in rows])
+    labels = main_labels([(row["lp"].value, row["l"]) for row in rows])
     return {
         "labels": labels,
         "types": [t for t in _types_of(store, iri)],
@@ -747,10 +747,10 @@ def suggest_entities(store: Any, prefix: str, type_iri: str | None, offset: int)
         rank = _prefix_rank(wanted, [lit.value for _, lit in labels])
         if rank is not None:
             ranked.append((rank, iri, labels))
-    ranked.sort(key=lambda r: (r[0], _pick(_main_labels(r[2]), "en").casefold(), r[1]))
+    ranked.sort(key=lambda r: (r[0], pick_label(main_labels(r[2]), "en").casefold(), r[1]))
     out = []
     for _, iri, labels in ranked[offset : offset + SUGGEST_PAGE]:
-        item: dict[str, Any] = {"id": entity_id(iri), "name": _pick(_main_labels(labels), "en")}
+        item: dict[str, Any] = {"id": entity_id(iri), "name": pick_label(main_labels(labels), "en")}
         description = _description(store, iri, "en")
         if description:
             item["description"] = description
@@ -785,7 +785,7 @@ def suggest_terms(store: Any, kind: str, prefix: str, offset: int) -> list[dict[
     ranked.sort(key=lambda r: r[:2])
     out = []
     for _, _, iri, entry in ranked[offset : offset + SUGGEST_PAGE]:
-        item: dict[str, Any] = {"id": term_id(iri), "name": _pick(entry["labels"], "en") or term_id(iri)}
+        item: dict[str, Any] = {"id": term_id(iri), "name": pick_label(entry["labels"], "en") or term_id(iri)}
         if entry["comment"]:
             item["description"] = entry["comment"]
         out.append(item)
@@ -795,14 +795,14 @@ def suggest_terms(store: Any, kind: str, prefix: str, offset: int) -> list[dict[
 # -- HTTP ------------------------------------------------------------------------------------------
 
 
-def _callback(params: list[tuple[str, str]]) -> str | None:
+def jsonp_callback(params: list[tuple[str, str]]) -> str | None:
     callback = single(params, "callback")
     if callback is not None and not _CALLBACK.match(callback):
         raise BadRequest("Parameter 'callback' must be a JavaScript identifier (letters, digits, _ and $; at most 128)")
     return callback
 
 
-def _reply(body: Any, callback: str | None) -> Response:
+def reply(body: Any, callback: str | None) -> Response:
     """UTF-8 JSON, or JSONP when a callback is named (for OpenRefine's older clients)."""
     text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     if callback is None:
@@ -844,7 +844,7 @@ async def _answer_batch(request: Request, raw_text: str, callback: str | None) -
         batch = {str(i): q for i, q in enumerate(batch)}
     keys = list(batch)
     answers = await compute(request, reconcile, [batch[k] for k in keys])
-    return _reply({k: {"result": a} for k, a in zip(keys, answers)}, callback)
+    return reply({k: {"result": a} for k, a in zip(keys, answers)}, callback)
 
 
 async def _answer_extension(request: Request, queries: str | None, extend: str, callback: str | None) -> Response:
@@ -853,48 +853,38 @@ async def _answer_extension(request: Request, queries: str | None, extend: str, 
     return await extension.answer_v02(request, extend, callback)
 
 
-_STATUSES = (400, 413, 414, 431, 503)
+STATUSES = (400, 413, 414, 431, 503)  # with the limits' statuses (openapi.error_responses)
 
 
-def _errors(*statuses: int) -> dict[str | int, dict[str, Any]]:
-    return {
-        status: {"description": REASONS[status], "content": {JSON_MEDIA: {"schema": ERROR_REF}}} for status in statuses
-    }
-
-
-def _query_param(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": {"type": "string"}}
-
-
-_JSON_OR_JSONP = {
+JSON_OR_JSONP = {
     "content": {JSON_MEDIA: {"schema": {"type": "object"}}, JS_MEDIA: {"schema": {"type": "string"}}},
 }
-_CALLBACK_PARAM = _query_param("callback", "JSONP: wrap the JSON in a call of this JavaScript identifier")
+CALLBACK_PARAM = query_param("callback", "JSONP: wrap the JSON in a call of this JavaScript identifier")
 
 
 @router.api_route(
     "/reconcile",
     methods=["GET", "HEAD"],
-    responses={200: {"description": "The manifest, or the answers to `queries`", **_JSON_OR_JSONP}, **_errors(*_STATUSES)},
+    responses={200: {"description": "The manifest, or the answers to `queries`", **JSON_OR_JSONP}, **error_responses(*STATUSES)},
     openapi_extra={
         "parameters": [
-            _query_param("queries", 'A JSON object of keyed queries: {"q0": {"query": "KAIST", "type": "Organization"}}'),
-            _query_param("extend", 'Data extension: {"ids": ["kt"], "properties": [{"id": "memberOf"}]}'),
-            _CALLBACK_PARAM,
+            query_param("queries", 'A JSON object of keyed queries: {"q0": {"query": "KAIST", "type": "Organization"}}'),
+            query_param("extend", 'Data extension: {"ids": ["kt"], "properties": [{"id": "memberOf"}]}'),
+            CALLBACK_PARAM,
         ]
     },
 )
 async def reconcile_get(request: Request) -> Response:
     """Reconciliation Service API: the manifest, or a batch of queries in `queries`."""
     params = query_pairs(request)
-    callback = _callback(params)
+    callback = jsonp_callback(params)
     queries = single(params, "queries")
     extend = single(params, "extend")
     if extend is not None:
         return await _answer_extension(request, queries, extend, callback)
     if queries is None:
         labels = await compute(request, type_labels, tuple(OT + name for name in DEFAULT_TYPES))
-        return _reply(manifest(request, labels), callback)
+        return reply(manifest(request, labels), callback)
     return await _answer_batch(request, queries, callback)
 
 
@@ -914,11 +904,11 @@ async def read_body(request: Request, accepted: tuple[str, ...]) -> tuple[str, s
 @router.post(
     "/reconcile",
     responses={
-        200: {"description": "The answers, keyed as asked (or, for a JSON body, the 1.0 draft's results)", **_JSON_OR_JSONP},
-        **_errors(*_STATUSES, 415),
+        200: {"description": "The answers, keyed as asked (or, for a JSON body, the 1.0 draft's results)", **JSON_OR_JSONP},
+        **error_responses(*STATUSES, 415),
     },
     openapi_extra={
-        "parameters": [_CALLBACK_PARAM],
+        "parameters": [CALLBACK_PARAM],
         "requestBody": {
             "required": True,
             "content": {
@@ -943,7 +933,7 @@ async def reconcile_post(request: Request) -> Response:
     media, body = await read_body(request, (FORM_MEDIA, JSON_MEDIA))
     if media == FORM_MEDIA:
         params += limits.parse_form(body, "the form body")
-        callback = _callback(params)
+        callback = jsonp_callback(params)
         queries = single(params, "queries")
         extend = single(params, "extend")
         if extend is not None:
@@ -951,7 +941,7 @@ async def reconcile_post(request: Request) -> Response:
         if queries is None:
             raise BadRequest("Missing 'queries' parameter (a JSON object of keyed queries, or 'extend' for data extension)")
         return await _answer_batch(request, queries, callback)
-    callback = _callback(params)
+    callback = jsonp_callback(params)
     document = parse_json(body, "The request body")
     if isinstance(document, dict) and "ids" in document and "queries" not in document:
         raise BadRequest(f'A data extension body {{"ids": [...], "properties": [...]}} goes to {extension.EXTEND_PATH}')
@@ -961,9 +951,9 @@ async def reconcile_post(request: Request) -> Response:
     if isinstance(batch, dict):  # keyed queries in a JSON body: answered keyed, as in v0.2
         keys = list(batch)
         answers = await compute(request, reconcile, [batch[k] for k in keys])
-        return _reply({k: {"result": a} for k, a in zip(keys, answers)}, callback)
+        return reply({k: {"result": a} for k, a in zip(keys, answers)}, callback)
     answers = await compute(request, reconcile, batch)
-    return _reply({"results": [{"candidates": a} for a in answers]}, callback)
+    return reply({"results": [{"candidates": a} for a in answers]}, callback)
 
 
 @router.api_route(
@@ -972,9 +962,9 @@ async def reconcile_post(request: Request) -> Response:
     response_class=HTMLResponse,
     responses={
         200: {"description": "An HTML card for OpenRefine's preview pane", "content": {"text/html": {"schema": {"type": "string"}}}},
-        **_errors(400, 404, 413, 414, 431, 503),
+        **error_responses(400, 404, 413, 414, 431, 503),
     },
-    openapi_extra={"parameters": [{**_query_param("id", "An entity id (kaist) or its full IRI"), "required": True}]},
+    openapi_extra={"parameters": [{**query_param("id", "An entity id (kaist) or its full IRI"), "required": True}]},
 )
 async def preview(request: Request) -> Response:
     """A small HTML card for a resource: names in English and Korean, types, description."""
@@ -993,7 +983,7 @@ def render_card(request: Request, iri: str, found: dict[str, Any]) -> str:
     esc = html.escape
     labels = found["labels"]
     en, ko = labels.get("en"), labels.get("ko")
-    title = en or ko or _pick(labels, None) or entity_id(iri)
+    title = en or ko or pick_label(labels, None) or entity_id(iri)
     # The card is in English; a Korean name standing in for a missing English one says so.
     title_lang = f' lang="{esc(next(k for k, v in labels.items() if v == title))}"' if not en and title in labels.values() else ""
     rows = []
@@ -1028,20 +1018,20 @@ def _offset(params: list[tuple[str, str]]) -> int:
 
 
 def _suggest_route(kind: str) -> Any:
-    extra = [_query_param("cursor", "How many results to skip (paging)"), _CALLBACK_PARAM]
+    extra = [query_param("cursor", "How many results to skip (paging)"), CALLBACK_PARAM]
     if kind == "entity":
-        extra.insert(0, _query_param("type", "Only entities of this type (id, CURIE or IRI)"))
+        extra.insert(0, query_param("type", "Only entities of this type (id, CURIE or IRI)"))
 
     @router.api_route(
         f"/reconcile/suggest/{kind}",
         methods=["GET", "HEAD"],
         name=f"suggest_{kind}",
-        responses={200: {"description": f"Matching {kind} ids and names", **_JSON_OR_JSONP}, **_errors(*_STATUSES)},
-        openapi_extra={"parameters": [{**_query_param("prefix", "What the user has typed so far"), "required": True}, *extra]},
+        responses={200: {"description": f"Matching {kind} ids and names", **JSON_OR_JSONP}, **error_responses(*STATUSES)},
+        openapi_extra={"parameters": [{**query_param("prefix", "What the user has typed so far"), "required": True}, *extra]},
     )
     async def suggest(request: Request) -> Response:
         params = query_pairs(request)
-        callback = _callback(params)
+        callback = jsonp_callback(params)
         prefix = single(params, "prefix")
         if prefix is None or not normalize(prefix):
             raise BadRequest("Missing 'prefix' parameter (letters or digits to look for)")
@@ -1054,7 +1044,7 @@ def _suggest_route(kind: str) -> Any:
             result = await compute(request, suggest_entities, prefix, type_iri, offset)
         else:
             result = await compute(request, suggest_terms, kind, prefix, offset)
-        return _reply({"result": result}, callback)
+        return reply({"result": result}, callback)
 
     suggest.__doc__ = f"Suggest service ({kind}): prefix search for OpenRefine's autocomplete."
     return suggest
