@@ -63,8 +63,8 @@ def prefers_html(accept: str | None) -> bool:
         return False
     # The same parse and matching (most specific range wins) as every other negotiation here.
     ranges = negotiation.parse_accept(accept)
-    html = max(negotiation._quality(ranges, media) for media in HTML_TYPES)
-    machine = max(negotiation._quality(ranges, media) for media in MACHINE_TYPES)
+    html = max(negotiation.quality(ranges, media) for media in HTML_TYPES)
+    machine = max(negotiation.quality(ranges, media) for media in MACHINE_TYPES)
     return html > 0 and html > machine
 
 
@@ -77,21 +77,15 @@ def wants_page(request: Request, status: int) -> bool:
     return prefers_html(request.headers.get("accept"))
 
 
-def _add_vary_accept(response: Response) -> Response:
-    vary = [v.strip() for v in response.headers.get("vary", "").split(",") if v.strip()]
-    response.headers["Vary"] = ", ".join(dict.fromkeys([*vary, "Accept"]))
-    return response
-
-
 async def http_error(request: Request, exc: Exception) -> Response:
     """The router's 404 and 405 as a page for a browser on a page path; JSON otherwise."""
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     if not wants_page(request, status):
-        response = await errors._http_error(request, exc)
+        response = await errors.http_error_json(request, exc)
         # On a page path the answer depends on Accept: caches must know.
         if status in PAGE_STATUSES and not is_machine_path(request.url.path):
-            _add_vary_accept(response)
+            negotiation.add_vary(response.headers, "Accept")
         return response
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "content-type"}
     allow = errors.allowed_methods(request) if status == 405 else ""

@@ -98,7 +98,7 @@ async def _onteam_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def http_error_json(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
@@ -135,5 +135,5 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error the app can raise to the common JSON body."""
     app.add_exception_handler(OnTeamError, _onteam_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, http_error_json)
     app.add_exception_handler(RequestValidationError, _validation_error)

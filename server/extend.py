@@ -32,6 +32,7 @@ from pyoxigraph import Literal, NamedNode, Variable
 
 from . import limits
 from .errors import BadRequest
+from .i18n import INTEGER_TYPES
 from .linkeddata import ID_BASE, OT, PREFIXES
 from .openapi import error_responses, query_param
 from .pages import LANGS, accept_language
@@ -68,14 +69,6 @@ LANG_NAMES = {"en": "English", "ko": "한국어 (Korean)"}
 
 XSD = PREFIXES["xsd"]
 RDF_LANG_STRING = PREFIXES["rdf"] + "langString"
-INTEGER_TYPES = {
-    XSD + name
-    for name in (
-        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-        "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
-        "unsignedByte",
-    )
-}
 FLOAT_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
 _TZ = r"(Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
 _YEAR = r"(-?(?:[1-9][0-9]*)?[0-9]{4})"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .webmodel import DATE_TYPES
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
@@ -22,7 +24,6 @@ INTEGER_TYPES = {XSD + name for name in (
     "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
     "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte",
 )}
-DATE_TYPES = {XSD + name for name in ("date", "dateTime", "gYearMonth", "gYear")}
 
 
 def format_date(value: str, lang: str) -> str:

@@ -5,6 +5,7 @@ The Accept header is parsed once per distinct value (cached), since it sits on t
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from functools import lru_cache
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
@@ -96,7 +97,7 @@ def parse_accept(header: str) -> tuple[tuple[str, float, int], ...]:
     return tuple((m, q, s) for m, q, s, _ in ranges)
 
 
-def _quality(ranges: tuple[tuple[str, float, int], ...], offer: str) -> float:
+def quality(ranges: tuple[tuple[str, float, int], ...], offer: str) -> float:
     """q of the most specific range matching `offer` (RFC 9110 §12.5.1)."""
     main = offer.partition("/")[0]
     best_specificity, best_q = -1, 0.0
@@ -105,6 +106,12 @@ def _quality(ranges: tuple[tuple[str, float, int], ...], offer: str) -> float:
             if specificity > best_specificity:
                 best_specificity, best_q = specificity, q
     return best_q
+
+
+def add_vary(headers: MutableMapping[str, str], *names: str) -> None:
+    """Add `names` to the `Vary` header in `headers` (a dict or a response's headers), once each."""
+    vary = [v.strip() for v in headers.get("vary", headers.get("Vary", "")).split(",") if v.strip()]
+    headers["Vary"] = ", ".join(dict.fromkeys([*vary, *names]))
 
 
 @lru_cache(maxsize=1024)
@@ -118,7 +125,7 @@ def negotiate(accept: str | None, offers: tuple[str, ...]) -> str:
     ranges = parse_accept(accept)
     best, best_q = None, 0.0
     for offer in offers:
-        q = _quality(ranges, offer)
+        q = quality(ranges, offer)
         if q > best_q:
             best, best_q = offer, q
     if best is None:

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pyoxigraph import RdfFormat, Triple, Variable, parse
 
-from . import i18n, webmodel
+from . import i18n, negotiation, webmodel
 from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
 from .queries import SavedQuery, bind_parameters, paged_text
@@ -109,7 +109,7 @@ def render(
             "name_label": lambda name: i18n.name_label(name, current),
             "type_label": lambda name: i18n.type_label(name, current),
             "datatype_name": lambda iri: webmodel.pick(webmodel.vocabulary_labels().get(iri), current, iri),
-            "DATE_TYPES": i18n.DATE_TYPES,
+            "DATE_TYPES": webmodel.DATE_TYPES,
             "XSD_STRING": i18n.XSD + "string",
             "ID_BASE": ID_BASE,
             "ONTOLOGY_IRI": ONTOLOGY_IRI,
@@ -118,8 +118,7 @@ def render(
         status_code=status,
         headers=headers,
     )
-    vary = [v.strip() for v in response.headers.get("vary", "").split(",") if v.strip()]
-    response.headers["Vary"] = ", ".join(dict.fromkeys([*vary, "Accept", "Accept-Language", "Cookie"]))
+    negotiation.add_vary(response.headers, "Accept", "Accept-Language", "Cookie")
     response.headers["Content-Language"] = current  # the page varies by language: say which one this is
     if remember:
         response.set_cookie(COOKIE, current, max_age=COOKIE_AGE, path="/", samesite="lax")

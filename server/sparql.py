@@ -307,8 +307,8 @@ def not_modified(request: Request, headers: dict[str, str]) -> Response:
     it); a 304 has no body for the middleware to see, so it is said here.
     """
     if accepts_gzip(request.headers.get("accept-encoding", "")):
-        vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
-        headers = {**headers, "Vary": ", ".join(dict.fromkeys([*vary, "Accept-Encoding"]))}
+        headers = dict(headers)
+        negotiation.add_vary(headers, "Accept-Encoding")
     return Response(status_code=304, headers=headers)
 
 
