@@ -273,11 +273,11 @@ class _Declaration:
     after_operation: bool  # in the prologue of a later operation (after a top-level ';')
 
 
-def _declarations(update: str) -> tuple[list[_Declaration], int | None]:
-    """Every top-level PREFIX/BASE declaration, and where the first operation starts."""
+def _declarations(significant: Sequence[Token]) -> tuple[list[_Declaration], int | None]:
+    """Every top-level PREFIX/BASE declaration among an update's tokens, and where the first
+    operation starts."""
     found: list[_Declaration] = []
     first_operation: int | None = None
-    significant = list(tokens(update))
     after_operation = False
     index = 0
     while index < len(significant):
@@ -301,7 +301,7 @@ def _declarations(update: str) -> tuple[list[_Declaration], int | None]:
     return found, first_operation
 
 
-def _used_before(update: str, declaration: _Declaration) -> None:
+def _used_before(update: str, significant: Sequence[Token], declaration: _Declaration) -> None:
     """Refuse a prefixed name that comes before the declaration of its prefix.
 
     In grammar [29] `Update ::= Prologue ( Update1 ( ';' Update )? )?` a later prologue
@@ -309,7 +309,9 @@ def _used_before(update: str, declaration: _Declaration) -> None:
     never one before it. So hoisting a later PREFIX must not make an earlier use valid.
     Raises a SyntaxError worded like the parser's, with line and column.
     """
-    for token in tokens(update[: declaration.start]):
+    for token in significant:
+        if token.start >= declaration.start:
+            break
         if token.kind == "pname" and token.text.partition(":")[0] + ":" == declaration.prefix:
             line = update.count("\n", 0, token.start) + 1
             column = token.start - (update.rfind("\n", 0, token.start) + 1) + 1
@@ -335,7 +337,8 @@ def hoist_prologues(update: str) -> str:
     """
     if ";" not in update or "prefix" not in update.lower():
         return update
-    declarations, first_operation = _declarations(update)
+    significant = list(tokens(update))
+    declarations, first_operation = _declarations(significant)
     later = [d for d in declarations if d.after_operation]
     if not later or any(d.prefix is None for d in later):
         return update
@@ -343,7 +346,7 @@ def hoist_prologues(update: str) -> str:
     hoisted: list[str] = []
     for declaration in later:
         if declaration.prefix not in bound:  # first binding of this prefix: it moves to the front
-            _used_before(update, declaration)
+            _used_before(update, significant, declaration)
             bound[declaration.prefix] = declaration.iri
             hoisted.append(f"PREFIX {declaration.prefix} {declaration.iri} ")
         elif bound[declaration.prefix] != declaration.iri:
