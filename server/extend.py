@@ -50,14 +50,13 @@ from .reconcile import (
     jsonp_callback,
     main_labels,
     parse_json,
-    pick_label,
     read_body,
     reply,
     resolve_term,
     term_id,
 )
 from .sparql import compute, evaluate, query_pairs, single
-from .webmodel import vocabulary_labels
+from .webmodel import pick, vocabulary_labels
 
 router = APIRouter()
 
@@ -214,7 +213,7 @@ def _curie(iri: str) -> str:
 def property_name(store: Any, iri: str, lang: str) -> str:
     """A property's label in `lang` (then English, Korean), from the store or else from the
     names the pages give other vocabularies' terms; its CURIE if it has neither."""
-    return pick_label(_names(store, iri), lang) or pick_label(vocabulary_labels().get(iri, {}), lang) or _curie(iri)
+    return pick(_names(store, iri), lang) or pick(vocabulary_labels().get(iri, {}), lang) or _curie(iri)
 
 
 def propose(store: Any, type_iri: str, lang: str) -> list[dict[str, str]]:
@@ -286,7 +285,7 @@ def _cell(store: Any, iri: str, ask: PropertyAsk, lang: str, names: dict[str, di
         if isinstance(value, NamedNode) and value.value.startswith(ID_BASE):
             if value.value not in names:
                 names[value.value] = _names(store, value.value)
-            label = pick_label(names[value.value], ask.lang or lang)
+            label = pick(names[value.value], ask.lang or lang)
             resources.append({"id": entity_id(value.value), "name": label or entity_id(value.value)})
         elif isinstance(value, NamedNode):
             # Entity values must be ids of the identifier space (or name another service in
@@ -306,7 +305,7 @@ def _value_type(store: Any, prop_iri: str, lang: str) -> dict[str, str] | None:
     for row in evaluate(store, RANGE_QUERY, substitutions={Variable("p"): NamedNode(prop_iri)}):
         if row["r"].value.startswith(OT):
             cls = row["r"].value
-            return {"id": term_id(cls), "name": pick_label(_names(store, cls), lang) or term_id(cls)}
+            return {"id": term_id(cls), "name": pick(_names(store, cls), lang) or term_id(cls)}
     return None
 
 

@@ -40,6 +40,7 @@ from .errors import BadRequest, NotFound, UnsupportedMediaType
 from .linkeddata import ID_BASE, OT, PREFIXES, public_base
 from .openapi import error_responses, query_param
 from .sparql import compute, evaluate, query_pairs, request_media, single
+from .webmodel import pick
 
 router = APIRouter()
 
@@ -616,13 +617,6 @@ def _description(store: Any, iri: str, lang: str | None) -> str | None:
     return None
 
 
-def pick_label(labels: dict[str, str], lang: str | None) -> str:
-    for key in (lang, "en", "ko", ""):
-        if key is not None and key in labels:
-            return labels[key]
-    return next(iter(labels.values()), "")
-
-
 def _in_types(iri: str, types: tuple[str, ...], strict: str, pools: list[dict[str, Any]]) -> bool:
     found = [iri in pool for pool in pools]
     return all(found) if strict == "all" else any(found)
@@ -680,7 +674,7 @@ def _results(store: Any, scored: list[_Scored], limit: int) -> list[dict[str, An
         runner_up = scored[i + 1].score if i + 1 < len(scored) else 0.0
         result: dict[str, Any] = {
             "id": entity_id(s.iri),
-            "name": pick_label(s.labels, s.lang),
+            "name": pick(s.labels, s.lang),
             "type": _types_of(store, s.iri),
             "score": s.score,
             # Only the first can be a match: an exact name, clearly ahead of the next candidate.
@@ -700,7 +694,7 @@ def type_labels(store: Any, iris: tuple[str, ...]) -> dict[str, str]:
         labels = main_labels(
             [(LABEL, row["l"]) for row in evaluate(store, LABELS_QUERY, substitutions={Variable("e"): NamedNode(iri)})]
         )
-        out[iri] = pick_label(labels, "en") or term_id(iri)
+        out[iri] = pick(labels, "en") or term_id(iri)
     return out
 
 
@@ -747,10 +741,10 @@ def suggest_entities(store: Any, prefix: str, type_iri: str | None, offset: int)
         rank = _prefix_rank(wanted, [lit.value for _, lit in labels])
         if rank is not None:
             ranked.append((rank, iri, labels))
-    ranked.sort(key=lambda r: (r[0], pick_label(main_labels(r[2]), "en").casefold(), r[1]))
+    ranked.sort(key=lambda r: (r[0], pick(main_labels(r[2]), "en").casefold(), r[1]))
     out = []
     for _, iri, labels in ranked[offset : offset + SUGGEST_PAGE]:
-        item: dict[str, Any] = {"id": entity_id(iri), "name": pick_label(main_labels(labels), "en")}
+        item: dict[str, Any] = {"id": entity_id(iri), "name": pick(main_labels(labels), "en")}
         description = _description(store, iri, "en")
         if description:
             item["description"] = description
@@ -785,7 +779,7 @@ def suggest_terms(store: Any, kind: str, prefix: str, offset: int) -> list[dict[
     ranked.sort(key=lambda r: r[:2])
     out = []
     for _, _, iri, entry in ranked[offset : offset + SUGGEST_PAGE]:
-        item: dict[str, Any] = {"id": term_id(iri), "name": pick_label(entry["labels"], "en") or term_id(iri)}
+        item: dict[str, Any] = {"id": term_id(iri), "name": pick(entry["labels"], "en") or term_id(iri)}
         if entry["comment"]:
             item["description"] = entry["comment"]
         out.append(item)
@@ -983,7 +977,7 @@ def render_card(request: Request, iri: str, found: dict[str, Any]) -> str:
     esc = html.escape
     labels = found["labels"]
     en, ko = labels.get("en"), labels.get("ko")
-    title = en or ko or pick_label(labels, None) or entity_id(iri)
+    title = en or ko or pick(labels, None) or entity_id(iri)
     # The card is in English; a Korean name standing in for a missing English one says so.
     title_lang = f' lang="{esc(next(k for k, v in labels.items() if v == title))}"' if not en and title in labels.values() else ""
     rows = []

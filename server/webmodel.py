@@ -122,7 +122,7 @@ def local_name(iri: str) -> str:
     return iri
 
 
-def pick(labels: dict[str, str] | None, lang: str, iri: str = "") -> str:
+def pick(labels: dict[str, str] | None, lang: str | None, iri: str = "") -> str:
     """The label in `lang`, else in the other language, else any, else the IRI's local name."""
     labels = labels or {}
     for key in (lang, *LANGS, ""):
