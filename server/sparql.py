@@ -657,6 +657,9 @@ async def sparql_post(request: Request) -> Response:
         )
     body = await request.body()
     if media == FORM:
+        if single(params, "update") is not None:
+            # Like a direct POST, a form carries its update in the body (SPARQL 1.1 Protocol §2.2.1).
+            raise BadRequest("An update sent as a form goes in the form body, not in the URL")
         params += limits.parse_form(_decode(body, charset, "the form body"), "the form body")
         return await _answer(request, params, single(params, "query"), single(params, "update"))
     for name in ("query", "update"):

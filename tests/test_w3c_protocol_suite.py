@@ -415,6 +415,13 @@ def test_bad_update_dataset_conflict(suite: Server) -> None:
     refused(send(suite, "POST", "using-named-graph-uri=" + enc("http://example/people"), update, UPDATE))
 
 
+def test_bad_update_form_body_missing(suite: Server) -> None:
+    """SPARQL 1.2 protocol case bad_update_form_body_missing: a form POST's update in the URL is a 4xx."""
+    load(suite, 1)
+    refused(send(suite, "POST", "update=CLEAR%20ALL", b"", FORM))
+    assert boolean(send(suite, "POST", "", f"ASK {{ GRAPH <{data(1)}> {{ ?s ?p ?o }} }}", QUERY)) is True
+
+
 # -- Service Description -------------------------------------------------------------------
 
 # The SPARQL 1.1 Service Description vocabulary: its properties, and which take IRIs only.
