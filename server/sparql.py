@@ -564,6 +564,22 @@ def _decode(body: bytes, charset: str, where: str) -> str:
         ) from None
 
 
+# What a query or update sent directly may be encoded in: the protocol's media types are UTF-8
+# (US-ASCII is a subset). Decoding another charset would run a text other than the one sent.
+_DIRECT_CHARSETS = ("utf-8", "utf8", "us-ascii")
+
+
+def direct_text(body: bytes, media: str, charset: str) -> str:
+    """The text of a direct POST: strict UTF-8; 415 for any other declared charset."""
+    if charset.lower() not in _DIRECT_CHARSETS:
+        raise UnsupportedMediaType(
+            f"charset={charset!r} is not accepted: {media} is UTF-8 (SPARQL 1.1 Protocol §2.1.3, §2.2.2); "
+            "send the text encoded as UTF-8",
+            accepted=[f"{media}; charset=utf-8"],
+        )
+    return limits.decode_utf8(body, "the request body")
+
+
 def single(params: list[tuple[str, str]], name: str) -> str | None:
     """The one value of parameter `name` (None if absent); 400 if it is given more than once."""
     values = [v for k, v in params if k == name]
@@ -641,6 +657,9 @@ async def sparql_post(request: Request) -> Response:
         )
     body = await request.body()
     if media == FORM:
+        if single(params, "update") is not None:
+            # Like a direct POST, a form carries its update in the body (SPARQL 1.1 Protocol §2.2.1).
+            raise BadRequest("An update sent as a form goes in the form body, not in the URL")
         params += limits.parse_form(_decode(body, charset, "the form body"), "the form body")
         return await _answer(request, params, single(params, "query"), single(params, "update"))
     for name in ("query", "update"):
@@ -648,7 +667,7 @@ async def sparql_post(request: Request) -> Response:
             raise BadRequest(f"A direct POST carries the operation in its body; drop the {name!r} URL parameter")
     if media == UPDATE_MEDIA:
         auth.require_writer(request)  # before looking at the body of someone not allowed to write
-    text = _decode(body, charset, "the request body")
+    text = direct_text(body, media, charset)
     if media == QUERY_MEDIA:
         return await _answer(request, params, text, None)
     return await _answer(request, params, None, text)
