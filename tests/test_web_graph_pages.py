@@ -250,3 +250,11 @@ def test_client_written_graph_has_no_source_file_and_no_unsafe_links(
     assert not [u for u in hrefs(page.text) if u.startswith("javascript:")]
     rdf = writable.client.get("/graph/mine/notes", headers={"Accept": "application/n-triples"})
     assert rdf.status_code == 200 and len(rdf.text.strip().splitlines()) == 3
+
+
+def test_the_articles_page_links_the_data_document_that_derives_from_it(browser: httpx.Client, server: Server) -> None:
+    page = browser.get("/id/newsfreezone-kt-one-team-2021", headers={"Accept": BROWSER, "Accept-Language": "en"}).text
+    link = f"{server.base}/graph/data/instances"
+    assert link in hrefs(page)
+    assert re.search(rf'<a href="{re.escape(link)}"[^>]*>OnTeam data</a>', page)  # named by its rdfs:label
+    assert browser.get(link, headers={"Accept": BROWSER}).status_code == 200
