@@ -5,6 +5,8 @@
 - `/store?graph=IRI` is the named graph IRI.
 - `/graph/<path>` directly identifies https://w3id.org/onteam/graph/<path> (the service
   stands for https://w3id.org/onteam/, at `--public-base` or wherever it is reached).
+- A browser that GETs `/graph/<path>` (Accept ranking HTML above RDF) gets the graph's page
+  (server/graphpages.py); RDF clients get the protocol's answers.
 - `/store` alone: GET/HEAD return the whole dataset (N-Quads or TriG); POST makes a new graph
   with a server-chosen IRI (protocol §5.5); PUT and DELETE need a graph (400).
 
@@ -308,7 +310,21 @@ async def direct_graph(request: Request, path: str) -> Response:
     raw = request.scope.get("raw_path")
     if raw is not None:  # the server decoded the path leniently (U+FFFD): check the bytes themselves
         limits.decode_utf8(unquote_to_bytes(raw), "the request path")
-    return await _handle(request, _named(GRAPH_BASE + path))
+    graph = _named(GRAPH_BASE + path)
+    if request.method in ("GET", "HEAD") and _wants_page(request):
+        # The pages import the whole page machinery: import late, as linkeddata does.
+        from . import graphpages
+
+        return await graphpages.graph_page(request, graph, graph_location(request, graph))
+    return await _handle(request, graph)
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser (HTML ranked above JSON and every RDF type) gets the graph's page; RDF clients,
+    `*/*` and no Accept keep the protocol's answers."""
+    from .errorpages import prefers_html
+
+    return prefers_html(request.headers.get("accept"))
 
 
 @router.post("/admin/backup")

@@ -216,6 +216,10 @@ async def editor(request: Request) -> Response:
         f'  FILTER(LANG(?label) = "{lang[0]}")\n'
         "} GROUP BY ?team ?label ORDER BY ?label\n"
     )
+    # `?query=` opens the editor on a given query (the graph pages link here with one).
+    asked = request.query_params.get("query", "")
+    if asked.strip():
+        default = asked
     config = {"endpoint": base + "/sparql", "prefixes": PREFIXES, "examples": examples, "query": default}
     # `</` cannot end the script element early once escaped.
     config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")

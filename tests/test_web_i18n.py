@@ -256,7 +256,8 @@ def crawl_paths(server: Server) -> list[str]:
     paths = ["/", "/browse", "/network", "/timeline", "/editor", "/queries", "/ontology",
              "/id/no-such-thing", "/ontology/NoSuchTerm", "/queries/no-such-query",
              "/queries/search?run=1&param-q=KT&param-lang=not-a-language",
-             "/no-such-page", "/browse/typo"]  # 404s (the last two: the error page) and a 400
+             "/no-such-page", "/browse/typo",  # 404s (the last two: the error page) and a 400
+             "/graph/data/instances", "/graph/ontology/onteam", "/graph/data/no-such-file"]  # graph pages, a 404
     paths += one_resource_per_class(server)
     for name in sorted(project_saved_queries()):
         form = server.client.get(f"/queries/{name}", params={"lang": "en"}, headers=HTML).text
@@ -321,7 +322,7 @@ def test_every_kind_of_page_is_fully_translated(server: Server, crawled: list[st
 
 def test_the_crawl_covers_every_kind_of_page(crawled: list[str]) -> None:
     kinds = {p.split("/")[1] for p in crawled}
-    assert {"id", "queries", "ontology", "browse", "network", "timeline", "editor"} <= kinds
+    assert {"id", "queries", "ontology", "browse", "network", "timeline", "editor", "graph"} <= kinds
     assert sum(p.startswith("/queries/") and "run=1" in p for p in crawled) == len(project_saved_queries()) + 1
 
 
