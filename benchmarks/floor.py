@@ -7,6 +7,11 @@ wrk load as the main benchmark, it shows how close that design could come at bes
 README, "What onteam's server costs, and what would help").
 
     python -m benchmarks.floor --scale 100k --processes 2 --seconds 5
+    python -m benchmarks.floor --scale 100k --processes 2 --seconds 5 --app onteam
+
+`--app onteam` puts onteam's whole application in each process instead (routing, limits,
+negotiation, ETags, access log, metrics), evaluating inline: the design with every part of
+onteam except the hard timeout, so the best it could do.
 """
 
 from __future__ import annotations
@@ -59,7 +64,54 @@ def _serve_one(sock: socket.socket, store_path: str) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def serve(store: Path, port: int, processes: int) -> None:
+class _InlineEvaluator:
+    """engine.Evaluator without the worker pool: the query runs in the event loop's thread."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    async def run(self, state: Any, spec: Any) -> Any:
+        from server import engine
+
+        items: list[tuple[Any, ...]] = []
+        engine.answer(self.store, spec, _ListSink(items))
+        body = items[0][2] + b"".join(item[1] for item in items[1:])
+        return engine.Reply(items[0][1], body)
+
+    def store_changed(self, generation: int) -> None:
+        """Nothing to move: the one store is the live one."""
+
+    def close(self) -> None:
+        """Nothing runs apart."""
+
+
+class _ListSink:
+    def __init__(self, items: list[tuple[Any, ...]]) -> None:
+        self.put = items.append
+
+
+def _serve_onteam(sock: socket.socket, store_path: str) -> None:
+    import pyoxigraph as ox
+    import uvicorn
+
+    from server import engine
+    from server.app import create_app
+    from server.settings import Settings
+
+    store = ox.Store(store_path)
+
+    async def start(settings: Any, store: Any, generation: int) -> _InlineEvaluator:
+        return _InlineEvaluator(store)
+
+    engine.start = start  # this throwaway process only: the app's lifespan gets the inline evaluator
+    root = Path(store_path).parent / "root"  # no ontology/, data/ or queries/: the store as given
+    root.mkdir(exist_ok=True)
+    app = create_app(Settings(root=root, store=Path(store_path), result_cache_mb=0, access_log=True), store)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, http="httptools", loop="uvloop")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def serve(store: Path, port: int, processes: int, app: str = "bare") -> None:
     """Checkpoint `store` once per process and serve it on `port` from `processes` processes."""
     import pyoxigraph as ox
 
@@ -72,7 +124,7 @@ def serve(store: Path, port: int, processes: int) -> None:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             sock.bind(("127.0.0.1", port))
-            child = multiprocessing.get_context("fork").Process(target=_serve_one, args=(sock, str(copy)))
+            child = multiprocessing.get_context("fork").Process(target=_serve_onteam if app == "onteam" else _serve_one, args=(sock, str(copy)))
             child.start()
             children.append(child)
         def stop(*_: Any) -> None:
@@ -91,17 +143,18 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=5, help="per query per server per round")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--concurrency", "-c", type=int, default=4)
+    p.add_argument("--app", choices=("bare", "onteam"), default="bare", help="what each process serves (above)")
     p.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # internal: run the floor server
     p.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
-        serve(args.serve, args.port, args.processes)
+        serve(args.serve, args.port, args.processes, args.app)
         return 0
     dataset = datasets.prepare(args.scale, oxigraph_bin=_default_oxigraph(), log=lambda m: print(m, file=sys.stderr))
     floor = Server(
         name="floor",
         argv=[sys.executable, "-m", "benchmarks.floor", "--serve", str(dataset.onteam_store / "oxigraph"),
-              "--port", "{port}", "--processes", str(args.processes)],
+              "--port", "{port}", "--processes", str(args.processes), "--app", args.app],
         endpoint_path="/sparql",
     )
     oxigraph = oxigraph_server(dataset, _default_oxigraph())
