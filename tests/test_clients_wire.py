@@ -9,16 +9,20 @@ project's tests need neither Node nor Java. Headers are the clients' own, q-valu
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+import re
+import socket
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 import rdflib
+from conftest import Server, serve_app, start_server
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
-
-from conftest import Server, start_server
-from server.auth import presented_token
 from sparql_support import DATA_GRAPH, ID, TOKEN, count, write_root
+
+from server.auth import presented_token
+from server.cli import uvicorn_options
+from server.upgrade import ignore_upgrade_offer
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -119,7 +123,7 @@ def test_comunica_ask_answers_sparql_json_boolean(writable: Server) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    [f"CONSTRUCT {{ ?s a ?t }} WHERE {{ ?s a ?t }}", f"DESCRIBE <{ID}kt>"],
+    ["CONSTRUCT { ?s a ?t } WHERE { ?s a ?t }", f"DESCRIBE <{ID}kt>"],
     ids=["construct", "describe"],
 )
 def test_comunica_graph_query_with_turtle_only_accept(writable: Server, query: str) -> None:
@@ -251,10 +255,10 @@ def test_jena_rsparql_ask(writable: Server) -> None:
 @pytest.mark.parametrize(
     "target",
     [
-        "/sparql?query=CONSTRUCT%20%0A%20%20%7B%20%0A%20%20%20%20%3Chttps://w3id.org/onteam/id/kt%3E%20"
+        ("/sparql?query=CONSTRUCT%20%0A%20%20%7B%20%0A%20%20%20%20%3Chttps://w3id.org/onteam/id/kt%3E%20"
         "%3Chttp://www.w3.org/2000/01/rdf-schema%23label%3E%20?l%20.%0A%20%20%7D%0AWHERE%0A%20%20%7B%20"
         "%3Chttps://w3id.org/onteam/id/kt%3E%0A%20%20%20%20%20%20%20%20%20%20%20%20%20%20"
-        "%3Chttp://www.w3.org/2000/01/rdf-schema%23label%3E%20%20?l%0A%20%20%7D%0A",
+        "%3Chttp://www.w3.org/2000/01/rdf-schema%23label%3E%20%20?l%0A%20%20%7D%0A"),
         "/sparql?query=DESCRIBE%20%3Chttps://w3id.org/onteam/id/kt%3E%0A",
     ],
     ids=["construct", "describe"],
@@ -325,3 +329,109 @@ def test_jena_gsp_default_graph_and_dataset(writable: Server) -> None:
 def test_presented_token(value: str, expected: str | None) -> None:
     assert presented_token(value) == expected
 
+
+
+def test_jena_long_query_is_a_direct_post_with_charset(writable: Server) -> None:
+    # Past 2 KiB ARQ POSTs the query itself, `charset=utf-8` glued to the media type.
+    iris = " ".join(f"<http://example.org/v{i}>" for i in range(200))
+    body = f"SELECT  ?x\nWHERE\n  {{ VALUES ?x {{ {iris} <{ID}kt> }}\n    ?x  a  ?t\n  }}\nLIMIT   1\n".encode()
+    headers = {"Accept": JENA_SELECT_ACCEPT, "Content-Type": "application/sparql-query;charset=utf-8"}
+    assert bindings(jena(writable, "POST", "/sparql", headers, body)) == [{"x": ID + "kt"}]
+
+
+# -- the h2c offer at the protocol level (server.upgrade), on uvicorn as `onteam serve` runs it --
+
+
+async def _echo(scope: dict, receive: Callable, send: Callable) -> None:
+    """Answer each request with `<method> <path> <length of body>:<body>`."""
+    if scope["type"] != "http":
+        return
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    answer = f"{scope['method']} {scope['path']} {len(body)}:".encode() + body
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", str(len(answer)).encode())]})
+    await send({"type": "http.response.body", "body": answer})
+
+
+@pytest.fixture(scope="module")
+def echo_port() -> Iterator[int]:
+    with serve_app(_echo, **uvicorn_options()) as base:
+        yield int(base.rsplit(":", 1)[1])
+
+
+H2C_OFFER = (
+    b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+    b"HTTP2-Settings: AAEAAEAAAAIAAAAAAAMAAAAAAAQBAAAAAAUAAEAAAAYABgAA\r\n"
+)
+
+
+def exchange(port: int, chunks: list[bytes], answers: int) -> list[bytes]:
+    """Send `chunks` as separate writes on one connection; return the bodies of `answers` responses."""
+    bodies: list[bytes] = []
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for chunk in chunks:
+            sock.sendall(chunk)
+        buffer = b""
+        while len(bodies) < answers:
+            received = sock.recv(65536)
+            assert received, f"connection closed after {bodies!r}; pending {buffer!r}"
+            buffer += received
+            while (end := buffer.find(b"\r\n\r\n")) >= 0:
+                head = buffer[:end]
+                assert head.startswith(b"HTTP/1.1 200"), head
+                length = int(re.search(rb"content-length: *(\d+)", head, re.IGNORECASE).group(1))  # type: ignore[union-attr]
+                if len(buffer) < end + 4 + length:
+                    break
+                bodies.append(buffer[end + 4 : end + 4 + length])
+                buffer = buffer[end + 4 + length :]
+    return bodies
+
+
+def test_h2c_offer_with_body_in_the_same_packet_keeps_the_body(echo_port: int) -> None:
+    request = b"POST /sparql HTTP/1.1\r\nHost: t\r\n" + H2C_OFFER + b"Content-Length: 5\r\n\r\nhello"
+    assert exchange(echo_port, [request], 1) == [b"POST /sparql 5:hello"]
+
+
+def test_h2c_offer_with_body_in_a_later_packet_keeps_the_body(echo_port: int) -> None:
+    head = b"PUT /store HTTP/1.1\r\nHost: t\r\n" + H2C_OFFER + b"Content-Length: 5\r\n\r\n"
+    assert exchange(echo_port, [head, b"hel", b"lo"], 1) == [b"PUT /store 5:hello"]
+
+
+def test_h2c_offer_with_head_split_across_packets(echo_port: int) -> None:
+    request = b"POST /sparql HTTP/1.1\r\nHost: t\r\n" + H2C_OFFER + b"Content-Length: 2\r\n\r\nok"
+    chunks = [request[:3], request[3:30], request[30:-5], request[-5:]]
+    assert exchange(echo_port, chunks, 1) == [b"POST /sparql 2:ok"]
+
+
+def test_h2c_offer_with_chunked_body(echo_port: int) -> None:
+    request = b"POST /sparql HTTP/1.1\r\nHost: t\r\n" + H2C_OFFER + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+    assert exchange(echo_port, [request], 1) == [b"POST /sparql 5:abcde"]
+
+
+def test_h2c_offers_on_keep_alive_and_pipelined_requests(echo_port: int) -> None:
+    first = b"POST /a HTTP/1.1\r\nHost: t\r\n" + H2C_OFFER + b"Content-Length: 1\r\n\r\n1"
+    second = b"POST /b HTTP/1.1\r\nHost: t\r\n" + H2C_OFFER + b"Content-Length: 2\r\n\r\n22"
+    third = b"GET /c HTTP/1.1\r\nHost: t\r\n" + H2C_OFFER + b"\r\n"
+    # The third request's head starts in the second's packet and ends in a packet of its own.
+    chunks = [first, second + third[:20], third[20:]]
+    assert exchange(echo_port, chunks, 3) == [b"POST /a 1:1", b"POST /b 2:22", b"GET /c 0:"]
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"GET / HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n",
+         b"GET / HTTP/1.1\r\nConnection: HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n"),
+        (b"GET / HTTP/1.1\r\nconnection: upgrade\r\nupgrade: h2c\r\n\r\n", b"GET / HTTP/1.1\r\nupgrade: h2c\r\n\r\n"),
+        (b"GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+         b"GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"),
+        (b"GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n", b"GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n"),
+    ],
+    ids=["h2c", "h2c-lower-case-only-token", "websocket-untouched", "no-offer"],
+)
+def test_ignore_upgrade_offer(head: bytes, expected: bytes) -> None:
+    assert ignore_upgrade_offer(head) == expected
