@@ -88,7 +88,9 @@ def uvicorn_options() -> dict[str, Any]:
     """
     options: dict[str, Any] = {}
     if importlib.util.find_spec("httptools"):
-        options["http"] = "httptools"
+        from .upgrade import Protocol  # httptools, reading h2c upgrade offers as HTTP/1.1
+
+        options["http"] = Protocol
     if importlib.util.find_spec("uvloop"):
         options["loop"] = "uvloop"
     return options

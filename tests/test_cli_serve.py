@@ -128,7 +128,12 @@ def _server_side_of(client: socket.socket) -> socket.socket | None:
 
 
 def test_uvicorn_uses_httptools_and_uvloop_when_installed() -> None:
-    assert uvicorn_options() == {"http": "httptools", "loop": "uvloop"}
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from server.upgrade import Protocol
+
+    assert uvicorn_options() == {"http": Protocol, "loop": "uvloop"}
+    assert issubclass(Protocol, HttpToolsProtocol)
 
 
 @pytest.mark.parametrize(
