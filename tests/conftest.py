@@ -168,6 +168,22 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
+def ontology() -> Any:
+    """ontology/onteam.ttl as an rdflib graph, read-only use."""
+    import rdflib
+
+    return rdflib.Graph().parse(PROJECT_ROOT / "ontology/onteam.ttl", format="turtle")
+
+
+@pytest.fixture(scope="session")
+def data() -> Any:
+    """data/instances.ttl as an rdflib graph, read-only use."""
+    import rdflib
+
+    return rdflib.Graph().parse(PROJECT_ROOT / "data/instances.ttl", format="turtle")
+
+
+@pytest.fixture(scope="session")
 def project_graph() -> Any:
     """The project's ontology and data in one in-memory store (default graph), read-only use."""
     from pyoxigraph import RdfFormat, Store

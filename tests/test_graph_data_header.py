@@ -30,16 +30,6 @@ CATALOG = "catalog-v001.xml"
 KINDS = {OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty}
 
 
-@pytest.fixture(scope="module")
-def data() -> rdflib.Graph:
-    return rdflib.Graph().parse(ROOT / "data/instances.ttl", format="turtle")
-
-
-@pytest.fixture(scope="module")
-def ontology() -> rdflib.Graph:
-    return rdflib.Graph().parse(ROOT / "ontology/onteam.ttl", format="turtle")
-
-
 def catalog() -> dict[URIRef, Path]:
     """Imported IRI -> file, from data/catalog-v001.xml: where Protégé resolves imports offline."""
     tree = ElementTree.parse(ROOT / "data" / CATALOG)

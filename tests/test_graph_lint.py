@@ -67,16 +67,6 @@ TERM_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.Annotatio
 
 
 @pytest.fixture(scope="session")
-def ontology() -> rdflib.Graph:
-    return rdflib.Graph().parse(ROOT / "ontology/onteam.ttl", format="turtle")
-
-
-@pytest.fixture(scope="session")
-def data() -> rdflib.Graph:
-    return rdflib.Graph().parse(ROOT / "data/instances.ttl", format="turtle")
-
-
-@pytest.fixture(scope="session")
 def shapes() -> rdflib.Graph:
     return rdflib.Graph().parse(ROOT / "ontology/shapes.ttl", format="turtle")
 

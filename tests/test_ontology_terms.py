@@ -59,16 +59,6 @@ OPEN_ENDS = {
 
 
 @pytest.fixture(scope="module")
-def ontology() -> rdflib.Graph:
-    return rdflib.Graph().parse(ROOT / "ontology/onteam.ttl", format="turtle")
-
-
-@pytest.fixture(scope="module")
-def data() -> rdflib.Graph:
-    return rdflib.Graph().parse(ROOT / "data/instances.ttl", format="turtle")
-
-
-@pytest.fixture(scope="module")
 def closure(ontology: rdflib.Graph, data: rdflib.Graph) -> rdflib.Graph:
     return owl_rl_closure(ontology, data)
 

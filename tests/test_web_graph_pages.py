@@ -54,6 +54,14 @@ def triple_count(server: Server, graph: str) -> int:
     return len(rdflib.Graph().parse(data=response.text, format="nt"))
 
 
+def get_with_accept(server: Server, path: str, accept: str | None, params: dict[str, str] | None = None) -> httpx.Response:
+    """GET `path` with exactly this Accept; None sends no Accept header at all."""
+    request = server.client.build_request("GET", path, params=params, headers={"Accept": accept or ""})
+    if accept is None:
+        del request.headers["accept"]
+    return server.client.send(request)
+
+
 def vary(response: httpx.Response) -> set[str]:
     return {v.strip() for v in response.headers.get("vary", "").split(",") if v.strip()}
 
@@ -161,13 +169,8 @@ def test_data_document_iri_dereferences_to_its_graph_as_rdf(server: Server) -> N
      "text/html, text/turtle", "text/html;q=0.9, text/turtle", "text/*", "text/html, */*"],
 )
 def test_rdf_clients_get_what_the_graph_store_gives(server: Server, accept: str | None) -> None:
-    headers = {"Accept": accept} if accept is not None else {}
-
     def get(path: str, params: dict[str, str] | None = None) -> httpx.Response:
-        request = server.client.build_request("GET", path, params=params, headers=headers)
-        if accept is None:
-            del request.headers["accept"]
-        return server.client.send(request)
+        return get_with_accept(server, path, accept, params)
 
     direct = get("/graph/data/instances")
     indirect = get("/store", {"graph": DATA_GRAPH})
@@ -202,13 +205,8 @@ def test_missing_graph_is_a_404_page_for_browsers(browser: httpx.Client, lang: s
 
 @pytest.mark.parametrize("accept", [None, "*/*", "text/turtle", "application/json", "text/html, application/json"])
 def test_missing_graph_stays_the_protocols_json_error_for_other_clients(server: Server, accept: str | None) -> None:
-    headers = {"Accept": accept} if accept is not None else {}
-
     def get(path: str, params: dict[str, str] | None = None) -> httpx.Response:
-        request = server.client.build_request("GET", path, params=params, headers=headers)
-        if accept is None:
-            del request.headers["accept"]
-        return server.client.send(request)
+        return get_with_accept(server, path, accept, params)
 
     direct = get(MISSING)
     indirect = get("/store", {"graph": "https://w3id.org/onteam/graph/data/no-such-file"})
