@@ -5,8 +5,10 @@ capped answer (see `limits.write_capped`) needs a writer of its own. The output 
 W3C formats and matches pyoxigraph's serializer byte for byte, except where that one loses
 data: in XML a carriage return is written `&#13;` (XML parsers turn a raw one into a line
 feed), and in CSV every field holding `,` `"` CR or LF is quoted (pyoxigraph leaves IRIs
-and quoted triple terms bare, which splits the row). SPARQL 1.2 triple terms and literals
-with a base direction are written as pyoxigraph writes them.
+and quoted triple terms bare, which splits the row). `sparql.serialize` makes the same two
+corrections on the uncapped path (CSV goes through this writer; XML has its raw CRs escaped),
+so both paths send the same bytes. SPARQL 1.2 triple terms and literals with a base
+direction are written as pyoxigraph writes them.
 
 `SolutionsWriter(fmt, variables)`: `head()`, then `rows(solutions)` (text batches), then
 `tail(note)`, where a note adds the format's in-band statement of a cut (JSON: a top-level

@@ -25,11 +25,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response, StreamingResponse
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
+from pyoxigraph import QueryResultsFormat
 from pyoxigraph import serialize as rdf_serialize
 
 from . import auth, capped, limits, negotiation, observability, sparqlscan, trigscan
 from .cache import CachedAnswer, ResultCache
 from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType, error_response
+from .solutions import SolutionsWriter
 
 router = APIRouter()
 T = TypeVar("T")
@@ -197,10 +199,45 @@ def _xml_writable(triples: Iterable[Triple]) -> Iterator[Triple]:
 def serialize(result: Any, media: str, output: Any = None) -> bytes | None:
     """Serialize a query result in the chosen media type (to `output` if given)."""
     if not _is_graph(result):
-        return result.serialize(output, format=negotiation.RESULT_FORMATS[media])
+        fmt = negotiation.RESULT_FORMATS[media]
+        if fmt == QueryResultsFormat.CSV and isinstance(result, QuerySolutions):
+            return _csv_solutions(result, output)
+        if fmt == QueryResultsFormat.XML and isinstance(result, QuerySolutions):
+            if output is None:
+                return result.serialize(None, format=fmt).replace(b"\r", b"&#13;")
+            return result.serialize(_XmlCarriageReturns(output), format=fmt)
+        return result.serialize(output, format=fmt)
     if negotiation.RDF_FORMATS[media] == RdfFormat.RDF_XML:
         return rdf_serialize(_xml_writable(result), output, format=RdfFormat.RDF_XML)
     return result.serialize(output, format=negotiation.RDF_FORMATS[media])
+
+
+class _XmlCarriageReturns:
+    """pyoxigraph writes a carriage return in a literal raw in SPARQL XML, and XML parsers read
+    a raw one as a line feed; it writes no line breaks of its own, so every raw CR it sends is
+    data and can be written `&#13;` on the way through."""
+
+    def __init__(self, output: Any) -> None:
+        self.output = output
+
+    def write(self, data: bytes) -> int:
+        self.output.write(bytes(data).replace(b"\r", b"&#13;"))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _csv_solutions(result: QuerySolutions, output: Any) -> bytes | None:
+    """SELECT as CSV through OnTeam's writer: pyoxigraph writes IRIs bare in CSV, so one
+    holding a comma (a sub-delimiter IRIs allow) splits its row (RFC 4180 wants it quoted)."""
+    writer = SolutionsWriter(QueryResultsFormat.CSV, result.variables)
+    if output is None:
+        pieces: list[bytes] = []
+        writer.write(result, pieces.append)
+        return b"".join(pieces)
+    writer.write(result, output.write)
+    return None
 
 
 # -- store generation: ETags and cached descriptions follow every write ----------------
