@@ -3,7 +3,13 @@
 A file is a `#+` YAML header (the decorators) followed by SPARQL that runs unchanged in
 any editor. Variables name the parameters: `?_name` is required, `?__name` optional, and a
 suffix types the value (`_iri`, `_integer`, `_date`, `_en`, ...). Values are bound with
-pyoxigraph substitutions, never pasted into the text, so no value can change the query.
+pyoxigraph substitutions, never pasted into the text, so no value can change the query; a
+parameter the SELECT clause leaves out (pyoxigraph substitutes only projected variables, and
+grlc's own examples leave them out) is written in as the escaped term pyoxigraph serializes.
+Files written for grlc mean the same here: `defaults` and `enumerate` as grlc's list of one-key
+maps, a default for a required parameter (applied when a call leaves it out, as grlc's page
+sends it), grlc's `endpoint` decorators read and ignored (listed by GET /api), and `transform`
+and `mime`, which would change the answer, refused.
 
 Everything that can be wrong in a file (header, decorators, parameters, SPARQL) is found
 when the files are loaded, and stops the service with a message naming the file.
@@ -11,6 +17,7 @@ when the files are loaded, and stops the service with a message naming the file.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from collections.abc import Mapping, Sequence
@@ -30,6 +37,14 @@ from .errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound, Unsup
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SPARQL_QUERY_MEDIA = "application/sparql-query"
 DECORATORS = ("summary", "summary_ko", "description", "tags", "method", "defaults", "enumerate", "pagination", "params")
+# grlc's decorators about where grlc sends a query: OnTeam answers every saved query from its
+# own store, so a file written for grlc keeps loading, and GET /api lists them as ignored.
+IGNORED_DECORATORS = ("endpoint", "endpoint_in_url", "endpoint-method")
+# grlc's decorators that change the answer itself; ignoring them would answer something else.
+UNSUPPORTED_DECORATORS = {
+    "transform": "reshapes JSON results with SPARQLTransformer, which OnTeam does not do",
+    "mime": "queries a downloaded RDF dump instead of the endpoint, which OnTeam does not do",
+}
 METHODS = ("GET", "POST")
 # Parameters any client may add to any saved query besides its own: answer format (SPARQLWrapper
 # sends `format`/`output`/`results`), the dataset of the SPARQL protocol, and jQuery's `_`
@@ -92,6 +107,14 @@ class Parameter:
     enum_query: str | None = None  # a SELECT whose first column lists the allowed values
     default: str | None = None
     description: str = ""
+    # pyoxigraph substitutes only projected variables; a parameter the SELECT clause leaves out
+    # (as grlc's own examples do) is written into the text as an escaped RDF term instead.
+    inline: bool = False
+
+    @property
+    def optional(self) -> bool:
+        """True when a call may leave the parameter out (`?__name`, or a default to fall back on)."""
+        return not self.required or self.default is not None
 
     @property
     def type(self) -> str:
@@ -116,6 +139,7 @@ class SavedQuery:
     methods: tuple[str, ...] = METHODS
     pagination: int | None = None
     parameters: tuple[Parameter, ...] = ()
+    ignored: tuple[tuple[str, str], ...] = ()  # grlc decorators read and not applied: (key, value)
 
     @property
     def graph(self) -> bool:
@@ -132,6 +156,7 @@ class Binding:
     """What a request asks of a saved query, validated."""
 
     substitutions: dict[Variable, Any] = field(default_factory=dict)
+    inline: dict[str, NamedNode | Literal] = field(default_factory=dict)  # variable name -> term
     page: int = 1
     fmt: str | None = None
     default_graphs: list[str] = field(default_factory=list)
@@ -158,10 +183,14 @@ def load_saved_query(path: Path) -> SavedQuery:
     except UnicodeDecodeError as exc:
         raise SavedQueryError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     header = parse_header(text, path)
+    for key, reason in UNSUPPORTED_DECORATORS.items():
+        if key in header:
+            raise SavedQueryError(f"{path}: the grlc decorator '{key}' {reason}; remove it")
+    ignored = tuple((key, str(header.pop(key))) for key in IGNORED_DECORATORS if key in header)
     unknown = sorted(set(header) - set(DECORATORS))
     if unknown:
         raise SavedQueryError(
-            f"{path}: unknown decorator {', '.join(map(repr, unknown))}; known: {', '.join(DECORATORS)}"
+            f"{path}: unknown decorator {', '.join(map(repr, unknown))}; known: {', '.join((*DECORATORS, *IGNORED_DECORATORS))}"
         )
     where = str(path)
     unsafe = _unsafe_use(text)
@@ -178,11 +207,11 @@ def load_saved_query(path: Path) -> SavedQuery:
     tags = _tags(header.get("tags"), where)
     methods = _methods(header.get("method", list(METHODS)), where)
     pagination = _pagination(header.get("pagination"), where)
-    parameters = _parameters(text, header, where)
+    parameters = _mark_inline(text, _parameters(text, header, where))
     form = _check_sparql(text, parameters, pagination, where)
     return SavedQuery(
         name=name, path=path, text=text, form=form, summary=summary, summary_ko=summary_ko, description=description, tags=tags,
-        methods=methods, pagination=pagination, parameters=parameters,
+        methods=methods, pagination=pagination, parameters=parameters, ignored=ignored,
     )
 
 
@@ -407,11 +436,8 @@ def _enumeration(value: Any, param: Parameter, where: str) -> tuple[tuple[str, .
 
 
 def _default(value: Any, param: Parameter, enum: tuple[str, ...] | None, where: str) -> str:
-    if param.required:
-        raise SavedQueryError(
-            f"{where}: 'defaults' gives {param.name!r} a default, but ?{param.variable} is required; "
-            f"make it optional (?__{param.variable.lstrip('_')})"
-        )
+    # grlc allows a default for a required `?_x` too (its swagger-ui sends it); here a call that
+    # leaves such a parameter out gets the default, as grlc's own page would have sent it.
     try:
         default = normalize_value(param, _yaml_scalar(value))
     except (BadRequest, TypeError) as exc:
@@ -436,10 +462,46 @@ def _probe_value(param: Parameter) -> Any:
     return make_term(param, _EXAMPLES[param.datatype or "string"])
 
 
+def _mark_inline(text: str, parameters: tuple[Parameter, ...]) -> tuple[Parameter, ...]:
+    """Mark the parameters pyoxigraph refuses to substitute (those the SELECT clause leaves out)."""
+    store = Store()
+    marked = []
+    for param in parameters:
+        inline = False
+        try:
+            store.query(text, substitutions={Variable(param.variable): _probe_value(param)})
+        except RuntimeError as exc:
+            inline = "projection" in str(exc)
+        except (SyntaxError, ValueError):
+            pass  # _check_sparql reports it with the line and column
+        marked.append(dataclasses.replace(param, inline=inline))
+    return tuple(marked)
+
+
+def inline_terms(text: str, terms: Mapping[str, NamedNode | Literal]) -> str:
+    """`text` with the variables named in `terms` replaced by those terms in SPARQL syntax.
+
+    Only variable tokens are replaced (never text in strings, IRIs or comments), and a term is
+    written as pyoxigraph serializes it: an IRI it validated, or a literal with every quote and
+    line break escaped, so no value can end the term and change the query.
+    """
+    if not terms:
+        return text
+    parts: list[str] = []
+    last = 0
+    for token in sparqlscan.tokens(text):
+        if token.kind == "var" and token.text[1:] in terms:
+            parts += [text[last : token.start], f" {terms[token.text[1:]]} "]
+            last = token.start + len(token.text)
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 def _check_sparql(text: str, parameters: Sequence[Parameter], pagination: int | None, where: str) -> str:
     """Parse the query (on an empty store), with every parameter bound; return its form."""
     store = Store()
-    substitutions = {Variable(p.variable): _probe_value(p) for p in parameters}
+    substitutions = {Variable(p.variable): _probe_value(p) for p in parameters if not p.inline}
+    text = inline_terms(text, {p.variable: _probe_value(p) for p in parameters if p.inline})
     try:
         result = store.query(text, substitutions=substitutions or None)
     except SyntaxError as exc:
@@ -596,7 +658,7 @@ def bind_parameters(
     for param in saved.parameters:
         raw = _single(params, param.name)
         if raw is None or raw == "":
-            if param.required:
+            if param.required and param.default is None:
                 raise BadRequest(
                     f"Missing required parameter {param.name!r} ({param.type}) of saved query {saved.name!r}",
                     parameter=param.name,
@@ -610,7 +672,10 @@ def bind_parameters(
         if allowed is not None and value not in allowed:
             shown = ", ".join(sorted(allowed)[:20]) + (", ..." if len(allowed) > 20 else "")
             raise BadRequest(f"Parameter {param.name!r}: {value!r} is not one of: {shown}", parameter=param.name)
-        binding.substitutions[Variable(param.variable)] = make_term(param, value)
+        if param.inline:
+            binding.inline[param.variable] = make_term(param, value)
+        else:
+            binding.substitutions[Variable(param.variable)] = make_term(param, value)
     if saved.pagination:
         raw_page = _single(params, PAGE_PARAM)
         if raw_page not in (None, ""):
@@ -683,7 +748,7 @@ def enumeration_values(store: Store, param: Parameter) -> frozenset[str]:
 
 
 async def _has_page(request: Request, saved: SavedQuery, binding: Binding, page: int) -> bool:
-    probe = f"{saved.text}\nLIMIT 1\nOFFSET {saved.pagination * (page - 1)}\n"  # type: ignore[operator]
+    probe = f"{bound_text(saved, binding)}\nLIMIT 1\nOFFSET {saved.pagination * (page - 1)}\n"  # type: ignore[operator]
     return await _count(request, probe, binding) > 0
 
 
@@ -709,7 +774,7 @@ async def _last_page(request: Request, saved: SavedQuery, binding: Binding) -> i
     """
     if saved.form != "select":
         return None
-    rows = await _count(request, f"{saved.text}\nLIMIT {LAST_PAGE_COUNT_CAP + 1}\n", binding)
+    rows = await _count(request, f"{bound_text(saved, binding)}\nLIMIT {LAST_PAGE_COUNT_CAP + 1}\n", binding)
     if rows > LAST_PAGE_COUNT_CAP:
         return None
     return max(1, -(-rows // saved.pagination))  # type: ignore[operator]
@@ -730,9 +795,9 @@ async def run_saved_query(request: Request, saved: SavedQuery) -> Response:
         return query_text_response(saved)
     given = [k for k, v in params if v]
     binding = bind_parameters(saved, params, await _enum_values(request, saved, given))
-    query = saved.text
+    query = bound_text(saved, binding)
     if saved.pagination:
-        query = paged_text(saved.text, saved.pagination, binding.page)
+        query = paged_text(query, saved.pagination, binding.page)
     response = await sparql.run_query(
         request,
         query,
@@ -758,6 +823,11 @@ async def run_saved_query(request: Request, saved: SavedQuery) -> Response:
     return response
 
 
+def bound_text(saved: SavedQuery, binding: Binding) -> str:
+    """The query text to run: the saved text with the parameters it cannot substitute written in."""
+    return inline_terms(saved.text, binding.inline)
+
+
 def _saved(request: Request, name: str) -> SavedQuery:
     queries: dict[str, SavedQuery] = request.app.state.saved_queries
     if name not in queries:
@@ -776,13 +846,14 @@ def describe(saved: SavedQuery, base: str) -> dict[str, Any]:
         "form": saved.form,
         "methods": list(saved.methods),
         "pagination": saved.pagination,
+        "ignored_decorators": dict(saved.ignored),
         "url": f"{base}api/{saved.name}",
         "query_url": f"{base}api/{saved.name}.rq",
         "parameters": [
             {
                 "name": p.name,
                 "variable": "?" + p.variable,
-                "required": p.required,
+                "required": not p.optional,
                 "type": p.type,
                 "datatype": XSD + p.datatype if p.datatype and p.datatype != "number" else None,
                 "lang": p.lang,
@@ -847,7 +918,7 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
             {
                 "name": p.name,
                 "in": "query",
-                "required": p.required,
+                "required": not p.optional,
                 "description": f"{text}({kind}; binds ?{p.variable})",
                 "schema": schema,
             }
@@ -906,7 +977,7 @@ def build_router(queries: Mapping[str, SavedQuery]) -> APIRouter:
             _endpoint_for(saved),
             methods=list(saved.methods),
             summary=saved.summary or saved.name,
-            description=saved.description,
+            description=saved.description + _ignored_note(saved),
             tags=list(saved.tags) or ["saved queries"],
             operation_id="saved_" + saved.name.replace("-", "_"),
             response_class=Response,
@@ -916,6 +987,14 @@ def build_router(queries: Mapping[str, SavedQuery]) -> APIRouter:
     router.add_api_route("/api/{name}.rq", saved_query_text, methods=["GET", "HEAD"], include_in_schema=False)
     router.add_api_route("/api/{name}", unknown_saved_query, methods=["GET", "HEAD", "POST"], include_in_schema=False)
     return router
+
+
+def _ignored_note(saved: SavedQuery) -> str:
+    """A line for the OpenAPI description naming the grlc decorators this service ignores."""
+    if not saved.ignored:
+        return ""
+    listed = ", ".join(f"{key}: {value}" for key, value in saved.ignored)
+    return f"\n\nIgnored grlc decorators ({listed}): this service answers from its own store."
 
 
 def _endpoint_for(saved: SavedQuery) -> Any:
