@@ -199,3 +199,13 @@ def test_inline_terms_replaces_variables_only_never_strings_iris_or_comments() -
     text = 'SELECT ?s WHERE { ?s <http://x/?_x> "?_x" ; ?p $_x ; ?q ?_xy } # ?_x\n'
     written = inline_terms(text, {"_x": Literal('a"b\n', language="en"), "_z": NamedNode("http://z")})
     assert written == 'SELECT ?s WHERE { ?s <http://x/?_x> "?_x" ; ?p  "a\\"b\\n"@en  ; ?q ?_xy } # ?_x\n'
+
+
+def test_query_page_binds_a_parameter_left_out_of_select(api: Server) -> None:
+    # The HTML form of /queries/<name> runs the same bound text as /api/<name>.
+    response = api.client.get(
+        "/queries/enumerate", params={"param-consortium": CLOUD, "run": "1"}, headers={"Accept": "text/html"}
+    )
+    assert response.status_code == 200, response.text
+    results = response.text.split('id="results"', 1)[1]
+    assert "id/kt" in results and "id/kaist" not in results and "id/etri" not in results
