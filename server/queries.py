@@ -787,14 +787,20 @@ def _page_link(request: Request, params: Sequence[tuple[str, str]], page: int, r
     return f'<{url}>; rel="{rel}"'
 
 
-async def run_saved_query(request: Request, saved: SavedQuery) -> Response:
-    """Answer one call of a saved query: its results, or its text when asked for."""
+async def run_saved_query(request: Request, saved: SavedQuery, extension: str | None = None) -> Response:
+    """Answer one call of a saved query: its results, or its text when asked for.
+
+    `extension` is the format grlc's `/<name>.<extension>` URLs name (csv, json, ttl, ...); it
+    overrides the `format` parameter and Accept, as it does in grlc.
+    """
     params = await _request_params(request)
-    fmt = next((v for k, v in params if k in ("format", "output", "results") and v), None)
+    fmt = extension or next((v for k, v in params if k in ("format", "output", "results") and v), None)
     if _wants_text(saved, fmt, request.headers.get("accept")):
         return query_text_response(saved)
     given = [k for k, v in params if v]
     binding = bind_parameters(saved, params, await _enum_values(request, saved, given))
+    if extension:
+        binding.fmt = extension
     query = bound_text(saved, binding)
     if saved.pagination:
         query = paged_text(query, saved.pagination, binding.page)
@@ -884,6 +890,17 @@ async def list_saved_queries(request: Request) -> JSONResponse:
 async def saved_query_text(request: Request, name: str) -> Response:
     """GET /api/{name}.rq: the saved query file."""
     return query_text_response(_saved(request, name))
+
+
+async def saved_query_with_extension(request: Request, name: str, extension: str) -> Response:
+    """GET or POST /api/{name}.{extension}: grlc's way of naming the answer format in the URL."""
+    saved = _saved(request, name)
+    if request.method not in (*saved.methods, "HEAD") or (request.method == "HEAD" and "GET" not in saved.methods):
+        return await unknown_saved_query(request, name)
+    # A format named in the path is a demand, not a hint like `format=`: one this query cannot
+    # give (csv for a CONSTRUCT, docx for anything) is a 400 listing those it can.
+    negotiation.format_from_name(extension, saved.graph)
+    return await run_saved_query(request, saved, extension)
 
 
 async def unknown_saved_query(request: Request, name: str) -> Response:
@@ -985,6 +1002,9 @@ def build_router(queries: Mapping[str, SavedQuery]) -> APIRouter:
             openapi_extra={"parameters": _openapi_parameters(saved)},
         )
     router.add_api_route("/api/{name}.rq", saved_query_text, methods=["GET", "HEAD"], include_in_schema=False)
+    router.add_api_route(
+        "/api/{name}.{extension}", saved_query_with_extension, methods=["GET", "HEAD", "POST"], include_in_schema=False
+    )
     router.add_api_route("/api/{name}", unknown_saved_query, methods=["GET", "HEAD", "POST"], include_in_schema=False)
     return router
 

@@ -209,3 +209,28 @@ def test_query_page_binds_a_parameter_left_out_of_select(api: Server) -> None:
     assert response.status_code == 200, response.text
     results = response.text.split('id="results"', 1)[1]
     assert "id/kt" in results and "id/kaist" not in results and "id/etri" not in results
+
+
+def test_extension_in_the_url_names_the_format_as_in_grlc(api: Server) -> None:
+    response = api.client.get("/api/enumerate.csv", params={"consortium": CLOUD}, headers={"Accept": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.text.splitlines() == ["member", "https://w3id.org/onteam/id/kt"]
+    assert values(api.client.get("/api/enumerate.json", params={"consortium": CLOUD}), "member") == [
+        "https://w3id.org/onteam/id/kt"
+    ]
+
+
+def test_extension_of_an_unknown_query_is_404(api: Server) -> None:
+    assert "nope" in error(api.client.get("/api/nope.csv"), 404)
+
+
+def test_extension_keeps_the_query_methods(api: Server) -> None:
+    assert api.client.post("/api/method.csv").text.splitlines()[0] == "c"
+    response = api.client.get("/api/method.csv")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+
+
+def test_unknown_extension_is_400_listing_the_formats(api: Server) -> None:
+    message = error(api.client.get("/api/enumerate.docx", params={"consortium": CLOUD}), 400)
+    assert "'docx'" in message and "csv" in message
