@@ -899,7 +899,8 @@ async def saved_query_with_extension(request: Request, name: str, extension: str
         return await unknown_saved_query(request, name)
     # A format named in the path is a demand, not a hint like `format=`: one this query cannot
     # give (csv for a CONSTRUCT, docx for anything) is a 400 listing those it can.
-    negotiation.format_from_name(extension, saved.graph)
+    if extension.lower() not in TEXT_FORMATS:
+        negotiation.format_from_name(extension, saved.graph)
     return await run_saved_query(request, saved, extension)
 
 

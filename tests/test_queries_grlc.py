@@ -234,3 +234,9 @@ def test_extension_keeps_the_query_methods(api: Server) -> None:
 def test_unknown_extension_is_400_listing_the_formats(api: Server) -> None:
     message = error(api.client.get("/api/enumerate.docx", params={"consortium": CLOUD}), 400)
     assert "'docx'" in message and "csv" in message
+
+
+def test_sparql_extension_gives_the_query_text(api: Server) -> None:
+    response = api.client.get("/api/enumerate.sparql")
+    assert response.headers["content-type"].startswith("application/sparql-query")
+    assert response.text == QUERIES["enumerate"]
