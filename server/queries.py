@@ -77,6 +77,16 @@ _LEXICAL: dict[str, re.Pattern[str]] = {
     "number": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"),
 }
 _TYPE_ALIASES = {name.lower(): name for name in _LEXICAL} | {"literal": "string"}
+# More XSD datatypes grlc reads after `_xsd_` (its `?_name_prefix_datatype` form): the integer
+# family is checked as integers (not their ranges), the others are taken as given.
+_INTEGER_FAMILY = frozenset({
+    "positiveInteger", "negativeInteger", "nonPositiveInteger", "nonNegativeInteger", "long", "int", "short",
+    "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+})
+_XSD_MORE = _INTEGER_FAMILY | {
+    "duration", "gMonthDay", "gDay", "gMonth", "normalizedString", "token", "language", "Name", "NCName",
+    "NMTOKEN", "anyURI", "hexBinary", "base64Binary",
+}
 _EXAMPLES = {
     "integer": "7", "decimal": "1.5", "float": "1.5", "double": "1.5", "boolean": "true",
     "date": "2021-01-01", "dateTime": "2021-01-01T00:00:00Z", "time": "12:00:00",
@@ -361,6 +371,8 @@ def parse_parameter_variable(variable: str) -> tuple[str, bool, str, str | None,
         return name, required, "iri", None, None
     if suffix.lower().startswith("xsd_"):
         suffix = suffix[4:]
+        if suffix in _XSD_MORE:
+            return name, required, "literal", suffix, None
     if suffix == "":
         return name, required, "literal", "string", None
     if suffix.lower() in _TYPE_ALIASES:
@@ -459,7 +471,7 @@ def _yaml_scalar(value: Any) -> str:
 def _probe_value(param: Parameter) -> Any:
     if param.kind == "iri":
         return NamedNode("urn:onteam:probe")
-    return make_term(param, _EXAMPLES[param.datatype or "string"])
+    return make_term(param, _EXAMPLES.get(param.datatype or "string", "1"))
 
 
 def _mark_inline(text: str, parameters: tuple[Parameter, ...]) -> tuple[Parameter, ...]:
@@ -574,11 +586,14 @@ def normalize_value(param: Parameter, value: str) -> str:
         return value
     datatype = param.datatype or "string"
     lexical = value.strip()  # XSD collapses whitespace for every type but string
-    match = _LEXICAL[datatype].fullmatch(lexical)
+    pattern = _LEXICAL["integer"] if datatype in _INTEGER_FAMILY else _LEXICAL.get(datatype)
+    if pattern is None:
+        return value
+    match = pattern.fullmatch(lexical)
     if match is None or not _valid_calendar(match):
         expected = "a number" if datatype == "number" else f"a valid xsd:{datatype}"
         raise BadRequest(f"Parameter {param.name!r}: {value!r} is not {expected}", parameter=param.name)
-    if datatype == "integer":
+    if datatype == "integer" or datatype in _INTEGER_FAMILY:
         return str(int(lexical))
     if datatype == "boolean":
         return "true" if lexical in {"true", "1"} else "false"
@@ -917,7 +932,8 @@ async def unknown_saved_query(request: Request, name: str) -> Response:
 def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
     parameters = []
     for p in saved.parameters:
-        schema: dict[str, Any] = {"type": _JSON_TYPES.get(p.datatype or "", "string")}
+        json_type = "integer" if p.datatype in _INTEGER_FAMILY else _JSON_TYPES.get(p.datatype or "", "string")
+        schema: dict[str, Any] = {"type": json_type}
         if p.kind == "iri":
             schema["format"] = "uri"
         elif p.datatype in _JSON_FORMATS:

@@ -240,3 +240,17 @@ def test_sparql_extension_gives_the_query_text(api: Server) -> None:
     response = api.client.get("/api/enumerate.sparql")
     assert response.headers["content-type"].startswith("application/sparql-query")
     assert response.text == QUERIES["enumerate"]
+
+
+def test_more_xsd_datatypes_after_xsd_as_grlc_reads_them(
+    make_query_root: Callable[..., Path], make_server: Callable[..., Server]
+) -> None:
+    # grlc's `?_name_prefix_datatype` with xsd: the integer family is checked as integers.
+    query = "SELECT ?n ?d WHERE { BIND(STR(?_n_xsd_nonNegativeInteger) AS ?n) BIND(DATATYPE(?_d_xsd_duration) AS ?d) }\n"
+    running = make_server("--memory", root=make_query_root(DATA, {"typed": query}))
+    response = running.client.get("/api/typed", params={"n": "+22", "d": "P1Y"})
+    assert values(response, "n") == ["22"]
+    assert values(response, "d") == ["http://www.w3.org/2001/XMLSchema#duration"]
+    assert "not a valid xsd:nonNegativeInteger" in error(running.client.get("/api/typed", params={"n": "x", "d": "P1Y"}), 400)
+    (param,) = [p for p in running.client.get("/openapi.json").json()["paths"]["/api/typed"]["get"]["parameters"] if p["name"] == "n"]
+    assert param["schema"]["type"] == "integer"
