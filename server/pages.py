@@ -19,7 +19,7 @@ from pyoxigraph import RdfFormat, Triple, Variable, parse
 from . import i18n, negotiation, webmodel
 from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
-from .queries import SavedQuery, bind_parameters, bound_text, paged_text
+from .queries import SavedQuery, bind_parameters, paged_text
 from .solutions import json_term
 from .sparql import compute, fetch
 
@@ -265,8 +265,7 @@ async def query_page(request: Request, name: str) -> Response:
         ]
         try:
             binding = bind_parameters(saved, params)
-            bound = bound_text(saved, binding)  # parameters left out of SELECT are written in
-            text = paged_text(bound, saved.pagination, binding.page) if saved.pagination else bound
+            text = paged_text(saved.text, saved.pagination, binding.page) if saved.pagination else saved.text
             results = await run_saved(request, text, binding.substitutions)
         except OnTeamError as exc:
             errors.append(exc.message)

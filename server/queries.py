@@ -3,9 +3,9 @@
 A file is a `#+` YAML header (the decorators) followed by SPARQL that runs unchanged in
 any editor. Variables name the parameters: `?_name` is required, `?__name` optional, and a
 suffix types the value (`_iri`, `_integer`, `_date`, `_en`, ...). Values are bound with
-pyoxigraph substitutions, never pasted into the text, so no value can change the query; a
-parameter the SELECT clause leaves out (pyoxigraph substitutes only projected variables, and
-grlc's own examples leave them out) is written in as the escaped term pyoxigraph serializes.
+pyoxigraph substitutions, never pasted into the text, so no value can change the query
+(pyoxigraph substitutes only variables a SELECT lists: a parameter must be in its projection,
+where grlc's own examples often leave it out; such a file is refused with that hint).
 Files written for grlc mean the same here: `defaults` and `enumerate` as grlc's list of one-key
 maps, a default for a required parameter (applied when a call leaves it out, as grlc's page
 sends it), grlc's `endpoint` decorators read and ignored (listed by GET /api), and `transform`
@@ -17,7 +17,6 @@ when the files are loaded, and stops the service with a message naming the file.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import re
 from collections.abc import Mapping, Sequence
@@ -117,9 +116,6 @@ class Parameter:
     enum_query: str | None = None  # a SELECT whose first column lists the allowed values
     default: str | None = None
     description: str = ""
-    # pyoxigraph substitutes only projected variables; a parameter the SELECT clause leaves out
-    # (as grlc's own examples do) is written into the text as an escaped RDF term instead.
-    inline: bool = False
 
     @property
     def optional(self) -> bool:
@@ -166,7 +162,6 @@ class Binding:
     """What a request asks of a saved query, validated."""
 
     substitutions: dict[Variable, Any] = field(default_factory=dict)
-    inline: dict[str, NamedNode | Literal] = field(default_factory=dict)  # variable name -> term
     page: int = 1
     fmt: str | None = None
     default_graphs: list[str] = field(default_factory=list)
@@ -217,7 +212,7 @@ def load_saved_query(path: Path) -> SavedQuery:
     tags = _tags(header.get("tags"), where)
     methods = _methods(header.get("method", list(METHODS)), where)
     pagination = _pagination(header.get("pagination"), where)
-    parameters = _mark_inline(text, _parameters(text, header, where))
+    parameters = _parameters(text, header, where)
     form = _check_sparql(text, parameters, pagination, where)
     return SavedQuery(
         name=name, path=path, text=text, form=form, summary=summary, summary_ko=summary_ko, description=description, tags=tags,
@@ -474,46 +469,10 @@ def _probe_value(param: Parameter) -> Any:
     return make_term(param, _EXAMPLES.get(param.datatype or "string", "1"))
 
 
-def _mark_inline(text: str, parameters: tuple[Parameter, ...]) -> tuple[Parameter, ...]:
-    """Mark the parameters pyoxigraph refuses to substitute (those the SELECT clause leaves out)."""
-    store = Store()
-    marked = []
-    for param in parameters:
-        inline = False
-        try:
-            store.query(text, substitutions={Variable(param.variable): _probe_value(param)})
-        except RuntimeError as exc:
-            inline = "projection" in str(exc)
-        except (SyntaxError, ValueError):
-            pass  # _check_sparql reports it with the line and column
-        marked.append(dataclasses.replace(param, inline=inline))
-    return tuple(marked)
-
-
-def inline_terms(text: str, terms: Mapping[str, NamedNode | Literal]) -> str:
-    """`text` with the variables named in `terms` replaced by those terms in SPARQL syntax.
-
-    Only variable tokens are replaced (never text in strings, IRIs or comments), and a term is
-    written as pyoxigraph serializes it: an IRI it validated, or a literal with every quote and
-    line break escaped, so no value can end the term and change the query.
-    """
-    if not terms:
-        return text
-    parts: list[str] = []
-    last = 0
-    for token in sparqlscan.tokens(text):
-        if token.kind == "var" and token.text[1:] in terms:
-            parts += [text[last : token.start], f" {terms[token.text[1:]]} "]
-            last = token.start + len(token.text)
-    parts.append(text[last:])
-    return "".join(parts)
-
-
 def _check_sparql(text: str, parameters: Sequence[Parameter], pagination: int | None, where: str) -> str:
     """Parse the query (on an empty store), with every parameter bound; return its form."""
     store = Store()
-    substitutions = {Variable(p.variable): _probe_value(p) for p in parameters if not p.inline}
-    text = inline_terms(text, {p.variable: _probe_value(p) for p in parameters if p.inline})
+    substitutions = {Variable(p.variable): _probe_value(p) for p in parameters}
     try:
         result = store.query(text, substitutions=substitutions or None)
     except SyntaxError as exc:
@@ -687,10 +646,7 @@ def bind_parameters(
         if allowed is not None and value not in allowed:
             shown = ", ".join(sorted(allowed)[:20]) + (", ..." if len(allowed) > 20 else "")
             raise BadRequest(f"Parameter {param.name!r}: {value!r} is not one of: {shown}", parameter=param.name)
-        if param.inline:
-            binding.inline[param.variable] = make_term(param, value)
-        else:
-            binding.substitutions[Variable(param.variable)] = make_term(param, value)
+        binding.substitutions[Variable(param.variable)] = make_term(param, value)
     if saved.pagination:
         raw_page = _single(params, PAGE_PARAM)
         if raw_page not in (None, ""):
@@ -763,7 +719,7 @@ def enumeration_values(store: Store, param: Parameter) -> frozenset[str]:
 
 
 async def _has_page(request: Request, saved: SavedQuery, binding: Binding, page: int) -> bool:
-    probe = f"{bound_text(saved, binding)}\nLIMIT 1\nOFFSET {saved.pagination * (page - 1)}\n"  # type: ignore[operator]
+    probe = f"{saved.text}\nLIMIT 1\nOFFSET {saved.pagination * (page - 1)}\n"  # type: ignore[operator]
     return await _count(request, probe, binding) > 0
 
 
@@ -789,7 +745,7 @@ async def _last_page(request: Request, saved: SavedQuery, binding: Binding) -> i
     """
     if saved.form != "select":
         return None
-    rows = await _count(request, f"{bound_text(saved, binding)}\nLIMIT {LAST_PAGE_COUNT_CAP + 1}\n", binding)
+    rows = await _count(request, f"{saved.text}\nLIMIT {LAST_PAGE_COUNT_CAP + 1}\n", binding)
     if rows > LAST_PAGE_COUNT_CAP:
         return None
     return max(1, -(-rows // saved.pagination))  # type: ignore[operator]
@@ -816,9 +772,9 @@ async def run_saved_query(request: Request, saved: SavedQuery, extension: str | 
     binding = bind_parameters(saved, params, await _enum_values(request, saved, given))
     if extension:
         binding.fmt = extension
-    query = bound_text(saved, binding)
+    query = saved.text
     if saved.pagination:
-        query = paged_text(query, saved.pagination, binding.page)
+        query = paged_text(saved.text, saved.pagination, binding.page)
     response = await sparql.run_query(
         request,
         query,
@@ -842,11 +798,6 @@ async def run_saved_query(request: Request, saved: SavedQuery, extension: str | 
             links.append(_page_link(request, params, last, "last"))
         response.headers["Link"] = ", ".join(links)
     return response
-
-
-def bound_text(saved: SavedQuery, binding: Binding) -> str:
-    """The query text to run: the saved text with the parameters it cannot substitute written in."""
-    return inline_terms(saved.text, binding.inline)
 
 
 def _saved(request: Request, name: str) -> SavedQuery:
