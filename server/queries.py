@@ -3,7 +3,13 @@
 A file is a `#+` YAML header (the decorators) followed by SPARQL that runs unchanged in
 any editor. Variables name the parameters: `?_name` is required, `?__name` optional, and a
 suffix types the value (`_iri`, `_integer`, `_date`, `_en`, ...). Values are bound with
-pyoxigraph substitutions, never pasted into the text, so no value can change the query.
+pyoxigraph substitutions, never pasted into the text, so no value can change the query
+(pyoxigraph substitutes only variables a SELECT lists: a parameter must be in its projection,
+where grlc's own examples often leave it out; such a file is refused with that hint).
+Files written for grlc mean the same here: `defaults` and `enumerate` as grlc's list of one-key
+maps, a default for a required parameter (applied when a call leaves it out, as grlc's page
+sends it), grlc's `endpoint` decorators read and ignored (listed by GET /api), and `transform`
+and `mime`, which would change the answer, refused.
 
 Everything that can be wrong in a file (header, decorators, parameters, SPARQL) is found
 when the files are loaded, and stops the service with a message naming the file.
@@ -30,6 +36,14 @@ from .errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound, Unsup
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SPARQL_QUERY_MEDIA = "application/sparql-query"
 DECORATORS = ("summary", "summary_ko", "description", "tags", "method", "defaults", "enumerate", "pagination", "params")
+# grlc's decorators about where grlc sends a query: OnTeam answers every saved query from its
+# own store, so a file written for grlc keeps loading, and GET /api lists them as ignored.
+IGNORED_DECORATORS = ("endpoint", "endpoint_in_url", "endpoint-method")
+# grlc's decorators that change the answer itself; ignoring them would answer something else.
+UNSUPPORTED_DECORATORS = {
+    "transform": "reshapes JSON results with SPARQLTransformer, which OnTeam does not do",
+    "mime": "queries a downloaded RDF dump instead of the endpoint, which OnTeam does not do",
+}
 METHODS = ("GET", "POST")
 # Parameters any client may add to any saved query besides its own: answer format (SPARQLWrapper
 # sends `format`/`output`/`results`), the dataset of the SPARQL protocol, and jQuery's `_`
@@ -62,6 +76,16 @@ _LEXICAL: dict[str, re.Pattern[str]] = {
     "number": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"),
 }
 _TYPE_ALIASES = {name.lower(): name for name in _LEXICAL} | {"literal": "string"}
+# More XSD datatypes grlc reads after `_xsd_` (its `?_name_prefix_datatype` form): the integer
+# family is checked as integers (not their ranges), the others are taken as given.
+_INTEGER_FAMILY = frozenset({
+    "positiveInteger", "negativeInteger", "nonPositiveInteger", "nonNegativeInteger", "long", "int", "short",
+    "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+})
+_XSD_MORE = _INTEGER_FAMILY | {
+    "duration", "gMonthDay", "gDay", "gMonth", "normalizedString", "token", "language", "Name", "NCName",
+    "NMTOKEN", "anyURI", "hexBinary", "base64Binary",
+}
 _EXAMPLES = {
     "integer": "7", "decimal": "1.5", "float": "1.5", "double": "1.5", "boolean": "true",
     "date": "2021-01-01", "dateTime": "2021-01-01T00:00:00Z", "time": "12:00:00",
@@ -94,6 +118,11 @@ class Parameter:
     description: str = ""
 
     @property
+    def optional(self) -> bool:
+        """True when a call may leave the parameter out (`?__name`, or a default to fall back on)."""
+        return not self.required or self.default is not None
+
+    @property
     def type(self) -> str:
         """A short type name for listings: "iri", an xsd local name, or "langString"."""
         if self.kind == "iri":
@@ -116,6 +145,7 @@ class SavedQuery:
     methods: tuple[str, ...] = METHODS
     pagination: int | None = None
     parameters: tuple[Parameter, ...] = ()
+    ignored: tuple[tuple[str, str], ...] = ()  # grlc decorators read and not applied: (key, value)
 
     @property
     def graph(self) -> bool:
@@ -158,10 +188,14 @@ def load_saved_query(path: Path) -> SavedQuery:
     except UnicodeDecodeError as exc:
         raise SavedQueryError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     header = parse_header(text, path)
+    for key, reason in UNSUPPORTED_DECORATORS.items():
+        if key in header:
+            raise SavedQueryError(f"{path}: the grlc decorator '{key}' {reason}; remove it")
+    ignored = tuple((key, str(header.pop(key))) for key in IGNORED_DECORATORS if key in header)
     unknown = sorted(set(header) - set(DECORATORS))
     if unknown:
         raise SavedQueryError(
-            f"{path}: unknown decorator {', '.join(map(repr, unknown))}; known: {', '.join(DECORATORS)}"
+            f"{path}: unknown decorator {', '.join(map(repr, unknown))}; known: {', '.join((*DECORATORS, *IGNORED_DECORATORS))}"
         )
     where = str(path)
     unsafe = _unsafe_use(text)
@@ -182,7 +216,7 @@ def load_saved_query(path: Path) -> SavedQuery:
     form = _check_sparql(text, parameters, pagination, where)
     return SavedQuery(
         name=name, path=path, text=text, form=form, summary=summary, summary_ko=summary_ko, description=description, tags=tags,
-        methods=methods, pagination=pagination, parameters=parameters,
+        methods=methods, pagination=pagination, parameters=parameters, ignored=ignored,
     )
 
 
@@ -332,6 +366,8 @@ def parse_parameter_variable(variable: str) -> tuple[str, bool, str, str | None,
         return name, required, "iri", None, None
     if suffix.lower().startswith("xsd_"):
         suffix = suffix[4:]
+        if suffix in _XSD_MORE:
+            return name, required, "literal", suffix, None
     if suffix == "":
         return name, required, "literal", "string", None
     if suffix.lower() in _TYPE_ALIASES:
@@ -407,11 +443,8 @@ def _enumeration(value: Any, param: Parameter, where: str) -> tuple[tuple[str, .
 
 
 def _default(value: Any, param: Parameter, enum: tuple[str, ...] | None, where: str) -> str:
-    if param.required:
-        raise SavedQueryError(
-            f"{where}: 'defaults' gives {param.name!r} a default, but ?{param.variable} is required; "
-            f"make it optional (?__{param.variable.lstrip('_')})"
-        )
+    # grlc allows a default for a required `?_x` too (its swagger-ui sends it); here a call that
+    # leaves such a parameter out gets the default, as grlc's own page would have sent it.
     try:
         default = normalize_value(param, _yaml_scalar(value))
     except (BadRequest, TypeError) as exc:
@@ -433,7 +466,7 @@ def _yaml_scalar(value: Any) -> str:
 def _probe_value(param: Parameter) -> Any:
     if param.kind == "iri":
         return NamedNode("urn:onteam:probe")
-    return make_term(param, _EXAMPLES[param.datatype or "string"])
+    return make_term(param, _EXAMPLES.get(param.datatype or "string", "1"))
 
 
 def _check_sparql(text: str, parameters: Sequence[Parameter], pagination: int | None, where: str) -> str:
@@ -512,11 +545,14 @@ def normalize_value(param: Parameter, value: str) -> str:
         return value
     datatype = param.datatype or "string"
     lexical = value.strip()  # XSD collapses whitespace for every type but string
-    match = _LEXICAL[datatype].fullmatch(lexical)
+    pattern = _LEXICAL["integer"] if datatype in _INTEGER_FAMILY else _LEXICAL.get(datatype)
+    if pattern is None:
+        return value
+    match = pattern.fullmatch(lexical)
     if match is None or not _valid_calendar(match):
         expected = "a number" if datatype == "number" else f"a valid xsd:{datatype}"
         raise BadRequest(f"Parameter {param.name!r}: {value!r} is not {expected}", parameter=param.name)
-    if datatype == "integer":
+    if datatype == "integer" or datatype in _INTEGER_FAMILY:
         return str(int(lexical))
     if datatype == "boolean":
         return "true" if lexical in {"true", "1"} else "false"
@@ -596,7 +632,7 @@ def bind_parameters(
     for param in saved.parameters:
         raw = _single(params, param.name)
         if raw is None or raw == "":
-            if param.required:
+            if param.required and param.default is None:
                 raise BadRequest(
                     f"Missing required parameter {param.name!r} ({param.type}) of saved query {saved.name!r}",
                     parameter=param.name,
@@ -722,14 +758,20 @@ def _page_link(request: Request, params: Sequence[tuple[str, str]], page: int, r
     return f'<{url}>; rel="{rel}"'
 
 
-async def run_saved_query(request: Request, saved: SavedQuery) -> Response:
-    """Answer one call of a saved query: its results, or its text when asked for."""
+async def run_saved_query(request: Request, saved: SavedQuery, extension: str | None = None) -> Response:
+    """Answer one call of a saved query: its results, or its text when asked for.
+
+    `extension` is the format grlc's `/<name>.<extension>` URLs name (csv, json, ttl, ...); it
+    overrides the `format` parameter and Accept, as it does in grlc.
+    """
     params = await _request_params(request)
-    fmt = next((v for k, v in params if k in ("format", "output", "results") and v), None)
+    fmt = extension or next((v for k, v in params if k in ("format", "output", "results") and v), None)
     if _wants_text(saved, fmt, request.headers.get("accept")):
         return query_text_response(saved)
     given = [k for k, v in params if v]
     binding = bind_parameters(saved, params, await _enum_values(request, saved, given))
+    if extension:
+        binding.fmt = extension
     query = saved.text
     if saved.pagination:
         query = paged_text(saved.text, saved.pagination, binding.page)
@@ -776,13 +818,14 @@ def describe(saved: SavedQuery, base: str) -> dict[str, Any]:
         "form": saved.form,
         "methods": list(saved.methods),
         "pagination": saved.pagination,
+        "ignored_decorators": dict(saved.ignored),
         "url": f"{base}api/{saved.name}",
         "query_url": f"{base}api/{saved.name}.rq",
         "parameters": [
             {
                 "name": p.name,
                 "variable": "?" + p.variable,
-                "required": p.required,
+                "required": not p.optional,
                 "type": p.type,
                 "datatype": XSD + p.datatype if p.datatype and p.datatype != "number" else None,
                 "lang": p.lang,
@@ -815,6 +858,18 @@ async def saved_query_text(request: Request, name: str) -> Response:
     return query_text_response(_saved(request, name))
 
 
+async def saved_query_with_extension(request: Request, name: str, extension: str) -> Response:
+    """GET or POST /api/{name}.{extension}: grlc's way of naming the answer format in the URL."""
+    saved = _saved(request, name)
+    if request.method not in (*saved.methods, "HEAD") or (request.method == "HEAD" and "GET" not in saved.methods):
+        return await unknown_saved_query(request, name)
+    # A format named in the path is a demand, not a hint like `format=`: one this query cannot
+    # give (csv for a CONSTRUCT, docx for anything) is a 400 listing those it can.
+    if extension.lower() not in TEXT_FORMATS:
+        negotiation.format_from_name(extension, saved.graph)
+    return await run_saved_query(request, saved, extension)
+
+
 async def unknown_saved_query(request: Request, name: str) -> Response:
     """A name with no route of its own: 404, or 405 when the query exists but not for this method."""
     saved = _saved(request, name)
@@ -828,7 +883,8 @@ async def unknown_saved_query(request: Request, name: str) -> Response:
 def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
     parameters = []
     for p in saved.parameters:
-        schema: dict[str, Any] = {"type": _JSON_TYPES.get(p.datatype or "", "string")}
+        json_type = "integer" if p.datatype in _INTEGER_FAMILY else _JSON_TYPES.get(p.datatype or "", "string")
+        schema: dict[str, Any] = {"type": json_type}
         if p.kind == "iri":
             schema["format"] = "uri"
         elif p.datatype in _JSON_FORMATS:
@@ -847,7 +903,7 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
             {
                 "name": p.name,
                 "in": "query",
-                "required": p.required,
+                "required": not p.optional,
                 "description": f"{text}({kind}; binds ?{p.variable})",
                 "schema": schema,
             }
@@ -906,7 +962,7 @@ def build_router(queries: Mapping[str, SavedQuery]) -> APIRouter:
             _endpoint_for(saved),
             methods=list(saved.methods),
             summary=saved.summary or saved.name,
-            description=saved.description,
+            description=saved.description + _ignored_note(saved),
             tags=list(saved.tags) or ["saved queries"],
             operation_id="saved_" + saved.name.replace("-", "_"),
             response_class=Response,
@@ -914,8 +970,19 @@ def build_router(queries: Mapping[str, SavedQuery]) -> APIRouter:
             openapi_extra={"parameters": _openapi_parameters(saved)},
         )
     router.add_api_route("/api/{name}.rq", saved_query_text, methods=["GET", "HEAD"], include_in_schema=False)
+    router.add_api_route(
+        "/api/{name}.{extension}", saved_query_with_extension, methods=["GET", "HEAD", "POST"], include_in_schema=False
+    )
     router.add_api_route("/api/{name}", unknown_saved_query, methods=["GET", "HEAD", "POST"], include_in_schema=False)
     return router
+
+
+def _ignored_note(saved: SavedQuery) -> str:
+    """A line for the OpenAPI description naming the grlc decorators this service ignores."""
+    if not saved.ignored:
+        return ""
+    listed = ", ".join(f"{key}: {value}" for key, value in saved.ignored)
+    return f"\n\nIgnored grlc decorators ({listed}): this service answers from its own store."
 
 
 def _endpoint_for(saved: SavedQuery) -> Any:
