@@ -8,13 +8,12 @@ fetch the ontology IRI with an RDF Accept header and must get the graph the file
 
 from __future__ import annotations
 
+import re
 import warnings
-from datetime import date
-
 import httpx
 import pytest
 import rdflib
-from conftest import PROJECT_ROOT, Server
+from conftest import Server
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
@@ -92,3 +91,89 @@ def test_served_ontology_leaves_out_the_data_and_the_shapes(server: Server) -> N
     served = parse(server.client.get("/ontology.ttl"))
     assert (SOURCE_ARTICLE, None, None) not in served
     assert not list(served.subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape")))
+
+
+# -- the header: LOV's recommended metadata, as pyLODE shows it ---------------------------
+
+
+def languages(graph: rdflib.Graph, subject: URIRef, prop: URIRef) -> set[str | None]:
+    return {o.language for o in graph.objects(subject, prop) if isinstance(o, Literal)}
+
+
+@pytest.mark.parametrize("prop", [DCT.title, DCT.description, RDFS.label], ids=["title", "description", "label"])
+def test_header_text_is_in_english_and_korean(ontology, prop: URIRef) -> None:
+    assert languages(ontology, ONTOLOGY_IRI, prop) == {"en", "ko"}
+
+
+def test_header_names_its_languages(ontology) -> None:
+    assert {str(o) for o in ontology.objects(ONTOLOGY_IRI, DCT.language)} == {"en", "ko"}
+
+
+@pytest.mark.parametrize("prop", [DCT.creator, DCT.publisher], ids=["creator", "publisher"])
+def test_agents_are_resources_with_a_name_not_strings(ontology, prop: URIRef) -> None:
+    # pyLODE prints a literal creator as plain text; LOV wants an agent it can name and link.
+    agents = list(ontology.objects(ONTOLOGY_IRI, prop))
+    assert agents, f"no {prop}"
+    for agent in agents:
+        assert isinstance(agent, (URIRef, BNode)), f"{prop} {agent!r} is a literal"
+        assert set(ontology.objects(agent, RDF.type)) & {FOAF.Organization, FOAF.Person}
+        assert languages(ontology, agent, FOAF.name) == {"en", "ko"}  # a page shows it in its language
+        assert isinstance(ontology.value(agent, FOAF.homepage), URIRef)
+
+
+def test_license_is_an_iri(ontology) -> None:
+    assert isinstance(ontology.value(ONTOLOGY_IRI, DCT.license), URIRef)
+
+
+def test_issued_and_modified_are_dates_in_order(ontology) -> None:
+    issued, modified = (ontology.value(ONTOLOGY_IRI, p) for p in (DCT.issued, DCT.modified))
+    assert issued is not None and issued.datatype == XSD.date
+    assert modified is not None and modified.datatype == XSD.date
+    assert issued.toPython() <= modified.toPython()
+
+
+def test_source_is_the_article_the_data_describes(ontology, data) -> None:
+    source = ontology.value(ONTOLOGY_IRI, DCT.source)
+    assert source == SOURCE_ARTICLE
+    assert (source, RDF.type, FOAF.Document) in data
+
+
+def test_preferred_prefix_and_namespace_match_the_terms(ontology) -> None:
+    assert str(ontology.value(ONTOLOGY_IRI, VANN.preferredNamespacePrefix)) == "ot"
+    namespace = str(ontology.value(ONTOLOGY_IRI, VANN.preferredNamespaceUri))
+    assert namespace == str(OT) == str(ONTOLOGY_IRI) + "#"
+    assert ontology.namespace_manager.store.namespace("ot") == URIRef(namespace)
+
+
+def test_every_declared_term_names_the_vocabulary_defining_it(ontology) -> None:
+    # pyLODE lists every declared term, the reused ones too: without rdfs:isDefinedBy a reader
+    # cannot tell org:Organization from an OnTeam class.
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+    terms = {s for k in kinds for s in ontology.subjects(RDF.type, k) if isinstance(s, URIRef)}
+    missing = sorted(str(t) for t in terms if ontology.value(t, RDFS.isDefinedBy) is None)
+    wrong = sorted(
+        str(t) for t in terms
+        if str(t).startswith(str(OT)) != (ontology.value(t, RDFS.isDefinedBy) == ONTOLOGY_IRI)
+    )
+    assert not missing and not wrong, f"no rdfs:isDefinedBy: {missing}; wrong one: {wrong}"
+
+
+def test_every_labelled_term_has_label_and_comment_in_english_and_korean(ontology) -> None:
+    # The contract asks it of ot: terms; reused terms given a label of ours need it too, or the
+    # Korean page and pyLODE show a Korean name over an English-only definition.
+    problems = []
+    for term in sorted(set(ontology.subjects(RDFS.label, None)) - {ONTOLOGY_IRI}):
+        for prop in (RDFS.label, RDFS.comment):
+            if not languages(ontology, term, prop) >= {"en", "ko"}:
+                problems.append(f"{term}: {prop} in {sorted(filter(None, languages(ontology, term, prop)))}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang, creator", [("en", "Creator"), ("ko", "작성자")])
+def test_ontology_page_names_the_creator_agent(server: Server, ontology, lang: str, creator: str) -> None:
+    # The creator is now a resource; the page shows it by its foaf:name, not as a missing row.
+    agent = ontology.value(ONTOLOGY_IRI, DCT.creator)
+    name = next(str(n) for n in ontology.objects(agent, FOAF.name) if n.language == lang)
+    response = server.client.get("/ontology", headers={"Accept": "text/html", "Accept-Language": lang})
+    assert response.status_code == 200
+    assert re.search(rf">{creator}</dt>\s*<dd>[^<]*(<[^>]+>\s*)*{re.escape(name)}", response.text)
