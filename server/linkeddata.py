@@ -133,22 +133,12 @@ CONSTRUCT { ?x ?lp ?l } WHERE {
 }
 """
 
-# The ontology: every triple about the ontology IRI or an ot: term, and the blank nodes
-# (unionOf lists, restrictions) hanging off them.
-ONTOLOGY_QUERY = """
-CONSTRUCT { ?s ?p ?o } WHERE {
-  {
-    ?s ?p ?o .
-    FILTER(isIRI(?s) && STRSTARTS(STR(?s), "https://w3id.org/onteam/ontology"))
-  } UNION {
-    ?t ?p0 ?b .
-    FILTER(isIRI(?t) && STRSTARTS(STR(?t), "https://w3id.org/onteam/ontology") && isBlank(?b))
-    ?b (<urn:x-onteam:any>|!<urn:x-onteam:any>)* ?s .
-    FILTER(isBlank(?s))
-    ?s ?p ?o .
-  }
-}
-"""
+# The ontology document is the named graph its file was loaded into (server/store.py names one
+# graph per source file), served whole: a subject filter on ot: IRIs dropped the declarations of
+# reused terms (org:member, xsd:date ...) and the owl:AllDisjointClasses axioms, so Protégé and
+# pyLODE reading the IRI got another ontology than the file.
+ONTOLOGY_GRAPH = SOURCE_GRAPHS + "ontology/onteam"
+ONTOLOGY_QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
 
 
 def public_base(request: Request) -> str:
@@ -194,7 +184,7 @@ def labels_for(store: Any, triples: list[Triple], skip: frozenset[str] | set[str
 
 
 def ontology_graph(store: Any) -> list[Triple]:
-    """Every triple of the ontology document (terms and their blank-node structures)."""
+    """Every triple of the ontology document, as its file states them."""
     return list(evaluate(store, ONTOLOGY_QUERY))
 
 

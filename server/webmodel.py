@@ -617,7 +617,8 @@ def ontology_view(
     for prop, objects in by_subject.get(NamedNode(ONTOLOGY_IRI), {}).items():
         key = local_name(prop)
         header_names[key] = pick(labels.get(prop), lang, prop)
-        for o in objects:
+        # An agent (dcterms:creator, dcterms:publisher) is a resource: shown by its names.
+        for o in [n for x in objects for n in by_subject.get(x, {}).get(PREFIXES["foaf"] + "name", [x])]:
             if isinstance(o, Literal) and (o.language in (None, lang) or key not in header):
                 header[key] = Value(
                     o.value,
