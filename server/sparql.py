@@ -24,8 +24,18 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response, StreamingResponse
-from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable
-from pyoxigraph import QueryResultsFormat
+from pyoxigraph import (
+    DefaultGraph,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+    Variable,
+)
 from pyoxigraph import serialize as rdf_serialize
 
 from . import auth, capped, limits, negotiation, observability, sparqlscan, trigscan
@@ -225,7 +235,7 @@ class _XmlCarriageReturns:
         return len(data)
 
     def flush(self) -> None:
-        pass
+        """Nothing is held here; the output flushes itself when it is done."""
 
 
 def _csv_solutions(result: QuerySolutions, output: Any) -> bytes | None:
