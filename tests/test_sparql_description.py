@@ -526,3 +526,14 @@ def test_void_counts_of_the_project_match_rdflib_over_the_project_files(server: 
     sd = _graph(server, "/sparql")
     named = {str(sd.value(n, SD.name)): _int(sd, sd.value(n, SD.graph), VOID.triples) for n in sd.objects(DATASET, SD.namedGraph)}
     assert named == sizes
+
+
+@pytest.mark.parametrize("accept", list(PARSERS))
+def test_resource_documents_name_their_dataset_which_leads_to_the_void(small: Server, accept: str) -> None:
+    # VoID §7 discovery: from any resource document to the dataset, and from there to its VoID.
+    document = _graph(small, "/id/kt", accept)
+    assert document.value(URIRef("https://w3id.org/onteam/id/kt"), VOID.inDataset) == DATASET
+    dataset = small.client.get("/" + str(DATASET).removeprefix("https://w3id.org/onteam/"), follow_redirects=False)
+    assert dataset.status_code == 303
+    void = _graph(small, dataset.headers["location"].removeprefix(small.base))
+    assert (DATASET, RDF.type, VOID.Dataset) in void
