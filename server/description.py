@@ -65,6 +65,7 @@ RESULT_FORMAT_IRIS = (
     "TriG",
     "RDF_XML",
     "JSON-LD",
+    "N3",  # text/n3, as Turtle (which is N3), for N3 clients
 )
 
 # The formats every resource /id/<slug> (and so the dataset) is served in: VoID's void:feature.

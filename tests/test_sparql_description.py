@@ -372,6 +372,14 @@ RESULT_FORMATS = {
     "TriG": ("application/trig", "CONSTRUCT"),
     "RDF_XML": ("application/rdf+xml", "CONSTRUCT"),
     "JSON-LD": ("application/ld+json", "CONSTRUCT"),
+    "N3": ("text/n3", "CONSTRUCT"),
+}
+# W3C formats /sparql does not produce: asking for one must not be answered in it.
+UNSERVED_FORMATS = {
+    "OWL_XML": ("application/owl+xml", "CONSTRUCT"),
+    "OWL_Functional": ("text/owl-functional", "CONSTRUCT"),
+    "PROV-N": ("text/provenance-notation", "CONSTRUCT"),
+    "RDFa": ("application/xhtml+xml", "CONSTRUCT"),
 }
 RDFLIB_FORMATS = {
     "Turtle": "turtle",
@@ -396,6 +404,18 @@ def test_every_advertised_result_format_is_served_by_the_endpoint(small: Server)
         response = small.client.get("/sparql", params={"query": KIND_QUERY[kind]}, headers={"Accept": media})
         assert response.status_code == 200, (name, response.text)
         assert response.headers["content-type"].split(";")[0] == media, name
+
+
+def test_result_formats_advertised_are_exactly_those_served(small: Server) -> None:
+    # The other way round too: a format /sparql answers in but does not list is a gap.
+    graph = _graph(small, "/sparql")
+    advertised = {str(f).removeprefix(str(FORMATS)) for f in graph.objects(_service(graph), SD.resultFormat)}
+    served = set()
+    for name, (media, kind) in {**RESULT_FORMATS, **UNSERVED_FORMATS}.items():
+        response = small.client.get("/sparql", params={"query": KIND_QUERY[kind]}, headers={"Accept": media})
+        if response.status_code == 200 and response.headers["content-type"].split(";")[0] == media:
+            served.add(name)
+    assert advertised == served
 
 
 def test_read_only_with_a_token_advertises_no_update(make_server: Callable[..., Server], tmp_path: Path) -> None:
