@@ -6,8 +6,9 @@ computed once per store generation and reused until the next write.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio
@@ -25,18 +26,30 @@ router = APIRouter()
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+# Every literal has one of these datatypes, stated or not: they say nothing of the vocabularies used.
+IMPLICIT_DATATYPES = frozenset(
+    ("http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+)
 FORMATS = "http://www.w3.org/ns/formats/"
+CONSORTIUM = "https://w3id.org/onteam/ontology#Consortium"
 
 DATASET = NamedNode("https://w3id.org/onteam/dataset")
 URI_SPACE = "https://w3id.org/onteam/id/"
+# The project that makes and publishes the dataset: an agent with a name, as the ontology states it.
+PROJECT = BlankNode("onteamProject")
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 PREFIXES = {
     "sd": SD,
     "void": VOID,
     "dcterms": DCTERMS,
     "formats": FORMATS,
+    "foaf": FOAF,
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
     "ot": "https://w3id.org/onteam/ontology#",
 }
 
@@ -52,7 +65,11 @@ RESULT_FORMAT_IRIS = (
     "TriG",
     "RDF_XML",
     "JSON-LD",
+    "N3",  # text/n3, as Turtle (which is N3), for N3 clients
 )
+
+# The formats every resource /id/<slug> (and so the dataset) is served in: VoID's void:feature.
+RESOURCE_FORMAT_IRIS = ("Turtle", "N-Triples", "RDF_XML", "JSON-LD", "TriG", "N-Quads")
 
 # The formats SPARQL Update's LOAD parses (pyoxigraph picks the parser by the answer's Content-Type).
 INPUT_FORMAT_IRIS = ("Turtle", "N-Triples", "N-Quads", "TriG", "RDF_XML", "JSON-LD", "N3")
@@ -94,6 +111,10 @@ class Stats:
     property_partitions: tuple[Partition, ...]
     graphs: tuple[GraphStats, ...]
     licenses: tuple[NamedNode, ...]
+    datatypes: tuple[NamedNode, ...] = ()  # stated literal datatypes, beyond xsd:string and rdf:langString
+    sources: tuple[NamedNode, ...] = ()  # the documents the data is derived from (the article)
+    examples: tuple[NamedNode, ...] = ()  # a few consortia, as void:exampleResource
+    modified: float = 0.0  # when the store last changed (epoch seconds), as Last-Modified says
 
 
 def _count(store: Store, query: str) -> int:
@@ -126,7 +147,14 @@ def compute_stats(store: Store) -> Stats:
         subjects += 1
         if isinstance(subject, NamedNode) and subject.value.startswith(URI_SPACE):
             entities += 1
-    objects = _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }")
+    # Objects likewise, noting the datatypes of literals (a vocabulary the data uses, like xsd:).
+    objects = 0
+    datatypes: set[str] = set()
+    for solution in store.query("SELECT DISTINCT ?o WHERE { ?s ?p ?o }", use_default_graph_as_union=True):
+        objects += 1
+        term = solution[0]
+        if isinstance(term, Literal) and term.datatype.value not in IMPLICIT_DATATYPES:
+            datatypes.add(term.datatype.value)
     classes = _pairs(
         store,
         "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c",
@@ -158,6 +186,21 @@ def compute_stats(store: Store) -> Stats:
             use_default_graph_as_union=True,
         )
     )
+    sources = tuple(
+        s[0]
+        for s in store.query(
+            f"SELECT DISTINCT ?d WHERE {{ ?x <{PROV}wasDerivedFrom>|<{DCTERMS}source> ?d . ?d a <{FOAF}Document> "
+            "FILTER(isIRI(?d)) } ORDER BY ?d",
+            use_default_graph_as_union=True,
+        )
+    )
+    examples = tuple(
+        s[0]
+        for s in store.query(
+            f"SELECT DISTINCT ?c WHERE {{ ?c a <{CONSORTIUM}> FILTER(isIRI(?c)) }} ORDER BY ?c LIMIT 3",
+            use_default_graph_as_union=True,
+        )
+    )
     return Stats(
         triples=triples,
         subjects=subjects,
@@ -169,6 +212,9 @@ def compute_stats(store: Store) -> Stats:
         property_partitions=tuple(Partition(p, n) for p, n in properties),
         graphs=tuple(graphs),
         licenses=licenses,
+        datatypes=tuple(NamedNode(d) for d in sorted(datatypes)),
+        sources=sources,
+        examples=tuple(e for e in examples if e.value.startswith(URI_SPACE)),
     )
 
 
@@ -186,13 +232,20 @@ async def current_stats(request: Request) -> Stats:
         cached = getattr(state, "description_stats", None)
         if cached is not None and cached[0] == generation:
             return cached[1]
+        modified = getattr(state, "last_modified", 0.0)  # of this generation: read before the work
         stats = await compute(request, compute_stats)  # in the worker pool, under the query timeout
+        stats = replace(stats, modified=modified)
         state.description_stats = (generation, stats)
         return stats
 
 
 def _int(value: int) -> Literal:
     return Literal(str(value), datatype=XSD_INTEGER)
+
+
+def _utc(timestamp: float) -> str:
+    """An xsd:dateTime in UTC, to the second (as precise as Last-Modified)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
 
 
 def _vocabulary(iri: str) -> str:
@@ -214,6 +267,8 @@ def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
     """
     v = lambda name: NamedNode(VOID + name)  # noqa: E731 - a local shorthand
     d = lambda name: NamedNode(DCTERMS + name)  # noqa: E731
+    base = endpoint.removesuffix("/sparql")
+    home = base + "/"
     out = [
         Triple(DATASET, RDF_TYPE, v("Dataset")),
         Triple(DATASET, d("title"), Literal("OnTeam: Korea's cross-organization consortia", language="en")),
@@ -227,9 +282,26 @@ def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
                 language="en",
             ),
         ),
+        Triple(
+            DATASET,
+            d("description"),
+            Literal(
+                "KT 원팀(One Team) 협력체와 참여 기관, 사업, 성과를 담고, 모든 사실에 근거가 되는 기사 문장을 붙인 데이터.",
+                language="ko",
+            ),
+        ),
+        Triple(DATASET, d("creator"), PROJECT),
+        Triple(DATASET, d("publisher"), PROJECT),
+        Triple(PROJECT, RDF_TYPE, NamedNode(FOAF + "Organization")),
+        Triple(PROJECT, NamedNode(FOAF + "name"), Literal("OnTeam project", language="en")),
+        Triple(PROJECT, NamedNode(FOAF + "name"), Literal("온팀 프로젝트", language="ko")),
+        Triple(PROJECT, NamedNode(FOAF + "homepage"), NamedNode(home)),
+        Triple(DATASET, NamedNode(FOAF + "homepage"), NamedNode(home)),
+        # The store's last change, the second Last-Modified names (at start: when it was loaded).
+        Triple(DATASET, d("modified"), Literal(_utc(stats.modified), datatype=XSD_DATETIME)),
         Triple(DATASET, v("sparqlEndpoint"), NamedNode(endpoint)),
         # The Graph Store's /store without a graph answers every quad: the whole dataset as a file.
-        Triple(DATASET, v("dataDump"), NamedNode(endpoint.removesuffix("/sparql") + "/store")),
+        Triple(DATASET, v("dataDump"), NamedNode(base + "/store")),
         Triple(DATASET, v("uriSpace"), Literal(URI_SPACE)),
         Triple(DATASET, v("triples"), _int(stats.triples)),
         Triple(DATASET, v("distinctSubjects"), _int(stats.subjects)),
@@ -237,12 +309,19 @@ def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
         Triple(DATASET, v("properties"), _int(stats.properties)),
         Triple(DATASET, v("classes"), _int(stats.classes)),
         Triple(DATASET, v("entities"), _int(stats.entities)),
+        # This document describes the dataset (VoID §6.2, for a reader that fetched it by URL).
+        Triple(NamedNode(base + "/.well-known/void"), RDF_TYPE, v("DatasetDescription")),
+        Triple(NamedNode(base + "/.well-known/void"), NamedNode(FOAF + "primaryTopic"), DATASET),
     ]
+    out += [Triple(DATASET, d("source"), source) for source in stats.sources]
+    out += [Triple(DATASET, v("exampleResource"), example) for example in stats.examples]
+    out += [Triple(DATASET, v("feature"), NamedNode(FORMATS + name)) for name in RESOURCE_FORMAT_IRIS]
     for license_ in stats.licenses or (NamedNode(DEFAULT_LICENSE),):
         out.append(Triple(DATASET, d("license"), license_))
     vocabularies = sorted(
         {_vocabulary(p.iri.value) for p in stats.property_partitions}
         | {_vocabulary(c.iri.value) for c in stats.class_partitions}
+        | {_vocabulary(t.value) for t in stats.datatypes}
     )
     out += [Triple(DATASET, v("vocabulary"), NamedNode(iri)) for iri in vocabularies if iri]
     for i, partition in enumerate(stats.class_partitions):

@@ -31,6 +31,7 @@ ID_BASE = ONTEAM + "id/"
 ONTOLOGY_IRI = ONTEAM + "ontology"
 OT = ONTOLOGY_IRI + "#"
 SOURCE_GRAPHS = ONTEAM + "graph/"
+IN_DATASET = NamedNode("http://rdfs.org/ns/void#inDataset")
 
 PREFIXES: dict[str, str] = {
     "ot": OT,
@@ -320,6 +321,9 @@ async def resource(request: Request, name: str) -> Response:
         return not_modified(request, headers)
     if media == HTML:
         return await pages.resource_page(request, iri, triples, headers)
+    # VoID §7 discovery: the document names the dataset it belongs to (whose IRI leads to its VoID).
+    # The subject is the canonical IRI, which is also the document's: RDF answers name no local URL.
+    triples = [*triples, Triple(NamedNode(iri), IN_DATASET, NamedNode(ONTEAM + "dataset"))]
     body = await _in_thread(request, serialize_rdf, triples, media, base)
     return rdf_response(body, media, 200, headers)
 

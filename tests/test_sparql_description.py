@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pyoxigraph
 import pytest
 import rdflib
-from rdflib import RDF, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Literal, Namespace, URIRef
 
-from conftest import Server
+from conftest import PROJECT_ROOT, Server
 from sparql_support import DATA_GRAPH, ONTOLOGY_GRAPH, TOKEN, count, select, update, write_root
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 DATASET = URIRef("https://w3id.org/onteam/dataset")
 PARSERS = {
     "text/turtle": "turtle",
@@ -352,3 +356,204 @@ def test_void_and_service_description_of_an_empty_store(make_server: Callable[..
     assert list(void.objects(DATASET, VOID.subset)) == []
     sd = _graph(server, "/sparql")
     assert list(sd.objects(DATASET, SD.namedGraph)) == []
+
+
+# -- Audit against the specs: each statement is checked against the running server --------
+
+# W3C format name -> (media type, the kind of query whose results come in it).
+RESULT_FORMATS = {
+    "SPARQL_Results_JSON": ("application/sparql-results+json", "SELECT"),
+    "SPARQL_Results_XML": ("application/sparql-results+xml", "SELECT"),
+    "SPARQL_Results_CSV": ("text/csv", "SELECT"),
+    "SPARQL_Results_TSV": ("text/tab-separated-values", "SELECT"),
+    "Turtle": ("text/turtle", "CONSTRUCT"),
+    "N-Triples": ("application/n-triples", "CONSTRUCT"),
+    "N-Quads": ("application/n-quads", "CONSTRUCT"),
+    "TriG": ("application/trig", "CONSTRUCT"),
+    "RDF_XML": ("application/rdf+xml", "CONSTRUCT"),
+    "JSON-LD": ("application/ld+json", "CONSTRUCT"),
+    "N3": ("text/n3", "CONSTRUCT"),
+}
+# W3C formats /sparql does not produce: asking for one must not be answered in it.
+UNSERVED_FORMATS = {
+    "OWL_XML": ("application/owl+xml", "CONSTRUCT"),
+    "OWL_Functional": ("text/owl-functional", "CONSTRUCT"),
+    "PROV-N": ("text/provenance-notation", "CONSTRUCT"),
+    "RDFa": ("application/xhtml+xml", "CONSTRUCT"),
+}
+RDFLIB_FORMATS = {
+    "Turtle": "turtle",
+    "N-Triples": "nt",
+    "N-Quads": "nquads",
+    "TriG": "trig",
+    "RDF_XML": "xml",
+    "JSON-LD": "json-ld",
+}
+KIND_QUERY = {
+    "SELECT": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1",
+    "CONSTRUCT": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1",
+}
+
+
+def test_every_advertised_result_format_is_served_by_the_endpoint(small: Server) -> None:
+    graph = _graph(small, "/sparql")
+    advertised = {str(f).removeprefix(str(FORMATS)) for f in graph.objects(_service(graph), SD.resultFormat)}
+    assert advertised <= set(RESULT_FORMATS), advertised - set(RESULT_FORMATS)
+    for name in advertised:
+        media, kind = RESULT_FORMATS[name]
+        response = small.client.get("/sparql", params={"query": KIND_QUERY[kind]}, headers={"Accept": media})
+        assert response.status_code == 200, (name, response.text)
+        assert response.headers["content-type"].split(";")[0] == media, name
+
+
+def test_result_formats_advertised_are_exactly_those_served(small: Server) -> None:
+    # The other way round too: a format /sparql answers in but does not list is a gap.
+    graph = _graph(small, "/sparql")
+    advertised = {str(f).removeprefix(str(FORMATS)) for f in graph.objects(_service(graph), SD.resultFormat)}
+    served = set()
+    for name, (media, kind) in {**RESULT_FORMATS, **UNSERVED_FORMATS}.items():
+        response = small.client.get("/sparql", params={"query": KIND_QUERY[kind]}, headers={"Accept": media})
+        if response.status_code == 200 and response.headers["content-type"].split(";")[0] == media:
+            served.add(name)
+    assert advertised == served
+
+
+def test_read_only_with_a_token_advertises_no_update(make_server: Callable[..., Server], tmp_path: Path) -> None:
+    server = make_server("--update-token", TOKEN, "--read-only", root=write_root(tmp_path / "root"))
+    graph = _graph(server, "/sparql")
+    service = _service(graph)
+    assert set(graph.objects(service, SD.supportedLanguage)) == {SD.SPARQL11Query}
+    assert SD.EmptyGraphs not in set(graph.objects(service, SD.feature))
+    # What the description says is so: an update is refused.
+    assert update(server, "INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }").status_code != 204
+
+
+def test_void_describes_itself_in_korean_and_english_with_creator_and_publisher(small: Server) -> None:
+    graph = _graph(small, "/.well-known/void")
+    for predicate in (DCTERMS.title, DCTERMS.description):
+        languages = {value.language for value in graph.objects(DATASET, predicate)}
+        assert languages == {"ko", "en"}, predicate
+    for predicate in (DCTERMS.creator, DCTERMS.publisher):
+        agent = graph.value(DATASET, predicate)
+        assert agent is not None, predicate
+        assert {name.language for name in graph.objects(agent, FOAF.name)} == {"ko", "en"}
+    # The VoID document names itself as the description of the dataset (VoID §6.2).
+    assert graph.value(URIRef(small.base + "/.well-known/void"), FOAF.primaryTopic) == DATASET
+
+
+def test_void_homepage_is_the_served_home_page(small: Server) -> None:
+    graph = _graph(small, "/.well-known/void")
+    homepage = graph.value(DATASET, FOAF.homepage)
+    assert homepage == URIRef(small.base + "/")
+    page = small.client.get(str(homepage), headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+
+
+def test_void_modified_is_the_stores_last_change_and_follows_writes(
+    make_server: Callable[..., Server], tmp_path: Path
+) -> None:
+    server = make_server("--update-token", TOKEN, root=write_root(tmp_path / "root"))
+
+    def modified() -> tuple[datetime, datetime]:
+        response = server.client.get("/.well-known/void")
+        graph = rdflib.Graph().parse(data=response.content, format="turtle")
+        stated = graph.value(DATASET, DCTERMS.modified)
+        assert isinstance(stated, Literal) and stated.datatype == XSD.dateTime
+        return stated.toPython(), parsedate_to_datetime(response.headers["last-modified"])
+
+    stated, header = modified()
+    assert stated == header
+    time.sleep(1.1)  # Last-Modified has one-second precision: let the write fall in a later second
+    assert update(server, "INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }").status_code == 204
+    later, later_header = modified()
+    assert later == later_header and later > stated
+
+
+def test_void_sources_are_the_documents_the_data_is_derived_from(server: Server) -> None:
+    graph = _graph(server, "/.well-known/void")
+    sources = set(graph.objects(DATASET, DCTERMS.source))
+    expected = {
+        URIRef(row["d"])
+        for row in select(
+            server,
+            "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX foaf: <http://xmlns.com/foaf/0.1/> "
+            "SELECT DISTINCT ?d WHERE { ?x prov:wasDerivedFrom ?d . ?d a foaf:Document }",
+        )
+    }
+    assert sources == expected
+    assert URIRef("https://w3id.org/onteam/id/newsfreezone-kt-one-team-2021") in sources
+
+
+def test_void_example_resources_and_features_are_served(small: Server) -> None:
+    graph = _graph(small, "/.well-known/void")
+    examples = set(graph.objects(DATASET, VOID.exampleResource))
+    assert examples == {URIRef("https://w3id.org/onteam/id/ai-one-team")}
+    features = {str(f).removeprefix(str(FORMATS)) for f in graph.objects(DATASET, VOID.feature)}
+    assert features, "no void:feature"
+    rdf_formats = {name: media for name, (media, kind) in RESULT_FORMATS.items() if kind == "CONSTRUCT"}
+    assert features <= set(rdf_formats), features - set(rdf_formats)
+    for example in examples:
+        local = small.base + "/id/" + str(example).removeprefix("https://w3id.org/onteam/id/")
+        for name in features:
+            response = small.client.get(local, headers={"Accept": rdf_formats[name]})
+            assert response.status_code == 200, (name, response.text)
+            assert response.headers["content-type"].split(";")[0] == rdf_formats[name], name
+            # rdflib reads JSON-LD's remote @context (the server's /context.jsonld) where pyoxigraph would not.
+            parsed = rdflib.Dataset()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                parsed.parse(data=response.content, format=RDFLIB_FORMATS[name], publicID=local)
+                subjects = {quad[0] for quad in parsed.quads((None, None, None, None))}
+            assert example in subjects, name
+
+
+def _namespace(iri: str) -> str:
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1].removesuffix("#")
+
+
+def test_void_vocabularies_are_every_namespace_the_data_uses(server: Server) -> None:
+    graph = _graph(server, "/.well-known/void")
+    used = {r["p"] for r in select(server, "SELECT DISTINCT ?p WHERE { ?s ?p ?o }")}
+    used |= {r["c"] for r in select(server, "SELECT DISTINCT ?c WHERE { ?s a ?c FILTER(isIRI(?c)) }")}
+    used |= {
+        r["d"]
+        for r in select(server, "SELECT DISTINCT (DATATYPE(?o) AS ?d) WHERE { ?s ?p ?o FILTER(isLiteral(?o)) }")
+    } - {str(XSD.string), str(RDF.langString)}
+    assert set(graph.objects(DATASET, VOID.vocabulary)) == {URIRef(_namespace(iri)) for iri in used}
+    assert URIRef("http://www.w3.org/2001/XMLSchema") in set(graph.objects(DATASET, VOID.vocabulary))
+
+
+def test_void_counts_of_the_project_match_rdflib_over_the_project_files(server: Server) -> None:
+    # The project's own files, read by another parser: the counts VoID states must be theirs.
+    files = [PROJECT_ROOT / "ontology" / "onteam.ttl", PROJECT_ROOT / "ontology" / "shapes.ttl", PROJECT_ROOT / "data" / "instances.ttl"]
+    union = rdflib.Graph()
+    sizes = {}
+    for path in files:
+        one = rdflib.Graph().parse(path, format="turtle")
+        sizes[f"https://w3id.org/onteam/graph/{path.parent.name}/{path.stem}"] = len(one)
+        union += one
+    void = _graph(server, "/.well-known/void")
+    assert _int(void, DATASET, VOID.triples) == len(union)
+    assert _int(void, DATASET, VOID.distinctSubjects) == len(set(union.subjects()))
+    assert _int(void, DATASET, VOID.distinctObjects) == len(set(union.objects()))
+    assert _int(void, DATASET, VOID.properties) == len(set(union.predicates()))
+    assert _int(void, DATASET, VOID.classes) == len(set(union.objects(None, RDF.type)))
+    assert _int(void, DATASET, VOID.entities) == len(
+        {s for s in union.subjects() if str(s).startswith("https://w3id.org/onteam/id/")}
+    )
+    assert {str(s): _int(void, s, VOID.triples) for s in void.objects(DATASET, VOID.subset)} == sizes
+    sd = _graph(server, "/sparql")
+    named = {str(sd.value(n, SD.name)): _int(sd, sd.value(n, SD.graph), VOID.triples) for n in sd.objects(DATASET, SD.namedGraph)}
+    assert named == sizes
+
+
+@pytest.mark.parametrize("accept", list(PARSERS))
+def test_resource_documents_name_their_dataset_which_leads_to_the_void(small: Server, accept: str) -> None:
+    # VoID §7 discovery: from any resource document to the dataset, and from there to its VoID.
+    document = _graph(small, "/id/kt", accept)
+    assert document.value(URIRef("https://w3id.org/onteam/id/kt"), VOID.inDataset) == DATASET
+    dataset = small.client.get("/" + str(DATASET).removeprefix("https://w3id.org/onteam/"), follow_redirects=False)
+    assert dataset.status_code == 303
+    void = _graph(small, dataset.headers["location"].removeprefix(small.base))
+    assert (DATASET, RDF.type, VOID.Dataset) in void
