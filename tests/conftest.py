@@ -127,18 +127,23 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         running.stop()
 
 
+def write_project(root: Path, data: str, ontology: str = "", queries: dict[str, str] | None = None) -> Path:
+    """A project folder at `root`: data/instances.ttl, ontology/onteam.ttl, queries/<name>.rq."""
+    for folder in ("ontology", "data", "queries"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / "ontology" / "onteam.ttl").write_text(ontology, encoding="utf-8")
+    (root / "data" / "instances.ttl").write_text(data, encoding="utf-8")
+    for name, text in (queries or {}).items():
+        (root / "queries" / f"{name}.rq").write_text(text, encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def make_root(tmp_path: Path) -> Callable[..., Path]:
     """Make a project root holding the given Turtle as data/instances.ttl (and an empty ontology)."""
 
     def make(data: str, ontology: str = "") -> Path:
-        root = tmp_path / "root"
-        (root / "ontology").mkdir(parents=True, exist_ok=True)
-        (root / "data").mkdir(parents=True, exist_ok=True)
-        (root / "queries").mkdir(parents=True, exist_ok=True)
-        (root / "ontology" / "onteam.ttl").write_text(ontology, encoding="utf-8")
-        (root / "data" / "instances.ttl").write_text(data, encoding="utf-8")
-        return root
+        return write_project(tmp_path / "root", data, ontology)
 
     return make
 
@@ -148,10 +153,7 @@ def make_query_root(make_root: Callable[..., Path]) -> Callable[..., Path]:
     """Like `make_root`, and also write saved queries: {name: text} as queries/<name>.rq."""
 
     def make(data: str, queries: dict[str, str], ontology: str = "") -> Path:
-        root = make_root(data, ontology)
-        for name, text in queries.items():
-            (root / "queries" / f"{name}.rq").write_text(text, encoding="utf-8")
-        return root
+        return write_project(make_root(data, ontology), data, ontology, queries)
 
     return make
 

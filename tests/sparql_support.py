@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from conftest import Server
+from conftest import Server, write_project
 
 TOKEN = "s3cret-token"
 DATA_GRAPH = "https://w3id.org/onteam/graph/data/instances"
@@ -47,11 +47,7 @@ ot:hasMember a owl:ObjectProperty ; rdfs:label "has member"@en .
 
 def write_root(root: Path, data: str = DATA, ontology: str = ONTOLOGY) -> Path:
     """A project root with the given data and ontology files (like conftest's make_root)."""
-    for folder in ("ontology", "data", "queries"):
-        (root / folder).mkdir(parents=True, exist_ok=True)
-    (root / "ontology" / "onteam.ttl").write_text(ontology, encoding="utf-8")
-    (root / "data" / "instances.ttl").write_text(data, encoding="utf-8")
-    return root
+    return write_project(root, data, ontology)
 
 
 def select(server: Server, query: str, **params: str) -> list[dict[str, str]]:

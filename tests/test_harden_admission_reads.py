@@ -15,18 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import Server, start_server
+from conftest import Server, start_server, write_project
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 DATA = "".join(f"<https://w3id.org/onteam/id/s{i}> <urn:p> {i} .\n" for i in range(300))
 
 
 def write_root(root: Path) -> Path:
-    for folder in ("ontology", "data", "queries"):
-        (root / folder).mkdir(parents=True)
-    (root / "ontology" / "onteam.ttl").write_text("", encoding="utf-8")
-    (root / "data" / "instances.ttl").write_text(DATA, encoding="utf-8")
-    return root
+    return write_project(root, DATA)
 
 
 def _hold(base: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PROJECT_ROOT, Server, start_server
+from conftest import PROJECT_ROOT, Server, start_server, write_project
 
 DATA = """
 @prefix ot: <https://w3id.org/onteam/ontology#> .
@@ -63,13 +63,7 @@ QUERIES = {
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server whose saved queries are the grlc-shaped QUERIES over DATA."""
-    root = tmp_path_factory.mktemp("grlc-root")
-    for folder in ("ontology", "data", "queries"):
-        (root / folder).mkdir()
-    (root / "ontology" / "onteam.ttl").write_text("", encoding="utf-8")
-    (root / "data" / "instances.ttl").write_text(DATA, encoding="utf-8")
-    for name, text in QUERIES.items():
-        (root / "queries" / f"{name}.rq").write_text(text, encoding="utf-8")
+    root = write_project(tmp_path_factory.mktemp("grlc-root"), DATA, queries=QUERIES)
     running = start_server(tmp_path_factory.mktemp("grlc-server"), "--memory", root=root)
     yield running
     running.stop()

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Server, start_server
+from conftest import Server, start_server, write_project
 from openapi_spec_validator import validate as validate_openapi
 from pyoxigraph import RdfFormat, parse
 
@@ -81,13 +81,7 @@ KT = "https://w3id.org/onteam/id/kt"
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server over the small graph and the saved queries above."""
-    root = tmp_path_factory.mktemp("api-root")
-    for folder in ("ontology", "data", "queries"):
-        (root / folder).mkdir()
-    (root / "ontology" / "onteam.ttl").write_text("", encoding="utf-8")
-    (root / "data" / "instances.ttl").write_text(DATA, encoding="utf-8")
-    for name, text in QUERIES.items():
-        (root / "queries" / f"{name}.rq").write_text(text, encoding="utf-8")
+    root = write_project(tmp_path_factory.mktemp("api-root"), DATA, queries=QUERIES)
     running = start_server(tmp_path_factory.mktemp("api"), "--memory", root=root)
     yield running
     running.stop()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import rdflib
 import rdflib.compare
-from conftest import Server, start_server
+from conftest import Server, start_server, write_project
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from webdata import DATA, ONTOLOGY, PREFIXES
@@ -30,11 +30,7 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/av
 
 def write_root(folder: Path) -> Path:
     """A project root holding the web fixture's ontology and data."""
-    for sub in ("ontology", "data", "queries"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    (folder / "ontology" / "onteam.ttl").write_text(ONTOLOGY, encoding="utf-8")
-    (folder / "data" / "instances.ttl").write_text(DATA, encoding="utf-8")
-    return folder
+    return write_project(folder, DATA, ONTOLOGY)
 
 
 # A statement with evidence of its own, and a figure as a blank node: what a crawler
