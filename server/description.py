@@ -243,7 +243,7 @@ def _int(value: int) -> Literal:
     return Literal(str(value), datatype=XSD_INTEGER)
 
 
-def _utc(timestamp: float) -> str:
+def utc_datetime(timestamp: float) -> str:
     """An xsd:dateTime in UTC, to the second (as precise as Last-Modified)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
 
@@ -298,7 +298,7 @@ def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
         Triple(PROJECT, NamedNode(FOAF + "homepage"), NamedNode(home)),
         Triple(DATASET, NamedNode(FOAF + "homepage"), NamedNode(home)),
         # The store's last change, the second Last-Modified names (at start: when it was loaded).
-        Triple(DATASET, d("modified"), Literal(_utc(stats.modified), datatype=XSD_DATETIME)),
+        Triple(DATASET, d("modified"), Literal(utc_datetime(stats.modified), datatype=XSD_DATETIME)),
         Triple(DATASET, v("sparqlEndpoint"), NamedNode(endpoint)),
         # The Graph Store's /store without a graph answers every quad: the whole dataset as a file.
         Triple(DATASET, v("dataDump"), NamedNode(base + "/store")),

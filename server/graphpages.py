@@ -10,8 +10,7 @@ keeps the protocol's answers, 404 included.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +19,7 @@ from fastapi.responses import Response
 from pyoxigraph import Literal, NamedNode, Store, Variable
 
 from . import negotiation, pages, sparql
+from .description import current_stats, utc_datetime
 from .linkeddata import public_base
 from .store import source_files
 
@@ -69,16 +69,15 @@ class GraphFacts:
     """What the store knows of one named graph."""
 
     exists: bool
-    triples: int = 0
+    triples: int = 0  # from the store's statistics (description.current_stats), shared with VoID
     headers: list[DocumentHeader] = field(default_factory=list)
 
 
 def graph_facts(store: Store, iri: str) -> GraphFacts:
-    """Whether the graph exists, its triple count and its document headers (run in the worker pool)."""
+    """Whether the graph exists and its document headers (run in the worker pool)."""
     graph = NamedNode(iri)
     if not store.contains_named_graph(graph):
         return GraphFacts(exists=False)
-    triples = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
     found: dict[str, DocumentHeader] = {}
     for solution in store.query(HEADER_QUERY, substitutions={Variable("g"): graph}):
         doc, prop, value = solution["doc"], solution["p"], solution["o"]
@@ -97,7 +96,7 @@ def graph_facts(store: Store, iri: str) -> GraphFacts:
     for h in headers:
         h.imports.sort()
         h.licenses.sort()
-    return GraphFacts(exists=True, triples=triples, headers=headers)
+    return GraphFacts(exists=True, headers=headers)
 
 
 def download_url(base: str, iri: str, fmt: str) -> str:
@@ -111,10 +110,6 @@ def editor_query(iri: str) -> str:
     return f"SELECT ?s ?p ?o WHERE {{\n  GRAPH <{iri}> {{ ?s ?p ?o }}\n}}\nLIMIT {EDITOR_LIMIT}\n"
 
 
-def _utc(timestamp: float) -> str | None:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp)) if timestamp > 0 else None
-
-
 async def graph_page(request: Request, graph: NamedNode, location: str) -> Response:
     """The page of `graph` (200), or a 404 page when the store has no such graph.
 
@@ -123,6 +118,9 @@ async def graph_page(request: Request, graph: NamedNode, location: str) -> Respo
     iri = graph.value
     lang = pages.choose_lang(request)
     facts: GraphFacts = await sparql.compute(request, graph_facts, iri)
+    if facts.exists:  # counted once per store generation, for VoID and the Service Description too
+        stats = await current_stats(request)
+        facts = replace(facts, triples=next((g.triples for g in stats.graphs if g.graph == graph), 0))
     base = public_base(request)
     headers: dict[str, str] = {}
     fresh = False
@@ -132,13 +130,14 @@ async def graph_page(request: Request, graph: NamedNode, location: str) -> Respo
     if fresh:
         return sparql.not_modified(request, headers)
     settings = request.app.state.settings
+    modified = getattr(request.app.state, "last_modified", 0.0)
     source = source_files(settings.root).get(iri)
     context: dict[str, Any] = {
         "graph_iri": iri,
         "location": location,
         "facts": facts,
         "source": source.relative_to(settings.root).as_posix() if source is not None else None,
-        "modified": _utc(getattr(request.app.state, "last_modified", 0.0)),
+        "modified": utc_datetime(modified) if modified > 0 else None,
         "downloads": [(name, media, download_url(base, iri, fmt)) for name, fmt, media in DOWNLOADS],
         "editor_url": "/editor?" + urlencode({"query": editor_query(iri)}),
     }
