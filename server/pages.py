@@ -249,7 +249,7 @@ async def query_page(request: Request, name: str) -> Response:
             "name": p.name,
             "field": FIELD + p.name,
             "type": p.type,
-            "required": p.required,
+            "required": not p.optional,
             "value": given.get(p.name) or ("" if submitted else p.default or ""),
             "description": p.description,
         }

@@ -632,7 +632,7 @@ def bind_parameters(
     for param in saved.parameters:
         raw = _single(params, param.name)
         if raw is None or raw == "":
-            if param.required and param.default is None:
+            if not param.optional:
                 raise BadRequest(
                     f"Missing required parameter {param.name!r} ({param.type}) of saved query {saved.name!r}",
                     parameter=param.name,
