@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from .observability import CACHE_HITS, CACHE_MISSES
+
 
 @dataclass(frozen=True)
 class CachedAnswer:
@@ -27,18 +29,16 @@ class ResultCache:
         self.max_bytes = max_bytes
         self.max_entry_bytes = min(max_entry_bytes, max_bytes)
         self.size = 0
-        self.hits = 0
-        self.misses = 0
         self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
 
     def get(self, key: str) -> CachedAnswer | None:
         """The answer stored under `key`, if any (and mark it recently used)."""
         answer = self._entries.get(key)
         if answer is None:
-            self.misses += 1
+            CACHE_MISSES.inc()
             return None
         self._entries.move_to_end(key)
-        self.hits += 1
+        CACHE_HITS.inc()
         return answer
 
     def put(self, key: str, answer: CachedAnswer) -> None:

@@ -3,8 +3,8 @@
 - `ObservabilityMiddleware` (pure ASGI) times every request, counts it by route template, method
   and status, and writes the access line to the logger "onteam.access" (stderr).
 - The metrics live in a registry of their own (`REGISTRY`); other modules move them through
-  `QUERIES_RUNNING`, `QUERY_TIMEOUTS`, `TRUNCATED_ANSWERS`, `STORE_WRITES` and
-  `reject(status)`.
+  `QUERIES_RUNNING`, `QUERY_TIMEOUTS`, `TRUNCATED_ANSWERS`, `STORE_WRITES`,
+  `RESULT_CACHE_LOOKUPS` and `reject(status)`.
 - `/ready` answers 200 once the store is open and answers an ASK, 503 otherwise; `/health` (in
   app.py) only says the process is alive.
 """
@@ -66,6 +66,12 @@ TRUNCATED_ANSWERS = Counter(
 STORE_WRITES = Counter(
     "onteam_store_writes", "Writes committed to the store: SPARQL updates and Graph Store requests.", registry=REGISTRY
 )
+RESULT_CACHE_LOOKUPS = Counter(
+    "onteam_result_cache_lookups",
+    "Lookups in the result cache (answers, saved-query enumerations and page counts), by outcome.",
+    ["outcome"],
+    registry=REGISTRY,
+)
 REJECTIONS = Counter(
     "onteam_rejections",
     "Requests refused by a limit: 413 body, 414 URL, 431 headers, 503 no free query slot.",
@@ -74,6 +80,8 @@ REJECTIONS = Counter(
 )
 for _status in ("413", "414", "431", "503"):
     REJECTIONS.labels(_status)  # present at 0 from the start, so rates work from the first scrape
+CACHE_HITS = RESULT_CACHE_LOOKUPS.labels("hit")
+CACHE_MISSES = RESULT_CACHE_LOOKUPS.labels("miss")
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})

@@ -700,7 +700,7 @@ async def _enum_values(request: Request, saved: SavedQuery, names: Sequence[str]
     wanted = [p for p in saved.parameters if p.enum_query and p.name in names]
     if not wanted:
         return {}
-    values = await sparql.compute(request, enumerations, wanted)
+    values = await sparql.compute(request, enumerations, wanted, cached=True)
     return {p.name: allowed for p, allowed in zip(wanted, values, strict=True)}
 
 
@@ -726,7 +726,7 @@ async def _has_page(request: Request, saved: SavedQuery, binding: Binding, page:
 async def _count(request: Request, query: str, binding: Binding) -> int:
     """How many solutions `query` has, with the call's dataset and parameters (in the worker pool)."""
     dataset = (binding.default_graphs, binding.named_graphs, binding.substitutions)
-    return await sparql.compute(request, count_solutions, query, *dataset)
+    return await sparql.compute(request, count_solutions, query, *dataset, cached=True)
 
 
 def count_solutions(
@@ -845,7 +845,7 @@ async def list_saved_queries(request: Request) -> JSONResponse:
     listing = [describe(q, base) for q in queries.values()]
     enumerated = [p for saved in queries.values() for p in saved.parameters if p.enum_query]
     if enumerated:  # only enumerations read the store
-        values = iter(await sparql.compute(request, enumerations, enumerated))
+        values = iter(await sparql.compute(request, enumerations, enumerated, cached=True))
         for entry, saved in zip(listing, queries.values()):
             for described, param in zip(entry["parameters"], saved.parameters):
                 if param.enum_query:

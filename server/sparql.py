@@ -483,16 +483,30 @@ async def fetch(
     return reply.media, await _whole(reply)
 
 
-async def compute(request: Request, function: Callable[..., T], *args: Any) -> T:
+async def compute(request: Request, function: Callable[..., T], *args: Any, cached: bool = False) -> T:
     """`function(store, *args)` in the worker pool, on the store as of now; its return value.
 
     For reads that are more than one query (the pages): admitted like a query, under the
     query timeout, and off the server's GIL. `function` must be a module-level function.
+    `cached`: keep the (pickled) value in the result cache, for values a call asks for again
+    and again (a saved query's enumerations and page counts); like every cached answer it
+    belongs to the store's generation, so a write drops it.
     """
     from . import engine  # imported here, as in run_query
 
+    cache: ResultCache = request.app.state.result_cache
+    key = ""
+    if cached:
+        # Pickled arguments name the call unambiguously (term reprs do not escape their values).
+        key = etag(request.app.state, "compute", function.__module__, function.__qualname__, pickle.dumps(args, 5))
+        hit = cache.get(key)
+        if hit is not None:
+            return pickle.loads(hit.body)  # pickled by our own worker: trusted
     reply = await dispatch(request, engine.QuerySpec("", call=engine.Call(function, args)))
-    return pickle.loads(await _whole(reply))  # written by our own worker: trusted
+    body = await _whole(reply)
+    if cached:
+        cache.put(key, CachedAnswer(engine.PICKLED, body))
+    return pickle.loads(body)  # written by our own worker: trusted
 
 
 async def _whole(reply: Any) -> bytes:
