@@ -10,6 +10,7 @@ import time
 
 import httpx
 
+from .loadgen import send
 from .queries import Query
 from .servers import Server
 
@@ -26,14 +27,7 @@ def answer_size(
     with httpx.Client(timeout=timeout) as client:
         for attempt in range(6):
             started = time.perf_counter()
-            response = client.post(
-                server.url,
-                content=query.text.encode("utf-8"),
-                headers={
-                    "Content-Type": "application/sparql-query",
-                    "Accept": query.accept,
-                },
-            )
+            response = send(client, server, query)
             if attempt:
                 times.append(time.perf_counter() - started)
             if sum(times) > 2.0:

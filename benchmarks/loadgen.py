@@ -36,22 +36,29 @@ local queries = {QUERIES}
 local bust = {BUST}
 local nonce = "{NONCE}"
 local n = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/sparql-query"
-wrk.headers["Accept"] = queries[1].accept
-wrk.body = queries[1].body
 
-if #queries > 1 or bust then
+local function headers(q)
+  if q.method == "GET" then
+    return {["Accept"] = q.accept}
+  end
+  return {["Content-Type"] = "application/sparql-query", ["Accept"] = q.accept}
+end
+
+if #queries > 1 or bust or queries[1].path then
   request = function()
     n = n + 1
     local q = queries[((n - 1) % #queries) + 1]
     local body = q.body
-    if bust then
+    if bust and body then
       -- a distinct comment per request defeats any cache keyed on the query text
       body = body .. "\n# bust " .. nonce .. "-" .. n .. "\n"
     end
-    return wrk.format("POST", nil, {["Content-Type"] = "application/sparql-query", ["Accept"] = q.accept}, body)
+    return wrk.format(q.method, q.path, headers(q), body)
   end
+else
+  wrk.method = "POST"
+  for name, value in pairs(headers(queries[1])) do wrk.headers[name] = value end
+  wrk.body = queries[1].body
 end
 
 done = function(summary, latency, requests)
@@ -72,6 +79,13 @@ done = function(summary, latency, requests)
   f:close()
 end
 """
+
+
+def _lua_entry(query: Query) -> str:
+    """One query of the Lua table: how it is sent (a GET of a saved query's URL has no body)."""
+    body = "nil" if query.path else _lua_string(query.text)
+    path = _lua_string(query.path) if query.path else "nil"
+    return f"{{accept = {_lua_string(query.accept)}, method = {_lua_string(query.method)}, path = {path}, body = {body}}}"
 
 
 def _lua_string(text: str) -> str:
@@ -146,10 +160,7 @@ def run_wrk(
     """Run wrk against `server` for `seconds` with `concurrency` connections; cycle `queries`."""
     with tempfile.TemporaryDirectory(prefix="onteam-bench-") as tmp:
         out = Path(tmp) / "result.json"
-        table = ",\n".join(
-            f"{{accept = {_lua_string(q.accept)}, body = {_lua_string(q.text)}}}"
-            for q in queries
-        )
+        table = ",\n".join(_lua_entry(q) for q in queries)
         script = (
             _LUA.replace("{QUERIES}", "{\n" + table + "\n}")
             .replace("{BUST}", "true" if bust else "false")
@@ -230,16 +241,9 @@ def run_fixed(
         with httpx.Client(timeout=600) as client:
             for n in range(per_worker):
                 query = queries[(index + n) % len(queries)]
-                body = query.text + (f"\n# bust {nonce}-{index}-{n}\n" if bust else "")
+                bust_comment = f"\n# bust {nonce}-{index}-{n}\n" if bust else ""
                 start = time.perf_counter()
-                response = client.post(
-                    server.url,
-                    content=body.encode("utf-8"),
-                    headers={
-                        "Content-Type": "application/sparql-query",
-                        "Accept": query.accept,
-                    },
-                )
+                response = send(client, server, query, bust_comment)
                 elapsed = time.perf_counter() - start
                 with lock:
                     latencies.append(round(elapsed * 1e6))
@@ -263,6 +267,17 @@ def run_fixed(
         server_cpu=server.cpu_seconds() - cpu_before,
         client_cpu=_own_cpu() - own_before,
         hist=Counter(latencies),
+    )
+
+
+def send(client: httpx.Client, server: Server, query: Query, suffix: str = "") -> httpx.Response:
+    """One request for `query`: GET of its path, or its text (plus `suffix`) POSTed to the endpoint."""
+    if query.path:
+        return client.get(server.origin + query.path, headers={"Accept": query.accept})
+    return client.post(
+        server.url,
+        content=(query.text + suffix).encode("utf-8"),
+        headers={"Content-Type": "application/sparql-query", "Accept": query.accept},
     )
 
 

@@ -25,6 +25,8 @@ class Query:
     text: str
     form: str  # select | ask | construct | describe
     mix: bool
+    # Set: asked as `GET <path>` (a saved query's URL on onteam) instead of POSTing `text`.
+    path: str | None = None
 
     @property
     def short(self) -> str:
@@ -35,6 +37,11 @@ class Query:
     def accept(self) -> str:
         """The media type both servers are asked for."""
         return ACCEPT[self.form]
+
+    @property
+    def method(self) -> str:
+        """How the query is sent: GET of `path`, or a POST of the text to the endpoint."""
+        return "GET" if self.path else "POST"
 
 
 def load_queries(folder: Path) -> list[Query]:

@@ -39,9 +39,14 @@ class Server:
     log_path: Path | None = None
 
     @property
+    def origin(self) -> str:
+        """Scheme, host and port: what a path is appended to."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def url(self) -> str:
         """The SPARQL query endpoint."""
-        return f"http://127.0.0.1:{self.port}{self.endpoint_path}"
+        return self.origin + self.endpoint_path
 
     @property
     def pid(self) -> int:
@@ -162,26 +167,35 @@ class Server:
 
 
 def onteam_server(
-    dataset: Dataset, python: str = sys.executable, workers: int | None = None
+    dataset: Dataset,
+    python: str = sys.executable,
+    workers: int | None = None,
+    *,
+    name: str = "onteam",
+    store: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Server:
-    """`python -m server.cli serve` from the project root on the dataset's store."""
+    """`python -m server.cli serve` from the project root on the dataset's store (or `store`).
+
+    A second onteam beside the first needs a store of its own: RocksDB allows one process.
+    """
     argv = [
         python,
         "-m",
         "server.cli",
         "serve",
         "--store",
-        str(dataset.onteam_store),
+        str(store or dataset.onteam_store),
         "--port",
         "{port}",
     ]
     if workers:
         argv += ["--workers", str(workers)]
     return Server(
-        name="onteam",
+        name=name,
         argv=argv,
         endpoint_path="/sparql",
-        env={"ONTEAM_ROOT": str(dataset.onteam_root)},
+        env={"ONTEAM_ROOT": str(dataset.onteam_root), **(env or {})},
     )
 
 
