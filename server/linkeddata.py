@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from pyoxigraph import NamedNode, RdfFormat, Triple, Variable, serialize
 
 from . import limits, negotiation
-from .errors import NotAcceptable, NotFound
+from .errors import NotAcceptable, NotFound, error_response
 from .sparql import compute, evaluate, not_modified, validators
 
 router = APIRouter()
@@ -394,6 +394,37 @@ async def ontology_term(request: Request, term: str) -> Response:
         return rdf_response(empty_rdf(media, base, note), media, 404, headers)
     document = f"{base}/ontology" + (f".{ext}" if ext else "")
     return RedirectResponse(f"{document}#{name}", status_code=303, headers=headers)
+
+
+# Namespaces whose IRIs this module dereferences: an IRI under one that no route matches
+# (`/id/`, `/id/a/b`, `/ontology/a/b`) is still an unknown IRI, answered like any other.
+NEGOTIATED_NAMESPACES = ("/id/", "/ontology/")
+
+
+def in_negotiated_namespace(path: str) -> bool:
+    """Is `path` under a namespace whose unknown IRIs get a 404 in the negotiated format?"""
+    return path.startswith(NEGOTIATED_NAMESPACES)
+
+
+async def unknown_iri(request: Request) -> Response:
+    """The 404 of a path under /id/ or /ontology/ that no route serves, in the asked format
+    (the extension's, else Accept's): a page, or an empty graph; a 406 if none is acceptable.
+
+    Called from the router's 404 handler, where a raised error would not be handled again.
+    """
+    from . import pages
+
+    stem, ext = split_extension(request.url.path.lstrip("/"))
+    base = public_base(request)
+    iri = ONTEAM + stem
+    try:
+        media = choose_media(request, ext, f"{base}/{stem}")
+    except NotAcceptable as exc:
+        return error_response(exc)
+    headers = {"Vary": "Accept"}
+    if media == HTML:
+        return await pages.not_found_page(request, iri, headers)
+    return rdf_response(empty_rdf(media, base, f"Not found: <{iri}> is not in the graph"), media, 404, headers)
 
 
 @router.api_route("/dataset", methods=["GET", "HEAD"], include_in_schema=False)
