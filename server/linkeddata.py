@@ -189,10 +189,10 @@ def ontology_graph(store: Any) -> list[Triple]:
     return list(evaluate(store, ONTOLOGY_QUERY))
 
 
-def serialize_rdf(triples: list[Triple], media: str, base: str) -> bytes:
-    """Serialize triples as Turtle, N-Triples, RDF/XML or compact JSON-LD."""
+def serialize_rdf(triples: list[Triple], media: str, base: str, expanded: bool = False) -> bytes:
+    """Serialize triples as Turtle, N-Triples, RDF/XML or JSON-LD (compact, or `expanded`)."""
     if media == "application/ld+json":
-        return _jsonld(triples, base)
+        return _jsonld_expanded(triples) if expanded else _jsonld(triples, base)
     fmt = _OX_FORMATS[media]
     prefixes = PREFIXES if fmt != RdfFormat.N_TRIPLES else None
     return serialize(sorted(triples, key=str), format=fmt, prefixes=prefixes)
@@ -210,6 +210,44 @@ def _jsonld(triples: list[Triple], base: str) -> bytes:
         document = {"@graph": document}
     document["@context"] = base + "/context.jsonld"
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _jsonld_expanded(triples: list[Triple]) -> bytes:
+    """Expanded JSON-LD: full IRIs and no @context, for clients that process no contexts."""
+    graph = rdflib.Graph()
+    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
+    document = json.loads(graph.serialize(format="json-ld"))
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+JSONLD_EXPANDED = "http://www.w3.org/ns/json-ld#expanded"
+
+
+def wants_expanded(request: Request, media: str, ext: str | None) -> bool:
+    """Does the negotiated JSON-LD answer owe the expanded form? The IANA registration of
+    application/ld+json: a server SHOULD honour the `profile` values it recognizes. The
+    application/ld+json range with the highest q decides; an extension URL names one form."""
+    if media != "application/ld+json" or ext is not None:
+        return False
+    best_q, profiles = 0.0, []
+    for part in (request.headers.get("accept") or "").split(","):
+        pieces = [p.strip() for p in part.split(";")]
+        if pieces[0].lower() != "application/ld+json":
+            continue
+        q, named = 1.0, []
+        for param in pieces[1:]:
+            key, _, value = param.partition("=")
+            key, value = key.strip().lower(), value.strip().strip('"')
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    pass  # lenient like negotiation.parse_accept
+            elif key == "profile":
+                named = value.split()
+        if q > best_q:
+            best_q, profiles = q, named
+    return JSONLD_EXPANDED in profiles
 
 
 def empty_rdf(media: str, base: str, note: str) -> bytes:
@@ -257,9 +295,10 @@ def split_extension(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def rdf_response(body: bytes, media: str, status: int, headers: dict[str, str]) -> Response:
-    """A response carrying RDF in `media`."""
-    return Response(body, status_code=status, media_type=negotiation.content_type(media), headers=headers)
+def rdf_response(body: bytes, media: str, status: int, headers: dict[str, str], expanded: bool = False) -> Response:
+    """A response carrying RDF in `media` (for expanded JSON-LD, saying so by its profile)."""
+    content_type = negotiation.content_type(media) + (f'; profile="{JSONLD_EXPANDED}"' if expanded else "")
+    return Response(body, status_code=status, media_type=content_type, headers=headers)
 
 
 # Header values are bytes in latin-1: IRIs go out as URIs (RFC 3987 §3.1), so a slug such as
@@ -317,15 +356,18 @@ async def resource(request: Request, name: str) -> Response:
         if media == HTML:
             return await pages.not_found_page(request, iri, headers)
         return rdf_response(empty_rdf(media, base, f"Not found: <{iri}> is not in the graph"), media, 404, headers)
-    if _validate(request, headers, media, "id", slug, base):
+    expanded = wants_expanded(request, media, ext)
+    if expanded:
+        headers.pop("Content-Location", None)  # the .jsonld URL serves the compacted form
+    if _validate(request, headers, media, "id", slug, base, *(("expanded",) if expanded else ())):
         return not_modified(request, headers)
     if media == HTML:
         return await pages.resource_page(request, iri, triples, headers)
     # VoID §7 discovery: the document names the dataset it belongs to (whose IRI leads to its VoID).
     # The subject is the canonical IRI, which is also the document's: RDF answers name no local URL.
     triples = [*triples, Triple(NamedNode(iri), IN_DATASET, NamedNode(ONTEAM + "dataset"))]
-    body = await _in_thread(request, serialize_rdf, triples, media, base)
-    return rdf_response(body, media, 200, headers)
+    body = await _in_thread(request, serialize_rdf, triples, media, base, expanded)
+    return rdf_response(body, media, 200, headers, expanded)
 
 
 @router.api_route("/ontology", methods=["GET", "HEAD"], include_in_schema=False)
@@ -348,13 +390,16 @@ async def _ontology(request: Request, ext: str | None) -> Response:
     base = public_base(request)
     media = choose_media(request, ext, f"{base}/ontology")
     headers = _headers(f"{base}/ontology", ONTOLOGY_IRI, ext, media)
-    if _validate(request, headers, media, "ontology", base):
+    expanded = wants_expanded(request, media, ext)
+    if expanded:
+        headers.pop("Content-Location", None)  # the .jsonld URL serves the compacted form
+    if _validate(request, headers, media, "ontology", base, *(("expanded",) if expanded else ())):
         return not_modified(request, headers)
     triples = await compute(request, ontology_graph)
     if media == HTML:
         return await pages.ontology_page(request, triples, headers)
-    body = await _in_thread(request, serialize_rdf, triples, media, base)
-    return rdf_response(body, media, 200, headers)
+    body = await _in_thread(request, serialize_rdf, triples, media, base, expanded)
+    return rdf_response(body, media, 200, headers, expanded)
 
 
 def term_defined(store: Any, iri: str) -> bool:

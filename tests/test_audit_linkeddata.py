@@ -7,6 +7,7 @@ import warnings
 
 import pytest
 import rdflib
+import rdflib.compare
 from conftest import Server
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
@@ -67,3 +68,48 @@ def test_resource_with_a_trailing_slash_still_redirects_to_the_resource(server: 
     response = server.client.get("/id/kt/", headers={"Accept": "text/turtle"})
     assert response.status_code in (307, 308)
     assert response.headers["location"].endswith("/id/kt")
+
+
+# The IANA registration of application/ld+json: "If the profile parameter is given, a server
+# SHOULD return a document that honors the profiles in the list which it recognizes".
+EXPANDED = "http://www.w3.org/ns/json-ld#expanded"
+
+
+def is_expanded(document: object) -> bool:
+    """Expanded JSON-LD: no @context anywhere, every key a keyword or an absolute IRI."""
+    if isinstance(document, list):
+        return all(is_expanded(item) for item in document)
+    if isinstance(document, dict):
+        return all(
+            key != "@context" and (key.startswith("@") or key.startswith(("http://", "https://"))) and is_expanded(value)
+            for key, value in document.items()
+        )
+    return True
+
+
+@pytest.mark.parametrize("path", ["/id/ai-one-team", "/ontology"])
+def test_jsonld_expanded_profile_in_accept_gets_the_expanded_form(server: Server, path: str) -> None:
+    accept = f'application/ld+json;profile="{EXPANDED}"'
+    response = server.client.get(path, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/ld+json")
+    assert EXPANDED in response.headers["content-type"]
+    document = response.json()
+    assert isinstance(document, list) and is_expanded(document)
+    compacted = server.client.get(path, headers={"Accept": "application/ld+json"})
+    turtle = server.client.get(path, headers={"Accept": "text/turtle"})
+    assert rdflib.compare.isomorphic(parse(response.text, "json-ld", path), parse(turtle.text, "turtle", path))
+    # Another body, so another validator, and no Content-Location naming the compacted .jsonld.
+    assert response.headers["etag"] != compacted.headers["etag"]
+    assert "content-location" not in response.headers
+
+
+def test_jsonld_compacted_profile_or_none_keeps_the_published_context(server: Server) -> None:
+    for accept in ("application/ld+json", 'application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"'):
+        document = server.client.get("/id/kt", headers={"Accept": accept}).json()
+        assert document["@context"].endswith("/context.jsonld")
+
+
+def test_jsonld_extension_url_is_the_compacted_form_whatever_the_profile(server: Server) -> None:
+    response = server.client.get("/id/kt.jsonld", headers={"Accept": f'application/ld+json;profile="{EXPANDED}"'})
+    assert response.json()["@context"].endswith("/context.jsonld")
