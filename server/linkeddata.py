@@ -303,7 +303,7 @@ def rdf_response(body: bytes, media: str, status: int, headers: dict[str, str], 
 
 # Header values are bytes in latin-1: IRIs go out as URIs (RFC 3987 §3.1), so a slug such as
 # `원팀` or `Ā` is percent-encoded instead of failing the response with a 500.
-_URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
+_URI_SAFE = URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 def _headers(local: str, canonical: str, ext: str | None, media: str) -> dict[str, str]:

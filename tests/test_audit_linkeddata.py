@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
+
+import httpx
 
 import pytest
 import rdflib
@@ -113,3 +116,29 @@ def test_jsonld_compacted_profile_or_none_keeps_the_published_context(server: Se
 def test_jsonld_extension_url_is_the_compacted_form_whatever_the_profile(server: Server) -> None:
     response = server.client.get("/id/kt.jsonld", headers={"Accept": f'application/ld+json;profile="{EXPANDED}"'})
     assert response.json()["@context"].endswith("/context.jsonld")
+
+
+# The data document's IRI (https://w3id.org/onteam/graph/data/instances) is a subject of the
+# data, so it dereferences like the other IRIs: with the canonical IRI and its alternates named.
+def header_links(response: httpx.Response) -> list[tuple[str, dict[str, str]]]:
+    """Every link of the Link header fields: (target, parameters)."""
+    found = []
+    for value in response.headers.get_list("link"):
+        for target, params in re.findall(r"<([^>]*)>((?:\s*;\s*[^;,]+)*)", value):
+            pairs = (p.strip().partition("=") for p in params.split(";") if p.strip())
+            found.append((target, {k.strip(): v.strip().strip('"') for k, _, v in pairs}))
+    return found
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/ld+json", BROWSER_ACCEPT])
+def test_graph_iri_in_the_data_links_its_canonical_iri_and_alternates(server: Server, accept: str) -> None:
+    response = server.client.get("/graph/data/instances", headers={"Accept": accept})
+    assert response.status_code == 200
+    links = header_links(response)
+    assert ("https://w3id.org/onteam/graph/data/instances", {"rel": "canonical"}) in links
+    alternates = {params["type"]: target for target, params in links if params.get("rel") == "alternate"}
+    assert set(alternates) >= set(RDF_ANSWERS)
+    for media, fmt in RDF_ANSWERS.items():
+        got = server.client.get(alternates[media])
+        assert got.status_code == 200 and got.headers["content-type"].startswith(media)
+        assert len(parse(got.text, fmt, alternates[media])) > 1000
