@@ -142,3 +142,25 @@ def test_graph_iri_in_the_data_links_its_canonical_iri_and_alternates(server: Se
         got = server.client.get(alternates[media])
         assert got.status_code == 200 and got.headers["content-type"].startswith(media)
         assert len(parse(got.text, fmt, alternates[media])) > 1000
+
+
+# RFC 9110 §13.1.1 and §13.1.4: a false If-Match or If-Unmodified-Since means the method is not
+# performed; the server answers 412. Descriptions have validators, so they evaluate both.
+@pytest.mark.parametrize("path", ["/id/kt", "/ontology"])
+@pytest.mark.parametrize(
+    "condition", [{"If-Match": '"not-the-current-one"'}, {"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}]
+)
+def test_description_with_a_false_if_match_or_if_unmodified_since_is_412(
+    server: Server, path: str, condition: dict[str, str]
+) -> None:
+    response = server.client.get(path, headers={"Accept": "text/turtle", **condition})
+    assert response.status_code == 412
+    assert response.json()["status"] == 412
+
+
+@pytest.mark.parametrize("path", ["/id/kt", "/ontology"])
+def test_description_with_a_true_if_match_is_served(server: Server, path: str) -> None:
+    first = server.client.get(path, headers={"Accept": "text/turtle"})
+    for condition in ({"If-Match": first.headers["etag"]}, {"If-Match": "*"}, {"If-Unmodified-Since": first.headers["last-modified"]}):
+        again = server.client.get(path, headers={"Accept": "text/turtle", **condition})
+        assert again.status_code == 200 and again.content == first.content
