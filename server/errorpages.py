@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import errors, negotiation, pages
+from . import errors, linkeddata, negotiation, pages
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # What machine clients ask for: if one of these is liked as much as HTML, the client gets JSON.
@@ -81,6 +81,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     """The router's 404 and 405 as a page for a browser on a page path; JSON otherwise."""
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    if status == 404 and request.method in ("GET", "HEAD") and linkeddata.in_negotiated_namespace(request.url.path):
+        return await linkeddata.unknown_iri(request)  # an unknown IRI: 404 in the negotiated format
     if not wants_page(request, status):
         response = await errors.http_error_json(request, exc)
         # On a page path the answer depends on Accept: caches must know.

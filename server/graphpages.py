@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -20,7 +20,7 @@ from pyoxigraph import Literal, NamedNode, Store, Variable
 
 from . import negotiation, pages, sparql
 from .description import current_stats, utc_datetime
-from .linkeddata import public_base
+from .linkeddata import URI_SAFE, public_base
 from .store import source_files
 
 OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"
@@ -103,6 +103,14 @@ def download_url(base: str, iri: str, fmt: str) -> str:
     """A SPARQL Protocol URL that answers the whole graph in `fmt` (a browser cannot set Accept)."""
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
     return f"{base}/sparql?{urlencode({'query': query, 'format': fmt})}"
+
+
+def link_header(base: str, iri: str) -> str:
+    """The `Link` header of a directly identified graph: each RDF format's download URL as an
+    alternate, and the graph IRI as canonical, as /id/ and /ontology answers name theirs."""
+    links = [f'<{download_url(base, iri, fmt)}>; rel="alternate"; type="{media}"' for _, fmt, media in DOWNLOADS]
+    # Header values are latin-1: the IRI goes out as a URI (RFC 3987 §3.1).
+    return ", ".join([*links, f'<{quote(iri, safe=URI_SAFE)}>; rel="canonical"'])
 
 
 def editor_query(iri: str) -> str:

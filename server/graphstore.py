@@ -311,12 +311,18 @@ async def direct_graph(request: Request, path: str) -> Response:
     if raw is not None:  # the server decoded the path leniently (U+FFFD): check the bytes themselves
         limits.decode_utf8(unquote_to_bytes(raw), "the request path")
     graph = _named(GRAPH_BASE + path)
-    if request.method in ("GET", "HEAD") and _wants_page(request):
-        # The pages import the whole page machinery: import late, as linkeddata does.
-        from . import graphpages
+    if request.method not in ("GET", "HEAD"):
+        return await _handle(request, graph)
+    # The pages import the whole page machinery: import late, as linkeddata does.
+    from . import graphpages
 
-        return await graphpages.graph_page(request, graph, graph_location(request, graph))
-    return await _handle(request, graph)
+    if _wants_page(request):
+        response = await graphpages.graph_page(request, graph, graph_location(request, graph))
+    else:
+        response = await _handle(request, graph)
+    if response.status_code in (200, 304):  # the graph IRI dereferences: name its alternates and canonical IRI
+        response.headers["Link"] = graphpages.link_header(public_base(request), graph.value)
+    return response
 
 
 def _wants_page(request: Request) -> bool:

@@ -21,8 +21,8 @@ from fastapi.responses import RedirectResponse, Response
 from pyoxigraph import NamedNode, RdfFormat, Triple, Variable, serialize
 
 from . import limits, negotiation
-from .errors import NotAcceptable, NotFound
-from .sparql import compute, evaluate, not_modified, validators
+from .errors import NotAcceptable, NotFound, error_response
+from .sparql import compute, evaluate, http_timestamp, matches, not_modified, validators
 
 router = APIRouter()
 
@@ -189,10 +189,10 @@ def ontology_graph(store: Any) -> list[Triple]:
     return list(evaluate(store, ONTOLOGY_QUERY))
 
 
-def serialize_rdf(triples: list[Triple], media: str, base: str) -> bytes:
-    """Serialize triples as Turtle, N-Triples, RDF/XML or compact JSON-LD."""
+def serialize_rdf(triples: list[Triple], media: str, base: str, expanded: bool = False) -> bytes:
+    """Serialize triples as Turtle, N-Triples, RDF/XML or JSON-LD (compact, or `expanded`)."""
     if media == "application/ld+json":
-        return _jsonld(triples, base)
+        return _jsonld_expanded(triples) if expanded else _jsonld(triples, base)
     fmt = _OX_FORMATS[media]
     prefixes = PREFIXES if fmt != RdfFormat.N_TRIPLES else None
     return serialize(sorted(triples, key=str), format=fmt, prefixes=prefixes)
@@ -210,6 +210,44 @@ def _jsonld(triples: list[Triple], base: str) -> bytes:
         document = {"@graph": document}
     document["@context"] = base + "/context.jsonld"
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _jsonld_expanded(triples: list[Triple]) -> bytes:
+    """Expanded JSON-LD: full IRIs and no @context, for clients that process no contexts."""
+    graph = rdflib.Graph()
+    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
+    document = json.loads(graph.serialize(format="json-ld"))
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+JSONLD_EXPANDED = "http://www.w3.org/ns/json-ld#expanded"
+
+
+def wants_expanded(request: Request, media: str, ext: str | None) -> bool:
+    """Does the negotiated JSON-LD answer owe the expanded form? The IANA registration of
+    application/ld+json: a server SHOULD honour the `profile` values it recognizes. The
+    application/ld+json range with the highest q decides; an extension URL names one form."""
+    if media != "application/ld+json" or ext is not None:
+        return False
+    best_q, profiles = 0.0, []
+    for part in (request.headers.get("accept") or "").split(","):
+        pieces = [p.strip() for p in part.split(";")]
+        if pieces[0].lower() != "application/ld+json":
+            continue
+        q, named = 1.0, []
+        for param in pieces[1:]:
+            key, _, value = param.partition("=")
+            key, value = key.strip().lower(), value.strip().strip('"')
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    pass  # lenient like negotiation.parse_accept
+            elif key == "profile":
+                named = value.split()
+        if q > best_q:
+            best_q, profiles = q, named
+    return JSONLD_EXPANDED in profiles
 
 
 def empty_rdf(media: str, base: str, note: str) -> bytes:
@@ -257,14 +295,15 @@ def split_extension(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def rdf_response(body: bytes, media: str, status: int, headers: dict[str, str]) -> Response:
-    """A response carrying RDF in `media`."""
-    return Response(body, status_code=status, media_type=negotiation.content_type(media), headers=headers)
+def rdf_response(body: bytes, media: str, status: int, headers: dict[str, str], expanded: bool = False) -> Response:
+    """A response carrying RDF in `media` (for expanded JSON-LD, saying so by its profile)."""
+    content_type = negotiation.content_type(media) + (f'; profile="{JSONLD_EXPANDED}"' if expanded else "")
+    return Response(body, status_code=status, media_type=content_type, headers=headers)
 
 
 # Header values are bytes in latin-1: IRIs go out as URIs (RFC 3987 §3.1), so a slug such as
 # `원팀` or `Ā` is percent-encoded instead of failing the response with a 500.
-_URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
+_URI_SAFE = URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 def _headers(local: str, canonical: str, ext: str | None, media: str) -> dict[str, str]:
@@ -289,7 +328,24 @@ def _validate(request: Request, headers: dict[str, str], media: str, *parts: str
         headers["Vary"] = "Accept, Accept-Language, Cookie"  # as the page says (a 304 must too)
     found, fresh = validators(request, media, *parts, language)
     headers.update(found)
+    _check_preconditions(request, found["ETag"])
     return fresh
+
+
+def _check_preconditions(request: Request, tag: str) -> None:
+    """412 when If-Match, or else If-Unmodified-Since, is false (RFC 9110 §13.2.2): the
+    method is then not performed. Compared weakly, as the Graph Store compares them."""
+    from .graphstore import PreconditionFailed  # graphstore imports this module
+
+    if_match = request.headers.get("if-match")
+    if if_match is not None:
+        if not matches(if_match, tag):
+            raise PreconditionFailed(f"If-Match: {if_match} does not match the current representation")
+        return
+    if_unmodified_since = request.headers.get("if-unmodified-since")
+    since = http_timestamp(if_unmodified_since) if if_unmodified_since else None  # unparsable: ignored (§13.1.4)
+    if since is not None and int(getattr(request.app.state, "last_modified", 0.0)) > since:
+        raise PreconditionFailed(f"The resource was modified after If-Unmodified-Since: {if_unmodified_since}")
 
 
 async def _in_thread(request: Request, fn: Any, *args: Any) -> Any:
@@ -317,15 +373,18 @@ async def resource(request: Request, name: str) -> Response:
         if media == HTML:
             return await pages.not_found_page(request, iri, headers)
         return rdf_response(empty_rdf(media, base, f"Not found: <{iri}> is not in the graph"), media, 404, headers)
-    if _validate(request, headers, media, "id", slug, base):
+    expanded = wants_expanded(request, media, ext)
+    if expanded:
+        headers.pop("Content-Location", None)  # the .jsonld URL serves the compacted form
+    if _validate(request, headers, media, "id", slug, base, *(("expanded",) if expanded else ())):
         return not_modified(request, headers)
     if media == HTML:
         return await pages.resource_page(request, iri, triples, headers)
     # VoID §7 discovery: the document names the dataset it belongs to (whose IRI leads to its VoID).
     # The subject is the canonical IRI, which is also the document's: RDF answers name no local URL.
     triples = [*triples, Triple(NamedNode(iri), IN_DATASET, NamedNode(ONTEAM + "dataset"))]
-    body = await _in_thread(request, serialize_rdf, triples, media, base)
-    return rdf_response(body, media, 200, headers)
+    body = await _in_thread(request, serialize_rdf, triples, media, base, expanded)
+    return rdf_response(body, media, 200, headers, expanded)
 
 
 @router.api_route("/ontology", methods=["GET", "HEAD"], include_in_schema=False)
@@ -348,13 +407,16 @@ async def _ontology(request: Request, ext: str | None) -> Response:
     base = public_base(request)
     media = choose_media(request, ext, f"{base}/ontology")
     headers = _headers(f"{base}/ontology", ONTOLOGY_IRI, ext, media)
-    if _validate(request, headers, media, "ontology", base):
+    expanded = wants_expanded(request, media, ext)
+    if expanded:
+        headers.pop("Content-Location", None)  # the .jsonld URL serves the compacted form
+    if _validate(request, headers, media, "ontology", base, *(("expanded",) if expanded else ())):
         return not_modified(request, headers)
     triples = await compute(request, ontology_graph)
     if media == HTML:
         return await pages.ontology_page(request, triples, headers)
-    body = await _in_thread(request, serialize_rdf, triples, media, base)
-    return rdf_response(body, media, 200, headers)
+    body = await _in_thread(request, serialize_rdf, triples, media, base, expanded)
+    return rdf_response(body, media, 200, headers, expanded)
 
 
 def term_defined(store: Any, iri: str) -> bool:
@@ -394,6 +456,37 @@ async def ontology_term(request: Request, term: str) -> Response:
         return rdf_response(empty_rdf(media, base, note), media, 404, headers)
     document = f"{base}/ontology" + (f".{ext}" if ext else "")
     return RedirectResponse(f"{document}#{name}", status_code=303, headers=headers)
+
+
+# Namespaces whose IRIs this module dereferences: an IRI under one that no route matches
+# (`/id/`, `/id/a/b`, `/ontology/a/b`) is still an unknown IRI, answered like any other.
+NEGOTIATED_NAMESPACES = ("/id/", "/ontology/")
+
+
+def in_negotiated_namespace(path: str) -> bool:
+    """Is `path` under a namespace whose unknown IRIs get a 404 in the negotiated format?"""
+    return path.startswith(NEGOTIATED_NAMESPACES)
+
+
+async def unknown_iri(request: Request) -> Response:
+    """The 404 of a path under /id/ or /ontology/ that no route serves, in the asked format
+    (the extension's, else Accept's): a page, or an empty graph; a 406 if none is acceptable.
+
+    Called from the router's 404 handler, where a raised error would not be handled again.
+    """
+    from . import pages
+
+    stem, ext = split_extension(request.url.path.lstrip("/"))
+    base = public_base(request)
+    iri = ONTEAM + stem
+    try:
+        media = choose_media(request, ext, f"{base}/{stem}")
+    except NotAcceptable as exc:
+        return error_response(exc)
+    headers = {"Vary": "Accept"}
+    if media == HTML:
+        return await pages.not_found_page(request, iri, headers)
+    return rdf_response(empty_rdf(media, base, f"Not found: <{iri}> is not in the graph"), media, 404, headers)
 
 
 @router.api_route("/dataset", methods=["GET", "HEAD"], include_in_schema=False)
