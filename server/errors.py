@@ -65,6 +65,10 @@ class NotAcceptable(OnTeamError):
     status = 406
 
 
+class PreconditionFailed(OnTeamError):
+    status = 412
+
+
 class PayloadTooLarge(OnTeamError):
     status = 413
 

@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from pyoxigraph import NamedNode, RdfFormat, Triple, Variable, serialize
 
 from . import limits, negotiation
-from .errors import NotAcceptable, NotFound, error_response
+from .errors import NotAcceptable, NotFound, PreconditionFailed, error_response
 from .sparql import compute, evaluate, http_timestamp, matches, not_modified, validators
 
 router = APIRouter()
@@ -276,7 +276,7 @@ def choose_media(request: Request, ext: str | None, local: str | None = None) ->
     except NotAcceptable as exc:
         exc.headers = {**exc.headers, "Vary": "Accept"}
         if local is not None:
-            exc.headers["Link"] = alternates_header(quote(local, safe=_URI_SAFE))
+            exc.headers["Link"] = alternates_header(quote(local, safe=URI_SAFE))
         raise
     return _ALIASES.get(media, media)
 
@@ -303,11 +303,11 @@ def rdf_response(body: bytes, media: str, status: int, headers: dict[str, str], 
 
 # Header values are bytes in latin-1: IRIs go out as URIs (RFC 3987 §3.1), so a slug such as
 # `원팀` or `Ā` is percent-encoded instead of failing the response with a 500.
-_URI_SAFE = URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
+URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 def _headers(local: str, canonical: str, ext: str | None, media: str) -> dict[str, str]:
-    local, canonical = quote(local, safe=_URI_SAFE), quote(canonical, safe=_URI_SAFE)
+    local, canonical = quote(local, safe=URI_SAFE), quote(canonical, safe=URI_SAFE)
     headers = {"Vary": "Accept", "Link": alternates_header(local) + f', <{canonical}>; rel="canonical"'}
     if ext is None:
         headers["Content-Location"] = f"{local}.{MEDIA_EXTENSION[media]}"
@@ -335,8 +335,6 @@ def _validate(request: Request, headers: dict[str, str], media: str, *parts: str
 def _check_preconditions(request: Request, tag: str) -> None:
     """412 when If-Match, or else If-Unmodified-Since, is false (RFC 9110 §13.2.2): the
     method is then not performed. Compared weakly, as the Graph Store compares them."""
-    from .graphstore import PreconditionFailed  # graphstore imports this module
-
     if_match = request.headers.get("if-match")
     if if_match is not None:
         if not matches(if_match, tag):
