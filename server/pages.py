@@ -256,6 +256,9 @@ async def query_page(request: Request, name: str) -> Response:
         for p in saved.parameters
     ]
     results, errors, status = None, [], 200
+    # The API link is the call this page shows, once it can be made: a required parameter
+    # still empty would make it a 400.
+    api_url = None if any(not p.optional for p in saved.parameters) else f"/api/{name}"
     if submitted or not saved.parameters:
         # A bare slug in an IRI field stands for https://w3id.org/onteam/id/<slug>.
         params = [
@@ -267,16 +270,13 @@ async def query_page(request: Request, name: str) -> Response:
             binding = bind_parameters(saved, params)
             text = paged_text(saved.text, saved.pagination, binding.page) if saved.pagination else saved.text
             results = await run_saved(request, text, binding.substitutions)
+            api_url = f"/api/{name}" + (f"?{urlencode(params)}" if params else "")
         except OnTeamError as exc:
             errors.append(exc.message)
             status = exc.status
     resources = await _instance_iris(request)
-    return render(
-        request,
-        "query.html",
-        {"name": name, "saved": saved, "fields": fields, "results": results, "errors": errors, "resources": resources},
-        status=status,
-    )
+    context = {"name": name, "saved": saved, "fields": fields, "results": results, "errors": errors}
+    return render(request, "query.html", {**context, "resources": resources, "api_url": api_url}, status=status)
 
 
 async def run_saved(request: Request, query: str, substitutions: dict[Variable, Any]) -> dict[str, Any]:

@@ -426,3 +426,34 @@ def test_properties_of_other_vocabularies_are_named_in_the_page_language(server:
     row = re.search(r'<th scope="row"><a href="http://purl\.org/dc/terms/description"[^>]*>([^<]*)</a>', page)
     assert row and row.group(1) == name
     assert "dcterms:" not in page  # no property left as a CURIE
+
+
+def _api_link(text: str) -> str | None:
+    found = re.search(r'<a href="(/api/[^"]*)">API</a>', text)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_saved_query_page_links_the_api_call_it_shows(saved: httpx.Client) -> None:
+    client = saved  # the app with saved queries
+    page = client.get("/queries/consortium-members", params={"param-consortium": "ai-one-team", "run": "1", "lang": "en"})
+    link = _api_link(page.text)
+    assert link == "/api/consortium-members?consortium=https%3A%2F%2Fw3id.org%2Fonteam%2Fid%2Fai-one-team"
+    answer = client.get(link, headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["results"]["bindings"]) == page.text.split("<tbody>", 1)[1].count("<tr>") == 3
+
+
+def test_saved_query_page_links_no_api_call_before_its_required_parameters_are_given(saved: httpx.Client) -> None:
+    client = saved  # the app with saved queries
+    text = client.get("/queries/consortium-members?lang=en").text
+    assert _api_link(text) is None  # /api/consortium-members alone would be a 400
+    assert "<code>/api/consortium-members?consortium=…</code>" in text
+    failed = client.get("/queries/consortium-members", params={"run": "1", "lang": "en"})
+    assert failed.status_code == 400 and _api_link(failed.text) is None
+
+
+def test_saved_query_page_without_parameters_links_its_api_call(saved: httpx.Client) -> None:
+    client = saved  # the app with saved queries
+    link = _api_link(client.get("/queries/consortia?lang=en").text)
+    assert link == "/api/consortia"
+    assert client.get(link).status_code == 200
