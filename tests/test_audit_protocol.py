@@ -3,6 +3,9 @@ Graph Store Protocol, RFC 9110), each checked end to end on a real server."""
 
 from __future__ import annotations
 
+import gzip
+from collections.abc import Callable
+
 from conftest import Server
 
 SELECT = {"query": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"}
@@ -39,3 +42,39 @@ def test_if_none_match_split_over_two_lines_matches_the_second(small: Server) ->
     tag = small.client.get("/sparql", params=SELECT).headers["etag"]
     response = small.client.get("/sparql", params=SELECT, headers=[("If-None-Match", '"other"'), ("If-None-Match", tag)])
     assert response.status_code == 304
+
+
+# -- RFC 9110 §8.4, §15.5.16: a body in a content coding the server does not decode ----------
+
+
+def test_gzip_encoded_query_body_is_415_naming_identity(small: Server) -> None:
+    response = small.client.post(
+        "/sparql",
+        content=gzip.compress(b"ASK {}"),
+        headers={"Content-Type": "application/sparql-query", "Content-Encoding": "gzip"},
+    )
+    assert response.status_code == 415, response.text
+    assert response.headers["accept-encoding"] == "identity"
+    assert "Content-Encoding" in response.json()["error"]
+
+
+def test_graph_put_with_unknown_content_coding_is_415_and_writes_nothing(make_server: Callable[..., Server]) -> None:
+    server = make_server("--memory", "--update-token", "t0k")
+    graph = "https://example.org/graph/encoded"
+    response = server.client.put(
+        "/store",
+        params={"graph": graph},
+        content=b'<https://example.org/s> <https://example.org/p> "o" .',
+        headers={"Content-Type": "application/n-triples", "Content-Encoding": "br", "Authorization": "Bearer t0k"},
+    )
+    assert response.status_code == 415, response.text
+    assert server.client.get("/store", params={"graph": graph}).status_code == 404
+
+
+def test_identity_content_coding_is_accepted(small: Server) -> None:
+    response = small.client.post(
+        "/sparql",
+        content=b"ASK {}",
+        headers={"Content-Type": "application/sparql-query", "Content-Encoding": "identity"},
+    )
+    assert response.status_code == 200, response.text
