@@ -78,3 +78,13 @@ def test_identity_content_coding_is_accepted(small: Server) -> None:
         headers={"Content-Type": "application/sparql-query", "Content-Encoding": "identity"},
     )
     assert response.status_code == 200, response.text
+
+
+# -- RFC 9110 §15.5.6: a 405 lists the methods the resource supports ---------------------
+
+
+def test_put_on_a_static_file_is_405_allowing_get_and_head(small: Server) -> None:
+    assert small.client.get("/static/site.css").status_code == 200
+    response = small.client.put("/static/site.css", content=b"body { }")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
