@@ -65,6 +65,25 @@ async def _refuse(send: Any, status: int, message: str, extra: Iterable[tuple[by
     await send({"type": "http.response.body", "body": body})
 
 
+def _cors_refusals(send: Any) -> Any:
+    """`send`, adding the CORS headers to a refusal made here, outside the CORS middleware.
+
+    Every origin may read the service (never with credentials), so a browser page may also read
+    why its request was refused (a 414 says to POST instead); responses that went through the
+    CORS middleware already carry the header and pass unchanged.
+    """
+
+    async def send_with_cors(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            if not any(name.lower() == b"access-control-allow-origin" for name, _ in headers):
+                headers += [(b"access-control-allow-origin", b"*"), (b"vary", b"Origin")]
+                message = {**message, "headers": headers}
+        await send(message)
+
+    return send_with_cors
+
+
 class LimitsMiddleware:
     """Refuse oversized or undecodable requests before the application works on them."""
 
@@ -78,6 +97,8 @@ class LimitsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if any(name == b"origin" for name, _ in scope["headers"]):
+            send = _cors_refusals(send)
         query_string: bytes = scope.get("query_string", b"")
         path: bytes = scope.get("raw_path") or scope["path"].encode()
         if self.max_url and len(path) + len(query_string) + 1 > self.max_url:

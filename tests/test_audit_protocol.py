@@ -88,3 +88,24 @@ def test_put_on_a_static_file_is_405_allowing_get_and_head(small: Server) -> Non
     response = small.client.put("/static/site.css", content=b"body { }")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD"
+
+
+# -- CORS: a browser page can read why a request was refused before the application ------
+
+
+def test_url_too_long_refusal_carries_cors_headers(small: Server) -> None:
+    query = "ASK {}" + " " * 20_000
+    response = small.client.get("/sparql", params={"query": query}, headers={"Origin": "https://yasgui.example"})
+    assert response.status_code == 414
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "origin" in response.headers["vary"].lower()
+
+
+def test_encoded_body_refusal_carries_cors_headers(small: Server) -> None:
+    response = small.client.post(
+        "/sparql",
+        content=gzip.compress(b"ASK {}"),
+        headers={"Origin": "https://yasgui.example", "Content-Type": "application/sparql-query", "Content-Encoding": "gzip"},
+    )
+    assert response.status_code == 415
+    assert response.headers["access-control-allow-origin"] == "*"
