@@ -8,6 +8,7 @@
      ├── NotFound (404)
      ├── MethodNotAllowed (405)
      ├── NotAcceptable (406)          lists what can be served
+     ├── PreconditionFailed (412)
      ├── PayloadTooLarge (413)
      ├── UriTooLong (414)
      ├── UnsupportedMediaType (415)
@@ -64,6 +65,10 @@ class MethodNotAllowed(OnTeamError):
 
 class NotAcceptable(OnTeamError):
     status = 406
+
+
+class PreconditionFailed(OnTeamError):
+    status = 412
 
 
 class PayloadTooLarge(OnTeamError):

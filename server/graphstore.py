@@ -35,7 +35,7 @@ from starlette.background import BackgroundTask
 from . import engine, limits, negotiation, sparql
 from .auth import require_writer
 from .linkeddata import public_base
-from .errors import BadRequest, NotFound, OnTeamError, UnsupportedMediaType
+from .errors import BadRequest, NotFound, PreconditionFailed, UnsupportedMediaType
 from .store import GRAPH_BASE, GraphName, LoadError, backup_store, parse_data, write_graphs_now
 
 router = APIRouter()
@@ -97,10 +97,6 @@ def _target(request: Request) -> GraphName | None:
 
 def _exists(store: Store, graph: GraphName) -> bool:
     return isinstance(graph, DefaultGraph) or store.contains_named_graph(graph)
-
-
-class PreconditionFailed(OnTeamError):
-    status = 412
 
 
 def _matches_now(header: str, request: Request, graph: GraphName) -> bool:

@@ -109,3 +109,27 @@ def test_encoded_body_refusal_carries_cors_headers(small: Server) -> None:
     )
     assert response.status_code == 415
     assert response.headers["access-control-allow-origin"] == "*"
+
+
+# -- RFC 9110 §13.1.1, §13.1.4: an origin server evaluates If-Match and If-Unmodified-Since --
+
+
+def test_query_get_with_stale_if_match_is_412(small: Server) -> None:
+    response = small.client.get("/sparql", params=SELECT, headers={"If-Match": '"stale"'})
+    assert response.status_code == 412, response.text
+
+
+def test_query_get_with_current_if_match_is_200(small: Server) -> None:
+    tag = small.client.get("/sparql", params=SELECT).headers["etag"]
+    response = small.client.get("/sparql", params=SELECT, headers={"If-Match": tag})
+    assert response.status_code == 200, response.text
+
+
+def test_void_with_if_unmodified_since_before_the_last_write_is_412(small: Server) -> None:
+    response = small.client.get("/.well-known/void", headers={"If-Unmodified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"})
+    assert response.status_code == 412, response.text
+
+
+def test_service_description_with_stale_if_match_is_412(small: Server) -> None:
+    response = small.client.get("/sparql", headers={"If-Match": 'W/"stale"'})
+    assert response.status_code == 412, response.text
