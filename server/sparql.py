@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from datetime import timezone
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
+from itertools import islice
 from typing import Any, TypeVar
 
 import anyio
@@ -212,6 +213,14 @@ def _xml_writable(triples: Iterable[Triple]) -> Iterator[Triple]:
                 available=[m for m in negotiation.RDF_OFFERS if m != RDF_XML],
             )
         yield triple
+
+
+def check_writable(result: Any, media: str, limit: int = 0) -> None:
+    """Raise what serializing `result` (its first `limit` triples, 0: all) as `media` would,
+    writing nothing: HEAD answers with the status GET would (RFC 9110 §9.3.2)."""
+    if media == RDF_XML and _is_graph(result):
+        for _ in _xml_writable(islice(result, limit) if limit else result):
+            pass
 
 
 def serialize(result: Any, media: str, output: Any = None) -> bytes | None:

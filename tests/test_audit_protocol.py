@@ -133,3 +133,24 @@ def test_void_with_if_unmodified_since_before_the_last_write_is_412(small: Serve
 def test_service_description_with_stale_if_match_is_412(small: Server) -> None:
     response = small.client.get("/sparql", headers={"If-Match": 'W/"stale"'})
     assert response.status_code == 412, response.text
+
+
+# -- RFC 9110 §9.3.2: HEAD answers as GET would, status included --------------------------
+
+
+def test_head_of_rdf_xml_that_get_refuses_is_also_406(make_server: Callable[..., Server]) -> None:
+    server = make_server("--memory", "--update-token", "t0k")
+    graph = "https://example.org/graph/digits"
+    created = server.client.put(
+        "/store",
+        params={"graph": graph},
+        content=b'<https://example.org/s> <https://example.org/1> "o" .',
+        headers={"Content-Type": "application/n-triples", "Authorization": "Bearer t0k"},
+    )
+    assert created.status_code == 201
+    xml = {"Accept": "application/rdf+xml"}
+    construct = {"query": "CONSTRUCT WHERE { ?s <https://example.org/1> ?o }"}
+    assert server.client.get("/sparql", params=construct, headers=xml).status_code == 406
+    assert server.client.head("/sparql", params=construct, headers=xml).status_code == 406
+    assert server.client.get("/store", params={"graph": graph}, headers=xml).status_code == 406
+    assert server.client.head("/store", params={"graph": graph}, headers=xml).status_code == 406
