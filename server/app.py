@@ -12,7 +12,7 @@ from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 from pyoxigraph import Store
 
-from . import __version__, description, engine, errorpages, graphstore, linkeddata, pages, queries, sparql
+from . import __version__, description, engine, errorpages, graphstore, linkeddata, negotiation, pages, queries, sparql
 from .cache import ResultCache
 from .errors import install_error_handlers
 from .limits import LimitsMiddleware, install_limits
@@ -37,6 +37,8 @@ class OnTeam(FastAPI):
     shortcut: Any = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            negotiation.fold_list_fields(scope)  # `Accept` sent as two lines is one list
         if self.shortcut is not None and sparql.takes_shortcut(scope):
             scope["app"] = self
             await self.shortcut(scope, receive, send)

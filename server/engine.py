@@ -140,6 +140,8 @@ def answer(store: Store, spec: QuerySpec, sink: Any) -> None:
     writer = _ChunkWriter(sink, media)
     if not spec.head:
         capped.write_capped(result, media, writer, spec.max_results, spec.query, sparql.serialize)
+    else:
+        sparql.check_writable(result, media, spec.max_results)
     writer.send(more=False)
 
 

@@ -8,6 +8,7 @@
      ├── NotFound (404)
      ├── MethodNotAllowed (405)
      ├── NotAcceptable (406)          lists what can be served
+     ├── PreconditionFailed (412)
      ├── PayloadTooLarge (413)
      ├── UriTooLong (414)
      ├── UnsupportedMediaType (415)
@@ -22,7 +23,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Mount
+from starlette.staticfiles import StaticFiles
 
 
 class OnTeamError(Exception):
@@ -120,11 +122,16 @@ def allowed_methods(request: Request) -> str:
     for one, has a route for GET and HEAD, one for POST and one for OPTIONS.
     """
     routes = request.app.router.routes
-    return ", ".join(
-        method
-        for method in _METHODS
-        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
-    )
+    # Matched from the top: a mount (/static) has moved `root_path` below itself in this scope.
+    scope = {**request.scope, "root_path": request.scope.get("app_root_path", request.scope.get("root_path", ""))}
+
+    def takes(route: Any, method: str) -> bool:
+        # A mount matches every method; the files under it answer GET and HEAD only.
+        if isinstance(route, Mount) and isinstance(route.app, StaticFiles) and method not in ("GET", "HEAD"):
+            return False
+        return route.matches({**scope, "method": method})[0] is Match.FULL
+
+    return ", ".join(method for method in _METHODS if any(takes(route, method) for route in routes))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -47,7 +47,7 @@ class BodyTooLarge(PayloadTooLarge):
     """Raised from `receive` once a streamed body passes the cap (rendered as the common 413)."""
 
 
-async def _refuse(send: Any, status: int, message: str) -> None:
+async def _refuse(send: Any, status: int, message: str, extra: Iterable[tuple[bytes, bytes]] = ()) -> None:
     """Answer with the common JSON error body and close the connection (the body is left unread)."""
     body = json.dumps(error_body(status, message)).encode()
     await send(
@@ -58,10 +58,30 @@ async def _refuse(send: Any, status: int, message: str) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *extra,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _cors_refusals(send: Any) -> Any:
+    """`send`, adding the CORS headers to a refusal made here, outside the CORS middleware.
+
+    Every origin may read the service (never with credentials), so a browser page may also read
+    why its request was refused (a 414 says to POST instead); responses that went through the
+    CORS middleware already carry the header and pass unchanged.
+    """
+
+    async def send_with_cors(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            if not any(name.lower() == b"access-control-allow-origin" for name, _ in headers):
+                headers += [(b"access-control-allow-origin", b"*"), (b"vary", b"Origin")]
+                message = {**message, "headers": headers}
+        await send(message)
+
+    return send_with_cors
 
 
 class LimitsMiddleware:
@@ -77,6 +97,8 @@ class LimitsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if any(name == b"origin" for name, _ in scope["headers"]):
+            send = _cors_refusals(send)
         query_string: bytes = scope.get("query_string", b"")
         path: bytes = scope.get("raw_path") or scope["path"].encode()
         if self.max_url and len(path) + len(query_string) + 1 > self.max_url:
@@ -102,6 +124,16 @@ class LimitsMiddleware:
             except UnicodeDecodeError as exc:
                 await _refuse(send, 400, _utf8_message(query_string, exc, "the query string"))
                 return
+        coding = _content_coding(scope["headers"])
+        if coding is not None:
+            # Read as it comes, the body would be parsed as the encoded bytes (RFC 9110 §8.4).
+            await _refuse(
+                send,
+                415,
+                f"Content-Encoding {coding!r} is not accepted for request bodies; send the body unencoded",
+                [(b"accept-encoding", b"identity")],
+            )
+            return
         if not self.max_body:
             await self.app(scope, receive, send)
             return
@@ -159,6 +191,20 @@ def _content_length(headers: Iterable[tuple[bytes, bytes]]) -> int | None:
             except ValueError:
                 return None  # uvicorn refuses malformed lengths itself
     return None
+
+
+def _content_coding(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The first content coding other than `identity` a request with a body declares, if any."""
+    has_body = False
+    codings: list[str] = []
+    for name, value in headers:
+        if name == b"content-encoding":
+            codings += [c.strip().lower() for c in value.decode("latin-1").split(",") if c.strip()]
+        elif name == b"transfer-encoding" or (name == b"content-length" and value.strip() not in (b"0", b"")):
+            has_body = True
+    if not has_body:
+        return None
+    return next((c for c in codings if c != "identity"), None)
 
 
 def _too_large(limit: int) -> str:

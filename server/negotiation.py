@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from functools import lru_cache
+from typing import Any
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
@@ -106,6 +107,38 @@ def quality(ranges: tuple[tuple[str, float, int], ...], offer: str) -> float:
             if specificity > best_specificity:
                 best_specificity, best_q = specificity, q
     return best_q
+
+
+# Request fields whose value is a comma-separated list (RFC 9110 §5.3): sent as several lines,
+# they mean the lines joined with commas, but Starlette's `headers.get` reads only the first.
+_LIST_FIELDS = frozenset({b"accept", b"accept-encoding", b"accept-language", b"if-match", b"if-none-match"})
+
+
+def fold_list_fields(scope: MutableMapping[str, Any]) -> None:
+    """Join repeated lines of a list field in an ASGI scope into one line, in order (in place).
+
+    The scope is rewritten only when a field repeats, so the usual request costs one scan.
+    """
+    headers = scope.get("headers") or ()
+    seen: set[bytes] = set()
+    for name, _ in headers:
+        if name in _LIST_FIELDS:
+            if name in seen:
+                break
+            seen.add(name)
+    else:
+        return
+    joined: dict[bytes, list[bytes]] = {}
+    kept: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if name in _LIST_FIELDS:
+            if name not in joined:
+                joined[name] = []
+                kept.append((name, b""))  # the joined value takes the first line's place
+            joined[name].append(value)
+        else:
+            kept.append((name, value))
+    scope["headers"] = [(n, b", ".join(joined[n]) if n in joined else v) for n, v in kept]
 
 
 def add_vary(headers: MutableMapping[str, str], *names: str) -> None:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from datetime import timezone
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
+from itertools import islice
 from typing import Any, TypeVar
 
 import anyio
@@ -40,7 +41,15 @@ from pyoxigraph import serialize as rdf_serialize
 
 from . import auth, capped, limits, negotiation, observability, sparqlscan, trigscan
 from .cache import CachedAnswer, ResultCache
-from .errors import BadRequest, NotAcceptable, OnTeamError, QuerySyntaxError, UnsupportedMediaType, error_response
+from .errors import (
+    BadRequest,
+    NotAcceptable,
+    OnTeamError,
+    PreconditionFailed,
+    QuerySyntaxError,
+    UnsupportedMediaType,
+    error_response,
+)
 from .solutions import SolutionsWriter
 
 router = APIRouter()
@@ -206,6 +215,14 @@ def _xml_writable(triples: Iterable[Triple]) -> Iterator[Triple]:
         yield triple
 
 
+def check_writable(result: Any, media: str, limit: int = 0) -> None:
+    """Raise what serializing `result` (its first `limit` triples, 0: all) as `media` would,
+    writing nothing: HEAD answers with the status GET would (RFC 9110 §9.3.2)."""
+    if media == RDF_XML and _is_graph(result):
+        for _ in _xml_writable(islice(result, limit) if limit else result):
+            pass
+
+
 def serialize(result: Any, media: str, output: Any = None) -> bytes | None:
     """Serialize a query result in the chosen media type (to `output` if given)."""
     if not _is_graph(result):
@@ -318,7 +335,8 @@ def _unmodified_since(state: Any, header: str) -> bool:
 def validators(request: Request, *parts: object) -> tuple[dict[str, str], bool]:
     """ETag and Last-Modified headers for a response, and whether a 304 may answer it.
 
-    If-None-Match decides when present; otherwise If-Modified-Since (GET and HEAD only).
+    On GET and HEAD: a false If-Match (or, without it, If-Unmodified-Since) is a 412; then
+    If-None-Match decides when present, otherwise If-Modified-Since.
     """
     state = request.app.state
     tag = etag(state, *parts)
@@ -331,6 +349,15 @@ def validators(request: Request, *parts: object) -> tuple[dict[str, str], bool]:
     }
     if request.method not in ("GET", "HEAD"):
         return headers, False
+    # RFC 9110 §13.2.2: If-Match (else If-Unmodified-Since) before If-None-Match.
+    if_match = request.headers.get("if-match")
+    if if_match is not None and not matches(if_match, tag):
+        raise PreconditionFailed(f"If-Match: {if_match} does not match the current representation ({tag})")
+    if_unmodified_since = request.headers.get("if-unmodified-since")
+    if if_match is None and if_unmodified_since:
+        since = http_timestamp(if_unmodified_since)  # an unparsable date is ignored (RFC 9110 §13.1.4)
+        if since is not None and int(getattr(state, "last_modified", 0.0)) > since:
+            raise PreconditionFailed(f"The store was modified after If-Unmodified-Since: {if_unmodified_since}")
     if_none_match = request.headers.get("if-none-match")
     if if_none_match:
         return headers, matches(if_none_match, tag)
