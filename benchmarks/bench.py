@@ -379,13 +379,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         text.append(report(result, args))
         print(text[-1], flush=True)
         results["scales"].append({k: v for k, v in result.items() if k != "samples"})
-    results["machine"]["loadavg_at_end"] = round(os.getloadavg()[0], 2)
     results["elapsed_s"] = round(time.time() - started.timestamp(), 1)
-    out = args.out or RESULTS_DIR / f"{started:%Y%m%dT%H%M%S}-{'-'.join(scales)}.json"
+    write_results(results, args.out or RESULTS_DIR / f"{started:%Y%m%dT%H%M%S}-{'-'.join(scales)}.json")
+    return 0
+
+
+def write_results(results: dict, out: Path) -> None:
+    """Close a run's record (the load average at its end) and write it as JSON to `out`."""
+    results["machine"]["loadavg_at_end"] = round(os.getloadavg()[0], 2)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"\nmachine: {results['machine']}\nresults: {out}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -21,8 +21,6 @@ alternate the servers' order, as in `benchmarks.bench`.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -31,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from . import check, datasets
-from .bench import RESULTS_DIR, SLOW_QUERY_S, _default_oxigraph, _summary, log, machine
+from .bench import RESULTS_DIR, SLOW_QUERY_S, _default_oxigraph, _summary, log, machine, write_results
 from .loadgen import Sample, run_fixed, run_wrk
 from .queries import Query
 from .servers import Server, onteam_server, oxigraph_server
@@ -201,12 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             server.stop()
     text = report(result)
     print(f"\n## saved queries — article graph, concurrency {args.concurrency}, {args.seconds:g} s per query per server\n{text}")
-    results["machine"]["loadavg_at_end"] = round(os.getloadavg()[0], 2)
     results.update({k: v for k, v in result.items() if k != "samples"})
-    out = args.out or RESULTS_DIR / f"{started:%Y%m%dT%H%M%S}-saved.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
-    print(f"\nmachine: {results['machine']}\nresults: {out}")
+    write_results(results, args.out or RESULTS_DIR / f"{started:%Y%m%dT%H%M%S}-saved.json")
     return 0
 
 

@@ -21,8 +21,8 @@ from fastapi.responses import RedirectResponse, Response
 from pyoxigraph import NamedNode, RdfFormat, Triple, Variable, serialize
 
 from . import limits, negotiation
-from .errors import NotAcceptable, NotFound, PreconditionFailed, error_response
-from .sparql import compute, evaluate, http_timestamp, matches, not_modified, validators
+from .errors import NotAcceptable, NotFound, error_response
+from .sparql import compute, evaluate, not_modified, validators
 
 router = APIRouter()
 
@@ -328,22 +328,7 @@ def _validate(request: Request, headers: dict[str, str], media: str, *parts: str
         headers["Vary"] = "Accept, Accept-Language, Cookie"  # as the page says (a 304 must too)
     found, fresh = validators(request, media, *parts, language)
     headers.update(found)
-    _check_preconditions(request, found["ETag"])
     return fresh
-
-
-def _check_preconditions(request: Request, tag: str) -> None:
-    """412 when If-Match, or else If-Unmodified-Since, is false (RFC 9110 §13.2.2): the
-    method is then not performed. Compared weakly, as the Graph Store compares them."""
-    if_match = request.headers.get("if-match")
-    if if_match is not None:
-        if not matches(if_match, tag):
-            raise PreconditionFailed(f"If-Match: {if_match} does not match the current representation")
-        return
-    if_unmodified_since = request.headers.get("if-unmodified-since")
-    since = http_timestamp(if_unmodified_since) if if_unmodified_since else None  # unparsable: ignored (§13.1.4)
-    if since is not None and int(getattr(request.app.state, "last_modified", 0.0)) > since:
-        raise PreconditionFailed(f"The resource was modified after If-Unmodified-Since: {if_unmodified_since}")
 
 
 async def _in_thread(request: Request, fn: Any, *args: Any) -> Any:

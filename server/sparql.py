@@ -868,7 +868,7 @@ def install_middleware(app: FastAPI) -> None:
         allow_origins=["*"],
         allow_credentials=False,
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since", "Cache-Control"],
+        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "Cache-Control"],
         expose_headers=["ETag", "Last-Modified", "OnTeam-Cache", "OnTeam-Truncated", "Content-Length", "Content-Location", "Link", "Location", "Vary", "Retry-After", "Allow"],
         max_age=86400,
     )

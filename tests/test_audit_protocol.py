@@ -154,3 +154,15 @@ def test_head_of_rdf_xml_that_get_refuses_is_also_406(make_server: Callable[...,
     assert server.client.head("/sparql", params=construct, headers=xml).status_code == 406
     assert server.client.get("/store", params={"graph": graph}, headers=xml).status_code == 406
     assert server.client.head("/store", params={"graph": graph}, headers=xml).status_code == 406
+
+
+def test_cors_preflight_allows_every_conditional_request_header(small: Server) -> None:
+    # A page of another origin may revalidate or guard a read with any of the four conditions.
+    wanted = "if-match, if-unmodified-since, if-none-match, if-modified-since"
+    response = small.client.options(
+        "/sparql",
+        headers={"Origin": "https://yasgui.example", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": wanted},
+    )
+    assert response.status_code == 200, response.text
+    allowed = {h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")}
+    assert set(wanted.split(", ")) <= allowed
