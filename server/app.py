@@ -26,20 +26,22 @@ from .store import open_store
 
 
 class OnTeam(FastAPI):
-    """The service: FastAPI, plus a short way in for the most frequent request.
+    """The service: FastAPI, plus a short way in for the most frequent requests.
 
-    A SPARQL query is the request the service exists for, and for a small one the middleware
-    stack and routing cost more than the query. `sparql.takes_shortcut` picks the requests
-    whose answer neither CORS nor gzip would change; they go through the same access log and
-    size limits straight to the /sparql handlers. Everything else takes the full stack.
+    A SPARQL query is the request the service exists for, and for a small one (or a cached
+    one) the middleware stack and routing cost more than the query. `sparql.takes_shortcut`
+    picks the requests to /sparql and to the saved queries (`shortcuts`) whose answer neither
+    CORS nor gzip would change; they go through the same access log and size limits straight
+    to the routes' handlers. Everything else takes the full stack.
     """
 
     shortcut: Any = None
+    shortcuts: dict[str, sparql.Shortcut] = {}
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             negotiation.fold_list_fields(scope)  # `Accept` sent as two lines is one list
-        if self.shortcut is not None and sparql.takes_shortcut(scope):
+        if self.shortcut is not None and sparql.takes_shortcut(scope, self.shortcuts):
             scope["app"] = self
             await self.shortcut(scope, receive, send)
             return
@@ -89,13 +91,15 @@ def create_app(settings: Settings, store: Store | None = None) -> OnTeam:
     app.include_router(sparql.router)
     app.include_router(description.router)
     app.include_router(graphstore.router)
-    queries.install(app, settings.root / "queries")
+    saved_router = queries.install(app, settings.root / "queries")
     install_openapi(app)  # after queries.install, whose live enumerations it wraps
     app.include_router(linkeddata.router)
     app.include_router(pages.router)
     app.include_router(reconcile_router)
     app.include_router(extend_router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    shortcut_paths = ["/sparql", *(f"/api/{name}" for name in app.state.saved_queries)]
+    app.shortcuts = sparql.shortcuts([*sparql.router.routes, *saved_router.routes], shortcut_paths)
 
     @app.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)
     async def health(response: Response) -> dict[str, str]:

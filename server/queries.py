@@ -1017,9 +1017,11 @@ def _live_enumerations(app: FastAPI, queries: Mapping[str, SavedQuery]) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def install(app: FastAPI, folder: Path) -> None:
-    """Load the saved queries of `folder` (raising SavedQueryError) and serve them."""
+def install(app: FastAPI, folder: Path) -> APIRouter:
+    """Load the saved queries of `folder` (raising SavedQueryError) and serve them; their router."""
     queries = load_saved_queries(folder)
     app.state.saved_queries = queries
-    app.include_router(build_router(queries))
+    router = build_router(queries)
+    app.include_router(router)
     _live_enumerations(app, queries)
+    return router

@@ -13,7 +13,7 @@ import os
 import pickle
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import timezone
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
@@ -25,6 +25,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response, StreamingResponse
+from fastapi.routing import APIRoute
 from pyoxigraph import (
     DefaultGraph,
     NamedNode,
@@ -767,16 +768,38 @@ async def sparql_options() -> Response:
     return Response(status_code=204, headers={"Allow": ALLOW})
 
 
+# A path the shortcut serves: its route (named in metrics) and its handler per method.
+Shortcut = tuple[Any, dict[str, Callable[[Request], Awaitable[Response]]]]
+
+
+def shortcuts(routes: Iterable[Any], paths: Iterable[str]) -> dict[str, Shortcut]:
+    """The shortcut table for `paths`: each path's route handlers by method, from `routes`.
+
+    Only for reads and POSTed queries whose handler takes the request alone (no parameters
+    from the path, no dependencies to solve): /sparql and each saved query.
+    """
+    table: dict[str, Shortcut] = {}
+    for path in paths:
+        found = [route for route in routes if isinstance(route, APIRoute) and route.path == path]
+        handlers = {method: route.endpoint for route in found for method in route.methods & _SHORT_METHODS}
+        table[path] = (next(r for r in found if r.methods & {"GET", "POST"}), handlers)
+    return table
+
+
+_SHORT_METHODS = frozenset({"GET", "HEAD", "POST"})
+
+
 async def direct(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """/sparql as a bare ASGI app: the routes' own handlers, without FastAPI's routing.
+    """A shortcut path as a bare ASGI app: the routes' own handlers, without FastAPI's routing.
 
     Route matching over every route, dependency solving and the exception middleware are
     most of the Python a small query costs; `app.OnTeam` sends the requests that
     `takes_shortcut` accepts here. Errors become the same JSON body as on the routes.
     """
-    scope["route"] = _ROUTE  # names the route in metrics, as routing would
+    route, handlers = scope["app"].shortcuts[scope["path"]]
+    scope["route"] = route  # names the route in metrics, as routing would
     try:
-        response = await _DIRECT[scope["method"]](Request(scope, receive))
+        response = await handlers[scope["method"]](Request(scope, receive))
     except OnTeamError as exc:
         response = error_response(exc)
     # The same answer to a request with an Origin carries CORS headers: say so to caches, as the
@@ -785,13 +808,16 @@ async def direct(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await response(scope, receive, send)
 
 
-def takes_shortcut(scope: dict[str, Any]) -> bool:
-    """A GET, HEAD or POST to /sparql whose answer neither CORS nor gzip would change.
+def takes_shortcut(scope: dict[str, Any], table: Mapping[str, Shortcut]) -> bool:
+    """A request for a path and method of `table` whose answer neither CORS nor gzip would change.
 
     With an Origin header (CORS adds headers) or gzip in Accept-Encoding, the request takes
     the full middleware stack instead, so there is one implementation of each.
     """
-    if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in _DIRECT:
+    if scope["type"] != "http":
+        return False
+    entry = table.get(scope["path"])
+    if entry is None or scope["method"] not in entry[1]:
         return False
     for name, value in scope["headers"]:
         if name == b"origin" or (name == b"accept-encoding" and accepts_gzip(value.decode("latin-1"))):
@@ -848,8 +874,6 @@ class GzipConsent:
         await self.app(scope, receive, send)
 
 
-_DIRECT = {"GET": sparql_get, "HEAD": sparql_get, "POST": sparql_post}
-_ROUTE = next(route for route in router.routes if getattr(route, "path", None) == "/sparql")
 
 
 def install_middleware(app: FastAPI) -> None:

@@ -567,3 +567,52 @@ def test_root_without_queries_serves_an_empty_listing(
     running = make_server("--memory", root=make_root(DATA))
     assert running.client.get("/api").json() == {"queries": []}
     assert running.client.get("/api/anything").status_code == 404
+
+
+# -- the short way in ----------------------------------------------------------------------
+# A call without Origin and without gzip in Accept-Encoding skips routing, CORS and gzip
+# (app.OnTeam, sparql.direct); with gzip allowed it takes the whole stack. Both must answer alike.
+
+SHORTCUT_CASES = [
+    ("GET", "/api/members", {"consortium": AI}, {}),
+    ("GET", "/api/members", {"consortium": AI}, {"Accept": "text/csv"}),
+    ("GET", "/api/members", {"consortium": "not an iri"}, {}),
+    ("GET", "/api/members", {"consortium": AI}, {"Accept": "image/png"}),
+    ("HEAD", "/api/labels", {"page": "2"}, {}),
+    ("GET", "/api/labels", {"page": "3", "format": "xml"}, {}),
+    ("POST", "/api/search", {"q": "kt"}, {}),
+    ("GET", "/api/search", {"q": "kt"}, {}),
+    ("GET", "/api/consortium", {"consortium": AI}, {"Accept": "text/turtle"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "params", "headers"), SHORTCUT_CASES)
+def test_a_call_answers_alike_on_the_short_way_and_through_the_whole_stack(
+    api: Server, method: str, path: str, params: dict[str, str], headers: dict[str, str]
+) -> None:
+    def call(encoding: str):  # type: ignore[no-untyped-def]
+        sent = {**headers, "Accept-Encoding": encoding}
+        if method == "POST":
+            return api.client.post(path, data=params, headers=sent)
+        return api.client.request(method, path, params=params, headers=sent)
+
+    short, whole = call("identity"), call("gzip")
+    assert whole.headers.get("content-encoding") in (None, "gzip")  # httpx has decoded it
+    assert short.status_code == whole.status_code
+    assert short.content == whole.content
+    for name in ("content-type", "etag", "last-modified", "cache-control", "link", "allow"):
+        assert short.headers.get(name) == whole.headers.get(name), name
+    assert "Origin" in short.headers["vary"] and "Origin" in whole.headers["vary"]
+
+
+def test_calls_on_the_short_way_are_counted_under_their_route(api: Server) -> None:
+    def counted() -> float:
+        wanted = 'onteam_http_requests_total{method="GET",route="/api/members",status="200"}'
+        line = next((x for x in api.client.get("/metrics").text.splitlines() if x.startswith(wanted)), None)
+        return float(line.rsplit(" ", 1)[1]) if line else 0.0
+
+    before = counted()
+    for _ in range(3):
+        response = api.client.get("/api/members", params={"consortium": AI}, headers={"Accept-Encoding": "identity"})
+        assert response.status_code == 200
+    assert counted() == before + 3
