@@ -382,6 +382,7 @@ def plan_load(paths: Iterable[Path], graph: str | GraphName | None) -> LoadPlan:
     return LoadPlan(tuple(files), total, tuple(empty))
 
 
+QUADS_FORMATS = frozenset({RdfFormat.N_QUADS, RdfFormat.TRIG})  # formats whose files name graphs
 BULK_THRESHOLD = 64 * 1024 * 1024  # bytes of input above which the bulk loader is used
 
 
@@ -393,7 +394,9 @@ def load_files(store: Store, plan: LoadPlan, *, append: bool = False) -> dict[st
     `stage_and_swap`). Returns quad counts per graph (`""` for the default graph).
     """
     quads = (q for path, target in plan.files for q in redirect(iter_quads(path), target))
-    targets = [target for _, target in plan.files]
+    # A quads file writes its own graphs, and its target only if it has default-graph triples
+    # (the quads then name it): replacing the target regardless would empty an unrelated graph.
+    targets = [target for path, target in plan.files if rdf_format(path.name) not in QUADS_FORMATS]
     return stage_and_swap(store, quads, targets, append=append, bulk=plan.total_bytes > BULK_THRESHOLD,
                           empty=plan.empty)
 
