@@ -285,6 +285,8 @@ def _dump(args: argparse.Namespace) -> int:
     fmt = {"nquads": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG}[args.format]
     if args.output is not None and not Path(args.output).absolute().parent.is_dir():
         raise CommandError(f"-o {args.output}: the directory {Path(args.output).absolute().parent} does not exist", USAGE)
+    if args.output is not None and Path(args.output).is_dir():
+        raise CommandError(f"-o {args.output} is a directory; give a file name", USAGE)
     store = _open_for_reading(
         _settings(args), "fetch it from the running service instead: curl -H 'Accept: application/n-quads' URL/store"
     )
@@ -309,10 +311,18 @@ def _dump(args: argparse.Namespace) -> int:
     with tempfile.NamedTemporaryFile("wb", dir=target.parent or ".", prefix=target.name, delete=False) as out:
         try:
             write(out)
+            # The usual mode of a new file (as `> FILE` gives), not a temporary file's private 0600.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(out.fileno(), 0o666 & ~umask)
         except BaseException:
             os.unlink(out.name)
             raise
-    os.replace(out.name, target)
+    try:
+        os.replace(out.name, target)
+    except BaseException:
+        os.unlink(out.name)
+        raise
     return 0
 
 
