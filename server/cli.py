@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import ctypes
 import ctypes.util
+import errno
 import fcntl
 import importlib.util
 import json
 import os
 import shutil
+import socket
 import sys
 import tarfile
 import tempfile
@@ -112,6 +114,7 @@ def _serve(args: argparse.Namespace) -> int:
         queue_timeout=args.queue_timeout,
         public_base=args.public_base,
     )
+    _check_listen(settings.host, settings.port)
     # Open (and sync) the store before uvicorn starts, so a bad source file or a store in use
     # is one clear line and a non-zero exit rather than a traceback from the lifespan.
     try:
@@ -133,6 +136,32 @@ def _serve(args: argparse.Namespace) -> int:
         **uvicorn_options(),
     )
     return 0
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Fail in one line, before the store is opened, where uvicorn could not listen.
+
+    uvicorn would log the error between its own start-up lines and exit 3; a port in use or a
+    host that is no address of this machine is told here instead, the way every failure is.
+    """
+    try:
+        addresses = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise CommandError(f"--host or ONTEAM_HOST {host!r} does not resolve: {exc.strerror}", USAGE) from None
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as sock:
+            # The options asyncio's create_server sets, so this bind fails exactly when its would.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRNOTAVAIL:
+                    raise CommandError(
+                        f"--host or ONTEAM_HOST {host!r} is not an address of this machine", USAGE
+                    ) from None
+                raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 # --- load --------------------------------------------------------------------------------
