@@ -102,6 +102,8 @@ def check_file(path: Path) -> int:
     for q in iter_quads(path, rename_blank_nodes=False):
         count += 1
         graph = q.graph_name
+        if isinstance(graph, BlankNode):  # an N3 formula: quoted, not asserted, and no graph holds it
+            raise LoadError(str(path), "has N3 formulas ({ ... }), which are not RDF triples and cannot be stored")
         if isinstance(graph, NamedNode) and graph not in checked:
             checked.add(graph)
             _check_graph_name(path, graph)

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from cli_run import assert_clean_failure, onteam
+from cli_run import assert_clean_failure, onteam, quad_count
 from conftest import free_port
 from pyoxigraph import NamedNode, Store
 
@@ -92,3 +92,15 @@ def test_serve_on_a_host_that_does_not_resolve_is_exit_2(tmp_path: Path) -> None
     result = onteam("serve", "--memory", "--host", "no-such-host.invalid", "--port", str(free_port()))
     assert_clean_failure(result, 2)
     assert "--host or ONTEAM_HOST" in result.stderr
+
+
+def test_load_n3_formula_is_exit_2_and_store_unchanged(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    (tmp_path / "x.nt").write_text(TRIPLES)
+    assert onteam("load", "--store", str(store), str(tmp_path / "x.nt")).returncode == 0
+    (tmp_path / "rule.n3").write_text(
+        "@prefix ex: <https://example.org/> .\n{ ex:a ex:b ex:c } ex:implies { ex:d ex:e ex:f } .\n")
+    result = onteam("load", "--store", str(store), str(tmp_path / "x.nt"), str(tmp_path / "rule.n3"))
+    assert_clean_failure(result, 2)
+    assert f"{tmp_path / 'rule.n3'}" in result.stderr and "N3 formulas" in result.stderr
+    assert quad_count(store) == 1
