@@ -212,10 +212,11 @@ def _query_text(args: argparse.Namespace) -> str:
         raise CommandError("give the query either as an argument or with -f, not both", USAGE)
     source = str(args.file) if args.file else "the query on stdin"
     try:
+        # A byte order mark (Windows editors write one) is no part of the query text.
         if args.file:
-            return args.file.read_bytes().decode("utf-8")
+            return args.file.read_bytes().decode("utf-8").removeprefix("\ufeff")
         if args.query is None or args.query == "-":
-            return sys.stdin.buffer.read().decode("utf-8")
+            return sys.stdin.buffer.read().decode("utf-8").removeprefix("\ufeff")
     except OSError as exc:
         raise CommandError(f"{args.file}: {exc.strerror or exc}", USAGE) from None
     except UnicodeDecodeError as exc:  # SPARQL is UTF-8 text; say where it is not

@@ -104,3 +104,12 @@ def test_load_n3_formula_is_exit_2_and_store_unchanged(tmp_path: Path) -> None:
     assert_clean_failure(result, 2)
     assert f"{tmp_path / 'rule.n3'}" in result.stderr and "N3 formulas" in result.stderr
     assert quad_count(store) == 1
+
+
+def test_query_file_and_stdin_with_a_utf8_byte_order_mark_run(loaded: Path, tmp_path: Path) -> None:
+    text = "\ufeffASK { ?s ?p ?o }\n"
+    (tmp_path / "bom.rq").write_bytes(text.encode("utf-8"))
+    for args, stdin in ((["-f", str(tmp_path / "bom.rq")], None), (["-"], text)):
+        result = onteam("query", "--store", str(loaded), "--format", "csv", *args, stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "true"
