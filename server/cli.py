@@ -36,6 +36,7 @@ from .store import (
     LoadError,
     StoreInUse,
     backup_store,
+    forget_sources,
     is_source_graph,
     load_files,
     open_disk_store,
@@ -185,7 +186,8 @@ def _load(args: argparse.Namespace) -> int:
             raise CommandError(f"--graph {args.graph!r} is not an IRI: {exc}", USAGE) from None
     graph = DefaultGraph() if args.default_graph else args.graph
     try:
-        plan = plan_load(args.files, graph)  # every file is parsed in full before any write
+        # A dump (loaded back with --default-graph) holds the source graphs too; elsewhere they are refused.
+        plan = plan_load(args.files, graph, allow_source=args.default_graph)  # parsed in full before any write
     except LoadError as exc:
         raise CommandError(f"{exc} (nothing was loaded)", USAGE) from None
     try:
@@ -198,6 +200,11 @@ def _load(args: argparse.Namespace) -> int:
         ) from None
     counts = load_files(store, plan, append=args.append)
     store.flush()
+    sources = [g for g in counts if g and is_source_graph(g)]
+    if sources:
+        forget_sources(settings.store, sources)
+        print(f"onteam: note: {len(sources)} source graph(s) came from the files given; the next "
+              "`onteam serve` rebuilds them from ontology/ and data/", file=sys.stderr)
     for graph, count in sorted(counts.items()):
         print(f"{count}\t{graph or '(default graph)'}")
     print(f"loaded {sum(counts.values())} quads from {len(plan.files)} file(s) into {settings.store}", file=sys.stderr)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import socket
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_run import assert_clean_failure, onteam, quad_count
+from cli_run import DATA, assert_clean_failure, onteam, quad_count
 from conftest import free_port
 from pyoxigraph import NamedNode, Store
+
+from server.settings import Settings
+from server.store import STATE_FILE, open_store
 
 TRIPLES = '<https://example.org/t> <https://example.org/p> "from the triples file" .\n'
 QUADS = '<https://example.org/q> <https://example.org/p> "q" <https://example.org/g> .\n'
@@ -113,3 +117,39 @@ def test_query_file_and_stdin_with_a_utf8_byte_order_mark_run(loaded: Path, tmp_
         result = onteam("query", "--store", str(loaded), "--format", "csv", *args, stdin=stdin)
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == "true"
+
+
+def test_dump_of_the_project_store_loads_back_with_default_graph(tmp_path: Path, make_root: Callable[..., Path]) -> None:
+    # The README's round trip on a store `onteam serve` built: it holds the source graphs.
+    root = make_root(DATA)
+    served = tmp_path / "served"
+    (tmp_path / "extra.ttl").write_text(TRIPLES)
+    assert onteam("load", "--store", str(served), str(tmp_path / "extra.ttl")).returncode == 0
+    synced = open_store(Settings(store=served, root=root))  # the source sync `onteam serve` runs first
+    del synced  # closes the store
+    dump = tmp_path / "all.trig"
+    assert onteam("dump", "--store", str(served), "--format", "trig", "-o", str(dump)).returncode == 0
+    fresh = tmp_path / "fresh"
+    result = onteam("load", "--store", str(fresh), "--default-graph", str(dump))
+    assert result.returncode == 0, result.stderr
+    first = sorted(onteam("dump", "--store", str(served)).stdout.splitlines())
+    again = sorted(onteam("dump", "--store", str(fresh)).stdout.splitlines())
+    assert any("/graph/data/instances>" in line for line in first)
+    assert first == again
+
+
+def test_dump_loaded_into_a_synced_store_leaves_its_source_graphs_to_the_next_start(
+    tmp_path: Path, make_root: Callable[..., Path]
+) -> None:
+    root, store = make_root(DATA), tmp_path / "store"
+    built = open_store(Settings(store=store, root=root))  # the source sync `onteam serve` runs first
+    del built  # closes the store
+    dump = tmp_path / "old.nq"
+    dump.write_text('<https://example.org/x> <https://example.org/p> "stale" <https://w3id.org/onteam/graph/data/instances> .\n')
+    result = onteam("load", "--store", str(store), "--default-graph", str(dump))
+    assert result.returncode == 0, result.stderr
+    assert "rebuilds them" in result.stderr
+    assert "graph/data/instances" not in (store / STATE_FILE).read_text()
+    synced = open_store(Settings(store=store, root=root))  # the next start: the file wins again
+    assert not synced.query('ASK { ?s ?p "stale" }')
+    assert synced.query('ASK { GRAPH <https://w3id.org/onteam/graph/data/instances> { ?s ?p "KT"@en } }')
