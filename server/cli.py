@@ -307,7 +307,9 @@ def _validate(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise CommandError(f"the validator is not installed in this build ({exc})") from None
 
-    root = args.root or Settings.from_env().root
+    root = args.root or _settings(args).root
+    if not Path(root).is_dir():  # a wrong option (exit 2), not an invalid project (exit 1)
+        raise CommandError(f"--root or ONTEAM_ROOT: there is no project folder at {root}", USAGE)
     report = validate.validate(Path(root))
     print(validate.format_report(report))
     return 0 if report.ok else FAILURE

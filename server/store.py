@@ -56,7 +56,10 @@ class StoreInUse(Exception):
 
 def parse_error(source: str, exc: SyntaxError) -> LoadError:
     """Turn a pyoxigraph parse error into a LoadError with the position of its start."""
-    return LoadError(source, exc.msg, exc.lineno, exc.offset)
+    message = exc.msg
+    if "LoadDocumentCallback" in message:  # pyoxigraph's words for "a remote @context"
+        message = "its JSON-LD @context is a remote document, which is never fetched; put the context in the file"
+    return LoadError(source, message, exc.lineno, exc.offset)
 
 
 def rdf_format(name: str) -> RdfFormat:

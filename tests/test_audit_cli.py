@@ -153,3 +153,20 @@ def test_dump_loaded_into_a_synced_store_leaves_its_source_graphs_to_the_next_st
     synced = open_store(Settings(store=store, root=root))  # the next start: the file wins again
     assert not synced.query('ASK { ?s ?p "stale" }')
     assert synced.query('ASK { GRAPH <https://w3id.org/onteam/graph/data/instances> { ?s ?p "KT"@en } }')
+
+
+def test_load_jsonld_with_a_remote_context_says_so(tmp_path: Path) -> None:
+    (tmp_path / "remote.jsonld").write_text('{"@context": "https://schema.org/", "@id": "https://example.org/a", "name": "a"}')
+    result = onteam("load", "--store", str(tmp_path / "store"), str(tmp_path / "remote.jsonld"))
+    assert_clean_failure(result, 2)
+    assert "remote" in result.stderr and "@context" in result.stderr
+    assert "LoadDocumentCallback" not in result.stderr  # the library's internals, not the user's words
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_validate_root_that_does_not_exist_is_exit_2(tmp_path: Path, how: str) -> None:
+    missing = str(tmp_path / "no-project")
+    result = onteam("validate", *(["--root", missing] if how == "option" else []),
+                    env={"ONTEAM_ROOT": missing} if how == "environment" else None)
+    assert_clean_failure(result, 2)
+    assert "no-project" in result.stderr
