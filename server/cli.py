@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import ctypes
 import ctypes.util
+import errno
 import fcntl
 import importlib.util
 import json
 import os
 import shutil
+import socket
 import sys
 import tarfile
 import tempfile
@@ -34,6 +36,7 @@ from .store import (
     LoadError,
     StoreInUse,
     backup_store,
+    forget_sources,
     is_source_graph,
     load_files,
     open_disk_store,
@@ -112,6 +115,7 @@ def _serve(args: argparse.Namespace) -> int:
         queue_timeout=args.queue_timeout,
         public_base=args.public_base,
     )
+    _check_listen(settings.host, settings.port)
     # Open (and sync) the store before uvicorn starts, so a bad source file or a store in use
     # is one clear line and a non-zero exit rather than a traceback from the lifespan.
     try:
@@ -135,6 +139,32 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_listen(host: str, port: int) -> None:
+    """Fail in one line, before the store is opened, where uvicorn could not listen.
+
+    uvicorn would log the error between its own start-up lines and exit 3; a port in use or a
+    host that is no address of this machine is told here instead, the way every failure is.
+    """
+    try:
+        addresses = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise CommandError(f"--host or ONTEAM_HOST {host!r} does not resolve: {exc.strerror}", USAGE) from None
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as sock:
+            # The options asyncio's create_server sets, so this bind fails exactly when its would.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRNOTAVAIL:
+                    raise CommandError(
+                        f"--host or ONTEAM_HOST {host!r} is not an address of this machine", USAGE
+                    ) from None
+                raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 # --- load --------------------------------------------------------------------------------
 
 
@@ -156,7 +186,8 @@ def _load(args: argparse.Namespace) -> int:
             raise CommandError(f"--graph {args.graph!r} is not an IRI: {exc}", USAGE) from None
     graph = DefaultGraph() if args.default_graph else args.graph
     try:
-        plan = plan_load(args.files, graph)  # every file is parsed in full before any write
+        # A dump (loaded back with --default-graph) holds the source graphs too; elsewhere they are refused.
+        plan = plan_load(args.files, graph, allow_source=args.default_graph)  # parsed in full before any write
     except LoadError as exc:
         raise CommandError(f"{exc} (nothing was loaded)", USAGE) from None
     try:
@@ -169,6 +200,11 @@ def _load(args: argparse.Namespace) -> int:
         ) from None
     counts = load_files(store, plan, append=args.append)
     store.flush()
+    sources = [g for g in counts if g and is_source_graph(g)]
+    if sources:
+        forget_sources(settings.store, sources)
+        print(f"onteam: note: {len(sources)} source graph(s) came from the files given; the next "
+              "`onteam serve` rebuilds them from ontology/ and data/", file=sys.stderr)
     for graph, count in sorted(counts.items()):
         print(f"{count}\t{graph or '(default graph)'}")
     print(f"loaded {sum(counts.values())} quads from {len(plan.files)} file(s) into {settings.store}", file=sys.stderr)
@@ -183,10 +219,11 @@ def _query_text(args: argparse.Namespace) -> str:
         raise CommandError("give the query either as an argument or with -f, not both", USAGE)
     source = str(args.file) if args.file else "the query on stdin"
     try:
+        # A byte order mark (Windows editors write one) is no part of the query text.
         if args.file:
-            return args.file.read_bytes().decode("utf-8")
+            return args.file.read_bytes().decode("utf-8").removeprefix("\ufeff")
         if args.query is None or args.query == "-":
-            return sys.stdin.buffer.read().decode("utf-8")
+            return sys.stdin.buffer.read().decode("utf-8").removeprefix("\ufeff")
     except OSError as exc:
         raise CommandError(f"{args.file}: {exc.strerror or exc}", USAGE) from None
     except UnicodeDecodeError as exc:  # SPARQL is UTF-8 text; say where it is not
@@ -270,7 +307,9 @@ def _validate(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise CommandError(f"the validator is not installed in this build ({exc})") from None
 
-    root = args.root or Settings.from_env().root
+    root = args.root or _settings(args).root
+    if not Path(root).is_dir():  # a wrong option (exit 2), not an invalid project (exit 1)
+        raise CommandError(f"--root or ONTEAM_ROOT: there is no project folder at {root}", USAGE)
     report = validate.validate(Path(root))
     print(validate.format_report(report))
     return 0 if report.ok else FAILURE
@@ -285,6 +324,8 @@ def _dump(args: argparse.Namespace) -> int:
     fmt = {"nquads": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG}[args.format]
     if args.output is not None and not Path(args.output).absolute().parent.is_dir():
         raise CommandError(f"-o {args.output}: the directory {Path(args.output).absolute().parent} does not exist", USAGE)
+    if args.output is not None and Path(args.output).is_dir():
+        raise CommandError(f"-o {args.output} is a directory; give a file name", USAGE)
     store = _open_for_reading(
         _settings(args), "fetch it from the running service instead: curl -H 'Accept: application/n-quads' URL/store"
     )
@@ -309,10 +350,18 @@ def _dump(args: argparse.Namespace) -> int:
     with tempfile.NamedTemporaryFile("wb", dir=target.parent or ".", prefix=target.name, delete=False) as out:
         try:
             write(out)
+            # The usual mode of a new file (as `> FILE` gives), not a temporary file's private 0600.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(out.fileno(), 0o666 & ~umask)
         except BaseException:
             os.unlink(out.name)
             raise
-    os.replace(out.name, target)
+    try:
+        os.replace(out.name, target)
+    except BaseException:
+        os.unlink(out.name)
+        raise
     return 0
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "ONTEAM_"
@@ -60,6 +61,12 @@ class Settings:
             bound = f"from {low:g} to {high:g}" if high != math.inf else (
                 f"more than {above:g}" if above is not None else f"at least {low:g}")
             raise ValueError(f"{where} must be a number {bound}, not {value!r}")
+        if self.public_base is not None and not _is_http_base(self.public_base):
+            # It prefixes every link and Location header: a typo would break them all silently.
+            raise ValueError(
+                f"--public-base or {ENV_PREFIX}PUBLIC_BASE must be an http(s) URL without query or fragment, "
+                f"such as https://data.example.org, not {self.public_base!r}"
+            )
 
     @property
     def updates_enabled(self) -> bool:
@@ -94,6 +101,16 @@ _RANGES: tuple[tuple[str, float, float, float | None], ...] = (
     ("max_header_bytes", 0, math.inf, None),
 )
 _OPTIONS = frozenset({"port", "workers", "query_timeout", "queue_timeout"})  # the ones `onteam serve` takes as --options
+
+
+def _is_http_base(value: str) -> bool:
+    """True for an absolute http(s) URL with a host and no query nor fragment."""
+    try:
+        url = urlsplit(value)
+        url.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return url.scheme in ("http", "https") and bool(url.hostname) and not any(c in "?# \t\r\n" for c in value)
 
 
 def _convert(name: str, kind: Any, raw: str) -> Any:

@@ -56,7 +56,10 @@ class StoreInUse(Exception):
 
 def parse_error(source: str, exc: SyntaxError) -> LoadError:
     """Turn a pyoxigraph parse error into a LoadError with the position of its start."""
-    return LoadError(source, exc.msg, exc.lineno, exc.offset)
+    message = exc.msg
+    if "LoadDocumentCallback" in message:  # pyoxigraph's words for "a remote @context"
+        message = "its JSON-LD @context is a remote document, which is never fetched; put the context in the file"
+    return LoadError(source, message, exc.lineno, exc.offset)
 
 
 def rdf_format(name: str) -> RdfFormat:
@@ -91,25 +94,27 @@ def iter_quads(path: Path, *, rename_blank_nodes: bool = True) -> Iterator[Quad]
         raise LoadError(str(path), getattr(exc, "strerror", None) or str(exc) or type(exc).__name__) from None
 
 
-def check_file(path: Path) -> int:
+def check_file(path: Path, *, allow_source: bool = False) -> int:
     """Parse a whole file without keeping it (memory stays flat); return its quad count.
 
-    A quads file may not name a source graph (the next sync would overwrite it) nor a
-    scratch graph (the next open would drop it): LoadError.
+    A quads file may not name a source graph (the next sync would overwrite it; `allow_source`
+    lets a dump bring them back) nor a scratch graph (the next open would drop it): LoadError.
     """
     count = 0
     checked: set[object] = set()
     for q in iter_quads(path, rename_blank_nodes=False):
         count += 1
         graph = q.graph_name
+        if isinstance(graph, BlankNode):  # an N3 formula: quoted, not asserted, and no graph holds it
+            raise LoadError(str(path), "has N3 formulas ({ ... }), which are not RDF triples and cannot be stored")
         if isinstance(graph, NamedNode) and graph not in checked:
             checked.add(graph)
-            _check_graph_name(path, graph)
+            _check_graph_name(path, graph, allow_source)
     return count
 
 
-def _check_graph_name(path: Path, graph: NamedNode) -> None:
-    if is_source_graph(graph.value) or graph.value.startswith(SCRATCH_PREFIX):
+def _check_graph_name(path: Path, graph: NamedNode, allow_source: bool = False) -> None:
+    if (is_source_graph(graph.value) and not allow_source) or graph.value.startswith(SCRATCH_PREFIX):
         raise LoadError(str(path), f"names the graph {graph}, which is reserved: "
                         "a source file's graph is replaced on the next start, a scratch graph dropped")
 
@@ -356,11 +361,12 @@ def load_graph_for(path: Path) -> NamedNode:
     return NamedNode(LOAD_GRAPH_BASE + stem)
 
 
-def plan_load(paths: Iterable[Path], graph: str | GraphName | None) -> LoadPlan:
+def plan_load(paths: Iterable[Path], graph: str | GraphName | None, *, allow_source: bool = False) -> LoadPlan:
     """Check the files (they exist and parse: each is parsed in full now) and pick their graphs.
 
     `graph` (an IRI, or DefaultGraph for the store's default graph) takes every file's triples;
-    without it each file gets its own graph (`load_graph_for`).
+    without it each file gets its own graph (`load_graph_for`). `allow_source` accepts source
+    graphs in quads files (a dump loaded back).
     """
     files = []
     total = 0
@@ -369,10 +375,10 @@ def plan_load(paths: Iterable[Path], graph: str | GraphName | None) -> LoadPlan:
         fmt = rdf_format(path.name)
         if not path.is_file():
             raise LoadError(str(path), "is a directory" if path.is_dir() else "no such file")
-        check_file(path)
+        check_file(path, allow_source=allow_source)
         if fmt == RdfFormat.TRIG:
             for name in trigscan.empty_graphs_in_file(path):
-                _check_graph_name(path, name)
+                _check_graph_name(path, name, allow_source)
                 empty[name] = None
         target: GraphName = (
             load_graph_for(path) if not graph else NamedNode(graph) if isinstance(graph, str) else graph
@@ -382,6 +388,7 @@ def plan_load(paths: Iterable[Path], graph: str | GraphName | None) -> LoadPlan:
     return LoadPlan(tuple(files), total, tuple(empty))
 
 
+QUADS_FORMATS = frozenset({RdfFormat.N_QUADS, RdfFormat.TRIG})  # formats whose files name graphs
 BULK_THRESHOLD = 64 * 1024 * 1024  # bytes of input above which the bulk loader is used
 
 
@@ -393,7 +400,9 @@ def load_files(store: Store, plan: LoadPlan, *, append: bool = False) -> dict[st
     `stage_and_swap`). Returns quad counts per graph (`""` for the default graph).
     """
     quads = (q for path, target in plan.files for q in redirect(iter_quads(path), target))
-    targets = [target for _, target in plan.files]
+    # A quads file writes its own graphs, and its target only if it has default-graph triples
+    # (the quads then name it): replacing the target regardless would empty an unrelated graph.
+    targets = [target for path, target in plan.files if rdf_format(path.name) not in QUADS_FORMATS]
     return stage_and_swap(store, quads, targets, append=append, bulk=plan.total_bytes > BULK_THRESHOLD,
                           empty=plan.empty)
 
@@ -416,6 +425,15 @@ def backup_store(store: Store, store_dir: Path, target: Path) -> None:
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
+
+
+def forget_sources(store_dir: Path, graphs: Iterable[str]) -> None:
+    """Drop `graphs` from the sync state, so the next start rebuilds them from their files."""
+    state_path = store_dir / STATE_FILE
+    state = _read_state(state_path)
+    kept = {g: v for g, v in state.items() if g not in set(graphs)}
+    if kept != state:
+        _write_atomically(state_path, json.dumps({"version": 1, "graphs": kept}, indent=2, sort_keys=True))
 
 
 def _write_atomically(path: Path, text: str) -> None:
