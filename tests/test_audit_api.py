@@ -1,0 +1,113 @@
+"""Acceptance audit of the saved queries (/api, /api/{name}, /openapi.json): the edge cases the
+other suites did not reach, each checked end to end on the real server over the project's data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import Server
+
+ID = "https://w3id.org/onteam/id/"
+OT = "https://w3id.org/onteam/ontology#"
+JSON = {"Accept": "application/sparql-results+json"}
+FORM = "application/x-www-form-urlencoded"
+
+
+def rows(server: Server, name: str, **params: str) -> list[dict[str, str]]:
+    """The SELECT answer of /api/<name> as plain values (absent columns left out)."""
+    response = server.client.get(f"/api/{name}", params=params, headers=JSON)
+    assert response.status_code == 200, response.text
+    return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
+
+
+def operation(server: Server, name: str, method: str = "get") -> dict[str, Any]:
+    document = server.client.get("/openapi.json").json()
+    return document["paths"][f"/api/{name}"][method]
+
+
+def parameter(server: Server, name: str, param: str, method: str = "get") -> dict[str, Any]:
+    return next(p for p in operation(server, name, method)["parameters"] if p["name"] == param)
+
+
+# -- Answers against the article --------------------------------------------------------
+
+
+def test_timeline_has_the_dates_the_source_gives_its_member_counts_for(server: Server) -> None:
+    # "15곳(7월 기준)": the article dates its count of Gwanghwamun participants; "everything dated"
+    # includes that fact, with the count the article states (not only the 14 it names).
+    found = [row for row in rows(server, "timeline") if row["property"] == OT + "statedMemberCountAsOf"]
+    stated = {(row["what"], row["date"], row.get("members")) for row in found}
+    assert (ID + "gwanghwamun-one-team", "2021-07", "15") in stated
+    assert (ID + "cloud-one-team", "2021-01", "22") in stated
+
+
+def test_one_teams_give_the_date_of_the_stated_member_count(server: Server) -> None:
+    teams = {row["consortium"]: row for row in rows(server, "one-teams")}
+    gwanghwamun = teams[ID + "gwanghwamun-one-team"]
+    assert (gwanghwamun["stated_member_count"], gwanghwamun["stated_member_count_as_of"]) == ("15", "2021-07")
+    assert "stated_member_count_as_of" not in teams[ID + "metaverse-one-team"]  # the article gives no date
+
+
+# -- Formats as /sparql reads them ----------------------------------------------------------
+
+
+def test_repeated_format_parameters_as_sparqlwrapper_sends_them(server: Server) -> None:
+    # /sparql takes format/output/results repeated (SPARQLWrapper sends them so); /api does the same.
+    params = [("format", "csv"), ("format", "text/csv,application/json")]
+    response = server.client.get("/api/kinds", params=params)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+
+
+def test_format_repeated_with_a_first_value_naming_no_format_falls_to_the_next(server: Server) -> None:
+    response = server.client.get("/api/kinds", params=[("format", "image/png"), ("format", "tsv")])
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/tab-separated-values")
+
+
+def test_post_form_in_utf16_is_read_in_its_declared_charset(server: Server) -> None:
+    # /sparql decodes a form body in the charset its Content-Type declares; so does /api.
+    body = "q=%ED%95%9C%EA%B5%AD%EA%B3%BC%ED%95%99%EA%B8%B0%EC%88%A0%EC%9B%90".encode("utf-16")
+    response = server.client.post(
+        "/api/search", content=body, headers={"Content-Type": f"{FORM}; charset=utf-16", **JSON}
+    )
+    assert response.status_code == 200, response.text
+    found = {row["resource"]["value"] for row in response.json()["results"]["bindings"]}
+    assert ID + "kaist" in found
+
+
+def test_post_form_in_an_unknown_charset_is_415(server: Server) -> None:
+    response = server.client.post(
+        "/api/search", content=b"q=kaist", headers={"Content-Type": f"{FORM}; charset=no-such-charset"}
+    )
+    assert response.status_code == 415, response.text
+    assert "no-such-charset" in response.json()["error"]
+
+
+# -- The OpenAPI document says what the server accepts ----------------------------------
+
+
+def test_openapi_form_body_refuses_fields_the_server_refuses(server: Server) -> None:
+    response = server.client.post("/api/kinds", data={"bogus": "1"})
+    assert response.status_code == 400
+    body = operation(server, "kinds", "post")["requestBody"]["content"][FORM]["schema"]
+    assert body.get("additionalProperties") is False
+
+
+def test_openapi_page_has_the_maximum_the_server_takes(server: Server) -> None:
+    assert server.client.get("/api/timeline", params={"page": "1000001"}).status_code == 400
+    assert server.client.get("/api/timeline", params={"page": "1000000"}).status_code == 200
+    assert parameter(server, "timeline", "page")["schema"]["maximum"] == 1_000_000
+
+
+def test_openapi_required_text_parameter_is_not_empty(server: Server) -> None:
+    # An empty value counts as not given, so a required one must have at least one character.
+    assert server.client.get("/api/search", params={"q": ""}).status_code == 400
+    assert parameter(server, "search", "q")["schema"]["minLength"] == 1
+    assert parameter(server, "consortium-outcomes", "consortium")["schema"]["minLength"] == 1
+
+
+def test_openapi_text_parameter_has_the_length_limit_the_server_enforces(server: Server) -> None:
+    assert server.client.get("/api/search", params={"q": "x" * 4097}).status_code == 400
+    assert parameter(server, "search", "q")["schema"]["maxLength"] == 4096
+    assert parameter(server, "consortium", "consortium")["schema"]["maxLength"] == 4096
