@@ -163,7 +163,7 @@ class Binding:
 
     substitutions: dict[Variable, Any] = field(default_factory=dict)
     page: int = 1
-    fmt: str | None = None
+    fmt: str | tuple[str, ...] | None = None  # format/output/results values, first that names a format wins
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
 
@@ -624,11 +624,8 @@ def bind_parameters(
         default_graphs=[v for k, v in params if k == "default-graph-uri"],
         named_graphs=[v for k, v in params if k == "named-graph-uri"],
     )
-    for name in ("format", "output", "results"):
-        value = _single(params, name)
-        if value:
-            binding.fmt = value
-            break
+    # As /sparql reads them: repeated, or lists of media types (SPARQLWrapper sends both).
+    binding.fmt = sparql.format_params(params) or None
     for param in saved.parameters:
         raw = _single(params, param.name)
         if raw is None or raw == "":
@@ -666,10 +663,11 @@ async def _request_params(request: Request) -> list[tuple[str, str]]:
     # the query on text the client never sent.
     params = limits.parse_form(request.scope.get("query_string", b""), "the query string")
     if request.method == "POST":
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        media, charset = sparql.request_media(request)
         body = await request.body()
         if media == "application/x-www-form-urlencoded":
-            params += limits.parse_form(body, "the form body")
+            # The body in the charset it declares, as /sparql reads a form (415 for an unknown one).
+            params += limits.parse_form(sparql._decode(body, charset, "the form body"), "the form body")
         elif body or media:
             raise UnsupportedMediaType(
                 f"Content-Type {media or '(none)'!r} is not accepted; send parameters in the URL or as "
