@@ -889,6 +889,11 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
             schema["format"] = _JSON_FORMATS[p.datatype]
         if p.enum is not None:
             schema["enum"] = list(p.enum)
+        elif json_type == "string":
+            # What bind_parameters takes: an empty value counts as left out, a long one is refused.
+            schema["maxLength"] = MAX_VALUE_LENGTH
+            if not p.optional:
+                schema["minLength"] = 1
         if p.default is not None:
             schema["default"] = p.default
         kind = (
@@ -913,7 +918,7 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
                 "in": "query",
                 "required": False,
                 "description": f"Page number, {saved.pagination} rows a page; the Link header points to the others.",
-                "schema": {"type": "integer", "minimum": 1, "default": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
             }
         )
     parameters.append(
@@ -1010,6 +1015,11 @@ def _live_enumerations(app: FastAPI, queries: Mapping[str, SavedQuery]) -> None:
                 for described in operation.get("parameters", []):
                     if described.get("name") == param.name:
                         described["schema"]["enum"] = values
+                # POST describes its parameters as form fields (server/openapi.py).
+                form = operation.get("requestBody", {}).get("content", {}).get("application/x-www-form-urlencoded", {})
+                field_schema = form.get("schema", {}).get("properties", {}).get(param.name)
+                if field_schema is not None:
+                    field_schema["enum"] = values
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

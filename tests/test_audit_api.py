@@ -111,3 +111,24 @@ def test_openapi_text_parameter_has_the_length_limit_the_server_enforces(server:
     assert server.client.get("/api/search", params={"q": "x" * 4097}).status_code == 400
     assert parameter(server, "search", "q")["schema"]["maxLength"] == 4096
     assert parameter(server, "consortium", "consortium")["schema"]["maxLength"] == 4096
+
+
+def test_openapi_post_describes_its_parameters_once_in_the_form_body(server: Server) -> None:
+    # A parameter given in the URL and in the body is refused, so the POST operation must not
+    # ask for both: its parameters are the form fields, the required ones required there.
+    both = server.client.post("/api/search", params={"q": "kaist"}, data={"q": "kaist"})
+    assert both.status_code == 400
+    post = operation(server, "search", "post")
+    assert not [p for p in post.get("parameters", []) if p["in"] == "query"]
+    assert post["requestBody"]["required"] is True
+    schema = post["requestBody"]["content"][FORM]["schema"]
+    assert schema["required"] == ["q"]
+    assert schema["properties"]["lang"]["enum"] == ["ko", "en"]
+    assert server.client.post("/api/search", data={"q": "kaist"}).status_code == 200
+
+
+def test_openapi_form_field_of_a_query_enumeration_lists_the_live_values(server: Server) -> None:
+    schema = operation(server, "consortium-members", "post")["requestBody"]["content"][FORM]["schema"]
+    assert ID + "cloud-one-team" in schema["properties"]["consortium"]["enum"]
+    again = operation(server, "consortium-members", "post")["requestBody"]["content"][FORM]["schema"]
+    assert again["properties"]["consortium"]["enum"] == schema["properties"]["consortium"]["enum"]
