@@ -930,6 +930,9 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
             "schema": {"type": "string"},
         }
     )
+    for described in parameters:
+        if not described["required"]:
+            described["allowEmptyValue"] = True  # an empty value counts as left out (HTML forms send them)
     return parameters
 
 

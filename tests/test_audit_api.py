@@ -132,3 +132,12 @@ def test_openapi_form_field_of_a_query_enumeration_lists_the_live_values(server:
     assert ID + "cloud-one-team" in schema["properties"]["consortium"]["enum"]
     again = operation(server, "consortium-members", "post")["requestBody"]["content"][FORM]["schema"]
     assert again["properties"]["consortium"]["enum"] == schema["properties"]["consortium"]["enum"]
+
+
+def test_openapi_optional_parameter_may_be_sent_empty(server: Server) -> None:
+    # `page=` and `kind=` answer as if left out (HTML forms send empty fields): the document says so.
+    assert server.client.get("/api/timeline", params={"page": ""}).status_code == 200
+    assert server.client.get("/api/organizations", params={"kind": ""}).status_code == 200
+    assert parameter(server, "timeline", "page")["allowEmptyValue"] is True
+    assert parameter(server, "organizations", "kind")["allowEmptyValue"] is True
+    assert "allowEmptyValue" not in parameter(server, "search", "q")
