@@ -56,24 +56,26 @@ MAX_PAGE = 1_000_000
 LAST_PAGE_COUNT_CAP = 100_000  # rows counted to find rel="last"; past them it is left out
 TEXT_FORMATS = frozenset({"sparql", "rq", SPARQL_QUERY_MEDIA})
 
+XSD_SPACE = " \t\n\r"  # the whitespace XSD collapses
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _PARAM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _LANG = re.compile(r"[a-z]{2}")
 _TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
+# re.ASCII: XSD lexical forms use the digits 0-9 only (Python's \d also matches '２' and '٢').
 _LEXICAL: dict[str, re.Pattern[str]] = {
-    "integer": re.compile(r"[+-]?\d+"),
-    "decimal": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"),
-    "float": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN"),
-    "double": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN"),
-    "boolean": re.compile(r"true|false|1|0"),
-    "date": re.compile(r"-?\d{4,}-(?P<m>\d\d)-(?P<d>\d\d)" + _TZ),
-    "dateTime": re.compile(r"-?\d{4,}-(?P<m>\d\d)-(?P<d>\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?" + _TZ),
-    "time": re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?" + _TZ),
-    "gYear": re.compile(r"-?\d{4,}" + _TZ),
-    "gYearMonth": re.compile(r"-?\d{4,}-(?P<m>\d\d)" + _TZ),
+    "integer": re.compile(r"[+-]?\d+", re.ASCII),
+    "decimal": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII),
+    "float": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN", re.ASCII),
+    "double": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN", re.ASCII),
+    "boolean": re.compile(r"true|false|1|0", re.ASCII),
+    "date": re.compile(r"-?\d{4,}-(?P<m>\d\d)-(?P<d>\d\d)" + _TZ, re.ASCII),
+    "dateTime": re.compile(r"-?\d{4,}-(?P<m>\d\d)-(?P<d>\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?" + _TZ, re.ASCII),
+    "time": re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?" + _TZ, re.ASCII),
+    "gYear": re.compile(r"-?\d{4,}" + _TZ, re.ASCII),
+    "gYearMonth": re.compile(r"-?\d{4,}-(?P<m>\d\d)" + _TZ, re.ASCII),
     "string": re.compile(r".*", re.DOTALL),
     # grlc's `_number`: a SPARQL numeric literal, typed by its form (integer, decimal or double).
-    "number": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"),
+    "number": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII),
 }
 _TYPE_ALIASES = {name.lower(): name for name in _LEXICAL} | {"literal": "string"}
 # More XSD datatypes grlc reads after `_xsd_` (its `?_name_prefix_datatype` form): the integer
@@ -544,7 +546,7 @@ def normalize_value(param: Parameter, value: str) -> str:
     if param.lang or param.datatype == "string":
         return value
     datatype = param.datatype or "string"
-    lexical = value.strip()  # XSD collapses whitespace for every type but string
+    lexical = value.strip(XSD_SPACE)  # XSD collapses its whitespace (not NBSP or U+3000) for every type but string
     pattern = _LEXICAL["integer"] if datatype in _INTEGER_FAMILY else _LEXICAL.get(datatype)
     if pattern is None:
         return value
@@ -647,7 +649,7 @@ def bind_parameters(
     if saved.pagination:
         raw_page = _single(params, PAGE_PARAM)
         if raw_page not in (None, ""):
-            if not re.fullmatch(r"\d{1,7}", raw_page.strip()) or not 1 <= int(raw_page) <= MAX_PAGE:
+            if not re.fullmatch(r"[0-9]{1,7}", raw_page.strip(XSD_SPACE)) or not 1 <= int(raw_page) <= MAX_PAGE:
                 raise BadRequest(
                     f"Parameter 'page': {raw_page!r} is not a page number from 1 to {MAX_PAGE}", parameter=PAGE_PARAM
                 )

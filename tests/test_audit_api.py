@@ -141,3 +141,36 @@ def test_openapi_optional_parameter_may_be_sent_empty(server: Server) -> None:
     assert parameter(server, "timeline", "page")["allowEmptyValue"] is True
     assert parameter(server, "organizations", "kind")["allowEmptyValue"] is True
     assert "allowEmptyValue" not in parameter(server, "search", "q")
+
+
+# -- Typed values: XSD's lexical forms are ASCII ----------------------------------------------
+
+DIGITS_DATA = """@prefix ex: <https://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:a ex:n 12 ; ex:d "2021-01-01"^^xsd:date .
+"""
+DIGITS_QUERY = """#+ summary: By number and date
+SELECT ?_n_integer ?__d_date ?s
+WHERE { ?s <https://example.org/n> ?_n_integer . OPTIONAL { ?s <https://example.org/d> ?__d_date } }
+"""
+
+
+def test_page_in_other_scripts_digits_is_400(server: Server) -> None:
+    # Python's \\d matches "２" (full width) and "٢" (Arabic-Indic); a page number is ASCII digits.
+    for page in ("２", "٢", "2\u00a0"):
+        response = server.client.get("/api/timeline", params={"page": page})
+        assert response.status_code == 400, (page, response.text)
+        assert response.json()["parameter"] == "page"
+
+
+def test_integer_and_date_in_other_scripts_digits_are_400(make_query_root: Any, make_server: Any) -> None:
+    api = make_server("--memory", root=make_query_root(DIGITS_DATA, {"numbers": DIGITS_QUERY}))
+    assert api.client.get("/api/numbers", params={"n": "12"}, headers=JSON).status_code == 200
+    cases = (
+        ({"n": "١٢"}, "n"), ({"n": "１２"}, "n"), ({"n": "12\u3000"}, "n"),
+        ({"n": "12", "d": "２０２１-01-01"}, "d"),
+    )
+    for params, name in cases:
+        response = api.client.get("/api/numbers", params=params, headers=JSON)
+        assert response.status_code == 400, (params, response.text)
+        assert response.json()["parameter"] == name
