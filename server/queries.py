@@ -673,7 +673,8 @@ async def _request_params(request: Request) -> list[tuple[str, str]]:
         elif body or media:
             raise UnsupportedMediaType(
                 f"Content-Type {media or '(none)'!r} is not accepted; send parameters in the URL or as "
-                "application/x-www-form-urlencoded"
+                "application/x-www-form-urlencoded",
+                accepted=["application/x-www-form-urlencoded"],  # machine-readable, as /sparql's 415
             )
     return params
 

@@ -174,3 +174,9 @@ def test_integer_and_date_in_other_scripts_digits_are_400(make_query_root: Any, 
         response = api.client.get("/api/numbers", params=params, headers=JSON)
         assert response.status_code == 400, (params, response.text)
         assert response.json()["parameter"] == name
+
+
+def test_post_of_another_media_type_is_415_listing_the_accepted_one_as_sparql_does(server: Server) -> None:
+    response = server.client.post("/api/kinds", content=b"{}", headers={"Content-Type": "application/json"})
+    assert response.status_code == 415
+    assert response.json()["accepted"] == [FORM]
