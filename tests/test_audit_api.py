@@ -3,6 +3,7 @@ other suites did not reach, each checked end to end on the real server over the 
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from conftest import Server
@@ -180,3 +181,12 @@ def test_post_of_another_media_type_is_415_listing_the_accepted_one_as_sparql_do
     response = server.client.post("/api/kinds", content=b"{}", headers={"Content-Type": "application/json"})
     assert response.status_code == 415
     assert response.json()["accepted"] == [FORM]
+
+
+def test_search_with_decomposed_hangul_finds_the_same_names(server: Server) -> None:
+    # "한국과학기술원" sent as conjoining jamo (NFD) is the same text as the composed (NFC) label.
+    decomposed = unicodedata.normalize("NFD", "한국과학기술원")
+    assert decomposed != "한국과학기술원"
+    found = rows(server, "search", q=decomposed)
+    assert ID + "kaist" in {row["resource"] for row in found}
+    assert {row["_q"] for row in found} == {"한국과학기술원"}
