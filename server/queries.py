@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -544,7 +545,9 @@ def normalize_value(param: Parameter, value: str) -> str:
                 f"Parameter {param.name!r}: {value!r} is not an absolute IRI ({exc})", parameter=param.name
             ) from None
     if param.lang or param.datatype == "string":
-        return value
+        # RDF literals are written in NFC (RDF 1.1 Concepts §3.3): text sent decomposed, as macOS
+        # and some Korean input methods send Hangul (ᄒ+ᅡ+ᆫ for 한), is the same text.
+        return unicodedata.normalize("NFC", value)
     datatype = param.datatype or "string"
     lexical = value.strip(XSD_SPACE)  # XSD collapses its whitespace (not NBSP or U+3000) for every type but string
     pattern = _LEXICAL["integer"] if datatype in _INTEGER_FAMILY else _LEXICAL.get(datatype)
