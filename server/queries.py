@@ -52,6 +52,8 @@ METHODS = ("GET", "POST")
 CLIENT_PARAMS = ("format", "output", "results", "default-graph-uri", "named-graph-uri", "_")
 PAGE_PARAM = "page"
 RESERVED_NAMES = frozenset(CLIENT_PARAMS) | {PAGE_PARAM}
+# grlc's `enumerate` entry that is a bare name: the values come from running the query itself.
+FROM_THE_QUERY: Any = object()
 MAX_VALUE_LENGTH = 4096
 MAX_PAGE = 1_000_000
 LAST_PAGE_COUNT_CAP = 100_000  # rows counted to find rel="last"; past them it is left out
@@ -397,7 +399,7 @@ def _parameters(text: str, header: Mapping[str, Any], where: str) -> tuple[Param
             raise SavedQueryError(f"{where}: the parameter {name!r} is declared twice with different types")
         found[name] = (variable, *parsed[1:])  # type: ignore[assignment]
     defaults = _per_parameter(header.get("defaults"), "defaults", where)
-    enumerate_ = _per_parameter(header.get("enumerate"), "enumerate", where)
+    enumerate_ = _per_parameter(_bare_enumerations(header.get("enumerate")), "enumerate", where)
     descriptions = _per_parameter(header.get("params"), "params", where)
     for key, given in (("defaults", defaults), ("enumerate", enumerate_), ("params", descriptions)):
         stray = sorted(set(given) - set(found))
@@ -409,7 +411,9 @@ def _parameters(text: str, header: Mapping[str, Any], where: str) -> tuple[Param
     parameters = []
     for name, (variable, required, kind, datatype, lang) in found.items():
         param = Parameter(name=name, variable=variable, required=required, kind=kind, datatype=datatype, lang=lang)
-        enum, enum_query = _enumeration(enumerate_.get(name), param, where)
+        given = enumerate_.get(name)
+        own = given is FROM_THE_QUERY
+        enum, enum_query = _enumeration(text if own else given, param, where, own)
         default = _default(defaults.get(name), param, enum, where) if name in defaults else None
         description = descriptions.get(name, "")
         if not isinstance(description, str):
@@ -423,7 +427,17 @@ def _parameters(text: str, header: Mapping[str, Any], where: str) -> tuple[Param
     return tuple(parameters)
 
 
-def _enumeration(value: Any, param: Parameter, where: str) -> tuple[tuple[str, ...] | None, str | None]:
+def _bare_enumerations(value: Any) -> Any:
+    """grlc's `enumerate: [name]`: a bare parameter name takes its values from the endpoint."""
+    if not isinstance(value, list):
+        return value
+    return [{item: FROM_THE_QUERY} if isinstance(item, str) else item for item in value]
+
+
+def _enumeration(
+    value: Any, param: Parameter, where: str, own: bool = False
+) -> tuple[tuple[str, ...] | None, str | None]:
+    """(values, None) for a list, (None, query) for a SELECT; `own`: the query is the file's own."""
     if value is None:
         return None, None
     if isinstance(value, str):
@@ -431,6 +445,11 @@ def _enumeration(value: Any, param: Parameter, where: str) -> tuple[tuple[str, .
             result = Store().query(value)
         except SyntaxError as exc:
             raise SavedQueryError(f"{where}: 'enumerate' query for {param.name!r}: {exc.msg}") from None
+        if own and not (isinstance(result, QuerySolutions) and Variable(param.variable) in result.variables):
+            raise SavedQueryError(
+                f"{where}: 'enumerate' names {param.name!r} without values, so its values are those the query "
+                f"itself gives for ?{param.variable}: that needs a SELECT listing ?{param.variable}"
+            )
         if not isinstance(result, QuerySolutions) or not result.variables:
             raise SavedQueryError(f"{where}: 'enumerate' for {param.name!r} must be a list or a SELECT query")
         return None, value
@@ -718,8 +737,10 @@ def enumeration_values(store: Store, param: Parameter) -> frozenset[str]:
     if param.enum_query is None:
         return frozenset(param.enum or ())
     result = sparql.evaluate(store, param.enum_query)
-    first = result.variables[0]
-    return frozenset(term.value for term in (row[first] for row in result) if term is not None)
+    # The parameter's own column when the enumeration is the saved query itself (grlc's bare name).
+    own = Variable(param.variable)
+    column = own if own in result.variables else result.variables[0]
+    return frozenset(term.value for term in (row[column] for row in result) if term is not None)
 
 
 async def _has_page(request: Request, saved: SavedQuery, binding: Binding, page: int) -> bool:

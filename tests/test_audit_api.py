@@ -4,9 +4,13 @@ other suites did not reach, each checked end to end on the real server over the 
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import Server
+
+from server.queries import SavedQueryError, load_saved_query
 
 ID = "https://w3id.org/onteam/id/"
 OT = "https://w3id.org/onteam/ontology#"
@@ -190,3 +194,43 @@ def test_search_with_decomposed_hangul_finds_the_same_names(server: Server) -> N
     found = rows(server, "search", q=decomposed)
     assert ID + "kaist" in {row["resource"] for row in found}
     assert {row["_q"] for row in found} == {"한국과학기술원"}
+
+
+# -- grlc's `enumerate` with a bare name: the values come from the endpoint ------------------
+
+EX = "https://example.org/"
+BARE_DATA = """@prefix ex: <https://example.org/> .
+ex:band1 ex:genre ex:rock ; ex:town ex:liverpool .
+ex:band2 ex:genre ex:jazz ; ex:town ex:la .
+"""
+BARE_QUERY = """#+ summary: Bands by genre and town
+#+ enumerate:
+#+   - genre
+#+   - town:
+#+     - https://example.org/liverpool
+PREFIX ex: <https://example.org/>
+SELECT ?_genre_iri ?_town_iri ?band WHERE { ?band ex:genre ?_genre_iri ; ex:town ?_town_iri }
+"""
+
+
+def test_grlc_enumerate_with_a_bare_name_takes_the_values_the_query_gives(
+    make_query_root: Any, make_server: Any
+) -> None:
+    api = make_server("--memory", root=make_query_root(BARE_DATA, {"bands": BARE_QUERY}))
+    listed = next(q for q in api.client.get("/api").json()["queries"] if q["name"] == "bands")
+    enums = {p["name"]: p["enum"] for p in listed["parameters"]}
+    assert enums == {"genre": [EX + "jazz", EX + "rock"], "town": [EX + "liverpool"]}
+    ok = api.client.get("/api/bands", params={"genre": EX + "rock", "town": EX + "liverpool"})
+    assert ok.status_code == 200, ok.text
+    refused = api.client.get("/api/bands", params={"genre": EX + "pop", "town": EX + "liverpool"})
+    assert refused.status_code == 400 and refused.json()["parameter"] == "genre"
+    document = api.client.get("/openapi.json").json()
+    (genre,) = [p for p in document["paths"]["/api/bands"]["get"]["parameters"] if p["name"] == "genre"]
+    assert genre["schema"]["enum"] == [EX + "jazz", EX + "rock"]
+
+
+def test_grlc_bare_enumerate_on_a_construct_stops_loading_naming_the_parameter(tmp_path: Path) -> None:
+    path = tmp_path / "graph.rq"
+    path.write_text("#+ enumerate:\n#+   - genre\nCONSTRUCT { ?b <urn:g> ?_genre_iri } WHERE { ?b <urn:g> ?_genre_iri }\n")
+    with pytest.raises(SavedQueryError, match=r"'genre' without values.*needs a SELECT listing \?_genre_iri"):
+        load_saved_query(path)
