@@ -7,7 +7,7 @@ pyoxigraph substitutions, never pasted into the text, so no value can change the
 (pyoxigraph substitutes only variables a SELECT lists: a parameter must be in its projection,
 where grlc's own examples often leave it out; such a file is refused with that hint).
 Files written for grlc mean the same here: `defaults` and `enumerate` as grlc's list of one-key
-maps, a default for a required parameter (applied when a call leaves it out, as grlc's page
+maps (a bare name under `enumerate`: the values the query itself gives), a default for a required parameter (applied when a call leaves it out, as grlc's page
 sends it), grlc's `endpoint` decorators read and ignored (listed by GET /api), and `transform`
 and `mime`, which would change the answer, refused.
 
