@@ -202,14 +202,21 @@ def _saved_query_fix(operation: dict[str, Any], method: str) -> None:
     ok.setdefault("content", {})["application/sparql-query"] = {"schema": {"type": "string"}}
     responses["304"] = _no_content(NOT_MODIFIED)
     responses.update(error_responses(400, 403, 406, 503, *((415,) if method == "post" else ())))
-    if method == "post":
-        # The form body takes the same parameters as the URL (either place; none is required in
-        # the body alone), so form-filling clients such as Swagger UI offer the real fields.
-        fields = {p["name"]: p["schema"] for p in operation.get("parameters", []) if p.get("in") == "query"}
-        body = {"type": "object", "properties": fields} if fields else {"type": "object"}
-        operation.setdefault(
-            "requestBody", {"required": False, "content": {"application/x-www-form-urlencoded": {"schema": body}}}
-        )
+    if method == "post" and "requestBody" not in operation:
+        # A POST carries its parameters in the form body (the server also reads the URL, but a
+        # parameter given in both is refused), so they are described there and only there; the
+        # body takes no other field. Form-filling clients such as Swagger UI offer the real fields.
+        query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+        fields = {p["name"]: {**p["schema"], "description": p.get("description", "")} for p in query}
+        required = [p["name"] for p in query if p.get("required")]
+        body: dict[str, Any] = {"type": "object", "properties": fields, "additionalProperties": False}
+        if required:
+            body["required"] = required
+        operation["parameters"] = [p for p in operation.get("parameters", []) if p.get("in") != "query"]
+        operation["requestBody"] = {
+            "required": bool(required),
+            "content": {"application/x-www-form-urlencoded": {"schema": body}},
+        }
 
 
 def complete(schema: dict[str, Any]) -> dict[str, Any]:

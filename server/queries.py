@@ -7,7 +7,7 @@ pyoxigraph substitutions, never pasted into the text, so no value can change the
 (pyoxigraph substitutes only variables a SELECT lists: a parameter must be in its projection,
 where grlc's own examples often leave it out; such a file is refused with that hint).
 Files written for grlc mean the same here: `defaults` and `enumerate` as grlc's list of one-key
-maps, a default for a required parameter (applied when a call leaves it out, as grlc's page
+maps (a bare name under `enumerate`: the values the query itself gives), a default for a required parameter (applied when a call leaves it out, as grlc's page
 sends it), grlc's `endpoint` decorators read and ignored (listed by GET /api), and `transform`
 and `mime`, which would change the answer, refused.
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,29 +52,33 @@ METHODS = ("GET", "POST")
 CLIENT_PARAMS = ("format", "output", "results", "default-graph-uri", "named-graph-uri", "_")
 PAGE_PARAM = "page"
 RESERVED_NAMES = frozenset(CLIENT_PARAMS) | {PAGE_PARAM}
+# grlc's `enumerate` entry that is a bare name: the values come from running the query itself.
+FROM_THE_QUERY: Any = object()
 MAX_VALUE_LENGTH = 4096
 MAX_PAGE = 1_000_000
 LAST_PAGE_COUNT_CAP = 100_000  # rows counted to find rel="last"; past them it is left out
 TEXT_FORMATS = frozenset({"sparql", "rq", SPARQL_QUERY_MEDIA})
 
+XSD_SPACE = " \t\n\r"  # the whitespace XSD collapses
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _PARAM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _LANG = re.compile(r"[a-z]{2}")
 _TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
+# re.ASCII: XSD lexical forms use the digits 0-9 only (Python's \d also matches '２' and '٢').
 _LEXICAL: dict[str, re.Pattern[str]] = {
-    "integer": re.compile(r"[+-]?\d+"),
-    "decimal": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"),
-    "float": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN"),
-    "double": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN"),
-    "boolean": re.compile(r"true|false|1|0"),
-    "date": re.compile(r"-?\d{4,}-(?P<m>\d\d)-(?P<d>\d\d)" + _TZ),
-    "dateTime": re.compile(r"-?\d{4,}-(?P<m>\d\d)-(?P<d>\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?" + _TZ),
-    "time": re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?" + _TZ),
-    "gYear": re.compile(r"-?\d{4,}" + _TZ),
-    "gYearMonth": re.compile(r"-?\d{4,}-(?P<m>\d\d)" + _TZ),
+    "integer": re.compile(r"[+-]?\d+", re.ASCII),
+    "decimal": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII),
+    "float": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN", re.ASCII),
+    "double": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN", re.ASCII),
+    "boolean": re.compile(r"true|false|1|0", re.ASCII),
+    "date": re.compile(r"-?\d{4,}-(?P<m>\d\d)-(?P<d>\d\d)" + _TZ, re.ASCII),
+    "dateTime": re.compile(r"-?\d{4,}-(?P<m>\d\d)-(?P<d>\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?" + _TZ, re.ASCII),
+    "time": re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?" + _TZ, re.ASCII),
+    "gYear": re.compile(r"-?\d{4,}" + _TZ, re.ASCII),
+    "gYearMonth": re.compile(r"-?\d{4,}-(?P<m>\d\d)" + _TZ, re.ASCII),
     "string": re.compile(r".*", re.DOTALL),
     # grlc's `_number`: a SPARQL numeric literal, typed by its form (integer, decimal or double).
-    "number": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"),
+    "number": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII),
 }
 _TYPE_ALIASES = {name.lower(): name for name in _LEXICAL} | {"literal": "string"}
 # More XSD datatypes grlc reads after `_xsd_` (its `?_name_prefix_datatype` form): the integer
@@ -163,7 +168,7 @@ class Binding:
 
     substitutions: dict[Variable, Any] = field(default_factory=dict)
     page: int = 1
-    fmt: str | None = None
+    fmt: str | tuple[str, ...] | None = None  # format/output/results values, first that names a format wins
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
 
@@ -394,7 +399,7 @@ def _parameters(text: str, header: Mapping[str, Any], where: str) -> tuple[Param
             raise SavedQueryError(f"{where}: the parameter {name!r} is declared twice with different types")
         found[name] = (variable, *parsed[1:])  # type: ignore[assignment]
     defaults = _per_parameter(header.get("defaults"), "defaults", where)
-    enumerate_ = _per_parameter(header.get("enumerate"), "enumerate", where)
+    enumerate_ = _per_parameter(_bare_enumerations(header.get("enumerate")), "enumerate", where)
     descriptions = _per_parameter(header.get("params"), "params", where)
     for key, given in (("defaults", defaults), ("enumerate", enumerate_), ("params", descriptions)):
         stray = sorted(set(given) - set(found))
@@ -406,7 +411,9 @@ def _parameters(text: str, header: Mapping[str, Any], where: str) -> tuple[Param
     parameters = []
     for name, (variable, required, kind, datatype, lang) in found.items():
         param = Parameter(name=name, variable=variable, required=required, kind=kind, datatype=datatype, lang=lang)
-        enum, enum_query = _enumeration(enumerate_.get(name), param, where)
+        given = enumerate_.get(name)
+        own = given is FROM_THE_QUERY
+        enum, enum_query = _enumeration(text if own else given, param, where, own)
         default = _default(defaults.get(name), param, enum, where) if name in defaults else None
         description = descriptions.get(name, "")
         if not isinstance(description, str):
@@ -420,7 +427,17 @@ def _parameters(text: str, header: Mapping[str, Any], where: str) -> tuple[Param
     return tuple(parameters)
 
 
-def _enumeration(value: Any, param: Parameter, where: str) -> tuple[tuple[str, ...] | None, str | None]:
+def _bare_enumerations(value: Any) -> Any:
+    """grlc's `enumerate: [name]`: a bare parameter name takes its values from the endpoint."""
+    if not isinstance(value, list):
+        return value
+    return [{item: FROM_THE_QUERY} if isinstance(item, str) else item for item in value]
+
+
+def _enumeration(
+    value: Any, param: Parameter, where: str, own: bool = False
+) -> tuple[tuple[str, ...] | None, str | None]:
+    """(values, None) for a list, (None, query) for a SELECT; `own`: the query is the file's own."""
     if value is None:
         return None, None
     if isinstance(value, str):
@@ -428,6 +445,11 @@ def _enumeration(value: Any, param: Parameter, where: str) -> tuple[tuple[str, .
             result = Store().query(value)
         except SyntaxError as exc:
             raise SavedQueryError(f"{where}: 'enumerate' query for {param.name!r}: {exc.msg}") from None
+        if own and not (isinstance(result, QuerySolutions) and Variable(param.variable) in result.variables):
+            raise SavedQueryError(
+                f"{where}: 'enumerate' names {param.name!r} without values, so its values are those the query "
+                f"itself gives for ?{param.variable}: that needs a SELECT listing ?{param.variable}"
+            )
         if not isinstance(result, QuerySolutions) or not result.variables:
             raise SavedQueryError(f"{where}: 'enumerate' for {param.name!r} must be a list or a SELECT query")
         return None, value
@@ -542,9 +564,11 @@ def normalize_value(param: Parameter, value: str) -> str:
                 f"Parameter {param.name!r}: {value!r} is not an absolute IRI ({exc})", parameter=param.name
             ) from None
     if param.lang or param.datatype == "string":
-        return value
+        # RDF literals are written in NFC (RDF 1.1 Concepts §3.3): text sent decomposed, as macOS
+        # and some Korean input methods send Hangul (ᄒ+ᅡ+ᆫ for 한), is the same text.
+        return unicodedata.normalize("NFC", value)
     datatype = param.datatype or "string"
-    lexical = value.strip()  # XSD collapses whitespace for every type but string
+    lexical = value.strip(XSD_SPACE)  # XSD collapses its whitespace (not NBSP or U+3000) for every type but string
     pattern = _LEXICAL["integer"] if datatype in _INTEGER_FAMILY else _LEXICAL.get(datatype)
     if pattern is None:
         return value
@@ -624,11 +648,8 @@ def bind_parameters(
         default_graphs=[v for k, v in params if k == "default-graph-uri"],
         named_graphs=[v for k, v in params if k == "named-graph-uri"],
     )
-    for name in ("format", "output", "results"):
-        value = _single(params, name)
-        if value:
-            binding.fmt = value
-            break
+    # As /sparql reads them: repeated, or lists of media types (SPARQLWrapper sends both).
+    binding.fmt = sparql.format_params(params) or None
     for param in saved.parameters:
         raw = _single(params, param.name)
         if raw is None or raw == "":
@@ -650,7 +671,7 @@ def bind_parameters(
     if saved.pagination:
         raw_page = _single(params, PAGE_PARAM)
         if raw_page not in (None, ""):
-            if not re.fullmatch(r"\d{1,7}", raw_page.strip()) or not 1 <= int(raw_page) <= MAX_PAGE:
+            if not re.fullmatch(r"[0-9]{1,7}", raw_page.strip(XSD_SPACE)) or not 1 <= int(raw_page) <= MAX_PAGE:
                 raise BadRequest(
                     f"Parameter 'page': {raw_page!r} is not a page number from 1 to {MAX_PAGE}", parameter=PAGE_PARAM
                 )
@@ -666,14 +687,19 @@ async def _request_params(request: Request) -> list[tuple[str, str]]:
     # the query on text the client never sent.
     params = limits.parse_form(request.scope.get("query_string", b""), "the query string")
     if request.method == "POST":
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        media, charset = sparql.request_media(request)
         body = await request.body()
         if media == "application/x-www-form-urlencoded":
-            params += limits.parse_form(body, "the form body")
+            # The body in the charset it declares, as /sparql reads a form (415 for an unknown one);
+            # UTF-8 bytes are decoded field by field, so a broken byte's 400 names its parameter.
+            utf8 = charset.lower().replace("_", "-") in ("utf-8", "utf8")
+            text = body if utf8 else sparql._decode(body, charset, "the form body")
+            params += limits.parse_form(text, "the form body")
         elif body or media:
             raise UnsupportedMediaType(
                 f"Content-Type {media or '(none)'!r} is not accepted; send parameters in the URL or as "
-                "application/x-www-form-urlencoded"
+                "application/x-www-form-urlencoded",
+                accepted=["application/x-www-form-urlencoded"],  # machine-readable, as /sparql's 415
             )
     return params
 
@@ -714,8 +740,10 @@ def enumeration_values(store: Store, param: Parameter) -> frozenset[str]:
     if param.enum_query is None:
         return frozenset(param.enum or ())
     result = sparql.evaluate(store, param.enum_query)
-    first = result.variables[0]
-    return frozenset(term.value for term in (row[first] for row in result) if term is not None)
+    # The parameter's own column when the enumeration is the saved query itself (grlc's bare name).
+    own = Variable(param.variable)
+    column = own if own in result.variables else result.variables[0]
+    return frozenset(term.value for term in (row[column] for row in result) if term is not None)
 
 
 async def _has_page(request: Request, saved: SavedQuery, binding: Binding, page: int) -> bool:
@@ -891,6 +919,11 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
             schema["format"] = _JSON_FORMATS[p.datatype]
         if p.enum is not None:
             schema["enum"] = list(p.enum)
+        elif json_type == "string":
+            # What bind_parameters takes: an empty value counts as left out, a long one is refused.
+            schema["maxLength"] = MAX_VALUE_LENGTH
+            if not p.optional:
+                schema["minLength"] = 1
         if p.default is not None:
             schema["default"] = p.default
         kind = (
@@ -915,7 +948,7 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
                 "in": "query",
                 "required": False,
                 "description": f"Page number, {saved.pagination} rows a page; the Link header points to the others.",
-                "schema": {"type": "integer", "minimum": 1, "default": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
             }
         )
     parameters.append(
@@ -927,6 +960,9 @@ def _openapi_parameters(saved: SavedQuery) -> list[dict[str, Any]]:
             "schema": {"type": "string"},
         }
     )
+    for described in parameters:
+        if not described["required"]:
+            described["allowEmptyValue"] = True  # an empty value counts as left out (HTML forms send them)
     return parameters
 
 
@@ -1012,6 +1048,11 @@ def _live_enumerations(app: FastAPI, queries: Mapping[str, SavedQuery]) -> None:
                 for described in operation.get("parameters", []):
                     if described.get("name") == param.name:
                         described["schema"]["enum"] = values
+                # POST describes its parameters as form fields (server/openapi.py).
+                form = operation.get("requestBody", {}).get("content", {}).get("application/x-www-form-urlencoded", {})
+                field_schema = form.get("schema", {}).get("properties", {}).get(param.name)
+                if field_schema is not None:
+                    field_schema["enum"] = values
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

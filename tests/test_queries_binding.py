@@ -241,7 +241,7 @@ def test_format_and_dataset_parameters_are_passed_on(tmp_path: Path) -> None:
         saved(tmp_path, MEMBERS),
         [("consortium", "urn:x"), ("output", "csv"), ("default-graph-uri", "urn:a"), ("named-graph-uri", "urn:b")],
     )
-    assert (binding.fmt, binding.default_graphs, binding.named_graphs) == ("csv", ["urn:a"], ["urn:b"])
+    assert (binding.fmt, binding.default_graphs, binding.named_graphs) == (("csv",), ["urn:a"], ["urn:b"])
 
 
 def test_repeated_parameter_is_400(tmp_path: Path) -> None:

@@ -508,15 +508,15 @@ def test_openapi_types_optional_parameters_and_pages(api: Server) -> None:
     assert params["count"]["schema"]["type"] == "integer" and params["count"]["required"] is False
     assert params["lang"]["schema"] == {"type": "string", "enum": ["ko", "en"], "default": "en"}
     labels = {p["name"]: p for p in paths["/api/labels"]["get"]["parameters"]}
-    assert labels["page"]["schema"] == {"type": "integer", "minimum": 1, "default": 1}
+    assert labels["page"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}
     assert "text/turtle" in paths["/api/consortium"]["get"]["responses"]["200"]["content"]
 
 
 def test_openapi_post_form_body_lists_the_parameters(api: Server) -> None:
-    operation = api.client.get("/openapi.json").json()["paths"]["/api/members"]["post"]
-    schema = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    path = api.client.get("/openapi.json").json()["paths"]["/api/members"]
+    schema = path["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
     assert schema["properties"]["consortium"]["format"] == "uri"
-    assert set(schema["properties"]) == {p["name"] for p in operation["parameters"]}
+    assert set(schema["properties"]) == {p["name"] for p in path["get"]["parameters"]}
 
 
 def test_openapi_documents_the_link_header_of_paginated_queries_only(api: Server) -> None:

@@ -95,8 +95,11 @@ def test_openapi_of_the_project_lists_every_saved_query(server: Server) -> None:
     for name, saved in QUERIES.items():
         operations = paths[f"/api/{name}"]
         assert {m.upper() for m in operations} == set(saved.methods)
-        documented = {p["name"] for p in next(iter(operations.values()))["parameters"]}
-        assert {p.name for p in saved.parameters} <= documented
+        for operation in operations.values():  # URL parameters, or a POST's form fields
+            form = operation.get("requestBody", {}).get("content", {}).get("application/x-www-form-urlencoded", {})
+            fields = set(form.get("schema", {}).get("properties", {}))
+            documented = {p["name"] for p in operation.get("parameters", [])} | fields
+            assert {p.name for p in saved.parameters} <= documented
 
 
 def test_openapi_of_the_project_is_valid_openapi_3_with_the_rq_enumerations_and_defaults(server: Server) -> None:
