@@ -693,7 +693,7 @@ async def _request_params(request: Request) -> list[tuple[str, str]]:
             # The body in the charset it declares, as /sparql reads a form (415 for an unknown one);
             # UTF-8 bytes are decoded field by field, so a broken byte's 400 names its parameter.
             utf8 = charset.lower().replace("_", "-") in ("utf-8", "utf8")
-            text = body if utf8 else sparql._decode(body, charset, "the form body")
+            text = body if utf8 else sparql.decode_text(body, charset, "the form body")
             params += limits.parse_form(text, "the form body")
         elif body or media:
             raise UnsupportedMediaType(
