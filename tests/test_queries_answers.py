@@ -62,6 +62,20 @@ def test_organizations_in_several_one_teams_are_told_from_other_consortia_in_bot
     assert "Cloud One Team" in found[ID + "kaist"]["consortia"]
 
 
+def test_organizations_in_two_or_more_one_teams_are_kt_and_kaist(server: Server, data: Any) -> None:
+    found = by(rows(server, "multi-one-team-organizations"), "organization")
+    # The same question asked of the data file with rdflib, away from the server and its store.
+    counted = data.query(
+        "PREFIX ot: <https://w3id.org/onteam/ontology#> SELECT ?o (COUNT(DISTINCT ?t) AS ?n) "
+        "WHERE { ?t a ot:OneTeam ; ot:hasMember ?o } GROUP BY ?o HAVING (COUNT(DISTINCT ?t) >= 2)"
+    )
+    assert {org: row["one_team_count"] for org, row in found.items()} == {str(o): str(n) for o, n in counted}
+    assert list(found) == [ID + "kt", ID + "kaist"]  # the article: KT in four One Teams, KAIST in AI and Cloud
+    assert set(found[ID + "kaist"]["one_teams_ko"].split(", ")) == {"AI 원팀", "클라우드 원팀"}
+    assert set(found[ID + "kaist"]["one_teams"].split(", ")) == {"AI One Team", "Cloud One Team"}
+    assert "COVID" not in found[ID + "kt"]["one_teams"]
+
+
 def test_outcome_developers_and_uses_come_in_korean_and_english(server: Server) -> None:
     outcomes = by(rows(server, "consortium-outcomes", consortium=ID + "ai-one-team"), "outcome")
     tts = outcomes[ID + "p-tts"]
