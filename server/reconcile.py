@@ -385,10 +385,14 @@ def parse_query(raw: Any, where: str) -> Query:
         raise BadRequest(f"{where}.properties must be an array of {{pid, v}} objects")
     if text is None and not properties:
         raise BadRequest(f"{where} needs a 'query' string, or properties to match")
-    if text is not None and (not isinstance(text, str) or not text.strip()):
-        raise BadRequest(f"{where}.query must be a non-empty string")
+    if text is not None and not isinstance(text, str):
+        raise BadRequest(f"{where}.query must be a string")
     if text is not None and len(text) > MAX_TEXT:
         raise BadRequest(f"{where}.query is longer than {MAX_TEXT} characters")
+    if text is not None and not normalize(text):
+        # The schemas allow any string, and OpenRefine sends a cell of spaces as it is: a blank
+        # name matches nothing (its properties may), rather than failing the whole batch.
+        text = ""
     types: list[str] = []
     raw_type = raw.get("type")
     if raw_type is not None:

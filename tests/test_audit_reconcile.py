@@ -1,0 +1,58 @@
+"""Acceptance audit of /reconcile: cases the spec's schemas allow, or OpenRefine's users type, that
+the other reconcile tests did not reach. Each test names the case; the real server answers.
+
+Ids are found by the labels the article gives (the `project_graph` fixture), never hard-coded.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pyoxigraph import NamedNode, Store
+
+from conftest import Server
+
+ID = "https://w3id.org/onteam/id/"
+LABEL_PROPS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#altLabel")
+
+
+def labelled(graph: Store, text: str) -> str:
+    """The local id of the one resource under id: labelled `text` (label or altLabel)."""
+    found = {
+        quad.subject.value[len(ID) :]
+        for prop in LABEL_PROPS
+        for quad in graph.quads_for_pattern(None, NamedNode(prop), None)
+        if quad.object.value == text and quad.subject.value.startswith(ID)
+    }
+    assert len(found) == 1, (text, found)
+    return found.pop()
+
+
+def batch(server: Server, queries: dict[str, Any]) -> dict[str, Any]:
+    response = server.client.get("/reconcile", params={"queries": json.dumps(queries, ensure_ascii=False)})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# -- blank names: the query schema allows any string, and OpenRefine sends a cell of spaces ------------
+
+
+def test_blank_query_in_a_batch_gets_no_candidates_and_the_others_are_answered(server: Server, project_graph: Store) -> None:
+    kaist = labelled(project_graph, "KAIST")
+    answer = batch(server, {"a": {"query": "KAIST"}, "b": {"query": ""}, "c": {"query": "   "}, "d": {"query": "!!"}})
+    assert answer["a"]["result"][0]["id"] == kaist
+    assert answer["b"] == answer["c"] == answer["d"] == {"result": []}
+
+
+def test_blank_query_with_properties_is_answered_by_the_properties(server: Server, project_graph: Store) -> None:
+    kt, team = labelled(project_graph, "KT"), labelled(project_graph, "AI 원팀")
+    answer = batch(server, {"q": {"query": " ", "limit": 100, "properties": [{"pid": "memberOf", "v": {"id": team}}]}})
+    assert kt in [c["id"] for c in answer["q"]["result"]]
+
+
+def test_blank_query_in_a_json_body_gets_no_candidates(server: Server) -> None:
+    response = server.client.post("/reconcile", json={"queries": [{"query": "KT"}, {"query": ""}]})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert results[0]["candidates"] and results[1] == {"candidates": []}
