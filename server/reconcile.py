@@ -715,17 +715,60 @@ def card(store: Any, iri: str) -> dict[str, Any] | None:
     }
 
 
+# A Korean input method shows a syllable while it is composed: 하 and 한 on the way to 한국, 호 on
+# the way to 회, 달 on the way to 닭, 카잇 on the way to 카이스 (a final consonant moves on to the next
+# syllable once a vowel follows). Compared as letters, such a prefix is a prefix of the name: NFKD
+# splits syllables into conjoining jamo (and maps a bare ㄱ to the initial ᄀ), compound vowels and
+# finals are split into the letters typed for them, and a last final may be the next initial.
+_SPLIT = str.maketrans({
+    chr(compound): "".join(map(chr, parts))
+    for compound, parts in (
+        (0x116A, (0x1169, 0x1161)), (0x116B, (0x1169, 0x1162)), (0x116C, (0x1169, 0x1175)),
+        (0x116F, (0x116E, 0x1165)), (0x1170, (0x116E, 0x1166)), (0x1171, (0x116E, 0x1175)),
+        (0x1174, (0x1173, 0x1175)),
+        (0x11AA, (0x11A8, 0x11BA)), (0x11AC, (0x11AB, 0x11BD)), (0x11AD, (0x11AB, 0x11C2)),
+        (0x11B0, (0x11AF, 0x11A8)), (0x11B1, (0x11AF, 0x11B7)), (0x11B2, (0x11AF, 0x11B8)),
+        (0x11B3, (0x11AF, 0x11BA)), (0x11B4, (0x11AF, 0x11C0)), (0x11B5, (0x11AF, 0x11C1)),
+        (0x11B6, (0x11AF, 0x11C2)), (0x11B9, (0x11B8, 0x11BA)),
+    )
+})
+_FINAL_AS_INITIAL = {
+    chr(final): chr(initial)
+    for final, initial in (
+        (0x11A8, 0x1100), (0x11A9, 0x1101), (0x11AB, 0x1102), (0x11AE, 0x1103), (0x11AF, 0x1105),
+        (0x11B7, 0x1106), (0x11B8, 0x1107), (0x11BA, 0x1109), (0x11BB, 0x110A), (0x11BC, 0x110B),
+        (0x11BD, 0x110C), (0x11BE, 0x110E), (0x11BF, 0x110F), (0x11C0, 0x1110), (0x11C1, 0x1111),
+        (0x11C2, 0x1112),
+    )
+}
+
+
+@lru_cache(maxsize=1 << 16)
+def _letters(text: str) -> str:
+    """`text` with Hangul syllables split into the letters typed for them."""
+    return unicodedata.normalize("NFKD", text).translate(_SPLIT)
+
+
+def _prefix_forms(prefix: str) -> tuple[str, ...]:
+    """The prefix as letters, and, when it ends on a final consonant, with that one moved on."""
+    letters = _letters(prefix)
+    initial = _FINAL_AS_INITIAL.get(letters[-1:])
+    return (letters, letters[:-1] + initial) if initial else (letters,)
+
+
 def _prefix_rank(prefix: str, texts: Iterable[str]) -> int | None:
     """0: a name equals the prefix; 1: a name starts with it; 2: a word does; None: no match."""
     best: int | None = None
     compact = _compact(prefix)
+    starts = _prefix_forms(compact)
+    words = [" " + form for form in _prefix_forms(prefix)]
     for text in texts:
         name = normalize(text)
         if _compact(name) == compact:
             return 0
-        if _compact(name).startswith(compact):
+        if _letters(_compact(name)).startswith(starts):
             rank = 1
-        elif (" " + name).find(" " + prefix) >= 0:
+        elif any(form in " " + _letters(name) for form in words):
             rank = 2
         else:
             continue

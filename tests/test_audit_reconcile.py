@@ -35,6 +35,12 @@ def batch(server: Server, queries: dict[str, Any]) -> dict[str, Any]:
     return response.json()
 
 
+def suggested(server: Server, prefix: str) -> list[dict[str, Any]]:
+    response = server.client.get("/reconcile/suggest/entity", params={"prefix": prefix})
+    assert response.status_code == 200, response.text
+    return response.json()["result"]
+
+
 # -- blank names: the query schema allows any string, and OpenRefine sends a cell of spaces ------------
 
 
@@ -56,3 +62,19 @@ def test_blank_query_in_a_json_body_gets_no_candidates(server: Server) -> None:
     assert response.status_code == 200, response.text
     results = response.json()["results"]
     assert results[0]["candidates"] and results[1] == {"candidates": []}
+
+
+# -- suggest while a Korean syllable is still being composed -------------------------------------------
+
+
+def test_suggest_korean_prefix_typed_mid_syllable_finds_the_name(server: Server, project_graph: Store) -> None:
+    kaist, kim = labelled(project_graph, "한국과학기술원"), labelled(project_graph, "김회린")
+    # What a Korean input method shows on the way to 한국과학기술원, 카이스트 and 김회린: a syllable
+    # without its final letter, a final letter that moves on to the next syllable, a bare letter,
+    # half of a compound vowel (호 before 회); 김휠 is no way to 김회린.
+    for prefix, wanted in (("한구", kaist), ("한국ㄱ", kaist), ("카잇", kaist), ("김ㅎ", kim), ("김호", kim), ("김회ㄹ", kim), ("김휠", None)):
+        ids = [r["id"] for r in suggested(server, prefix)]
+        if wanted is None:
+            assert kim not in ids, prefix
+        else:
+            assert wanted in ids, (prefix, ids)
