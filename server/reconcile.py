@@ -785,14 +785,22 @@ def suggest_entities(store: Any, prefix: str, type_iri: str | None, offset: int)
     wanted = normalize(prefix)
     ranked = []
     for iri, labels in pool.items():
-        rank = _prefix_rank(wanted, [lit.value for _, lit in labels])
-        if rank is not None:
-            ranked.append((rank, iri, labels))
+        # The name is given in the language of the best label the prefix found (English on a
+        # tie), as reconciliation names a candidate in the language of the query: 카이 gives
+        # 한국과학기술원, kai gives its English name.
+        found = [
+            (rank, lit.language not in (None, "", "en"), lit.language or "en")
+            for _, lit in labels
+            if (rank := _prefix_rank(wanted, [lit.value])) is not None
+        ]
+        if found:
+            rank, _, lang = min(found)
+            ranked.append((rank, iri, labels, lang))
     ranked.sort(key=lambda r: (r[0], pick(main_labels(r[2]), "en").casefold(), r[1]))
     out = []
-    for _, iri, labels in ranked[offset : offset + SUGGEST_PAGE]:
-        item: dict[str, Any] = {"id": entity_id(iri), "name": pick(main_labels(labels), "en")}
-        description = _description(store, iri, "en")
+    for _, iri, labels, lang in ranked[offset : offset + SUGGEST_PAGE]:
+        item: dict[str, Any] = {"id": entity_id(iri), "name": pick(main_labels(labels), lang)}
+        description = _description(store, iri, lang)
         if description:
             item["description"] = description
         item["notable"] = [t for t in _types_of(store, iri) if not t["id"].startswith("http")]

@@ -78,3 +78,14 @@ def test_suggest_korean_prefix_typed_mid_syllable_finds_the_name(server: Server,
             assert kim not in ids, prefix
         else:
             assert wanted in ids, (prefix, ids)
+
+
+# -- suggest names in the language the user types ---------------------------------------------------------
+
+
+def test_suggest_entity_name_follows_the_language_of_the_prefix(server: Server, project_graph: Store) -> None:
+    kaist = labelled(project_graph, "한국과학기술원")
+    korean = {r["id"]: r["name"] for r in suggested(server, "카이")}
+    assert korean[kaist] == "한국과학기술원"
+    english = {r["id"]: r["name"] for r in suggested(server, "kai")}
+    assert english[kaist] == "Korea Advanced Institute of Science and Technology"
