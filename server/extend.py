@@ -124,8 +124,12 @@ class Extension:
 
 
 def _setting_limit(value: Any, where: str) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return 0  # a field left empty (or JSON's null for a NaN): the default, as for `lang`
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
         value = int(value)  # OpenRefine sends settings as typed in the dialog, as strings
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        value = int(value)  # the setting is of type "number": 2.0 is 2
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise BadRequest(f"{where} must be a non-negative integer (0: every value)")
     return value

@@ -89,3 +89,26 @@ def test_suggest_entity_name_follows_the_language_of_the_prefix(server: Server, 
     assert korean[kaist] == "한국과학기술원"
     english = {r["id"]: r["name"] for r in suggested(server, "kai")}
     assert english[kaist] == "Korea Advanced Institute of Science and Technology"
+
+
+# -- data extension settings as OpenRefine's dialog sends them -------------------------------------------
+
+
+def extended(server: Server, settings: dict[str, Any]) -> list[Any]:
+    extend = {"ids": ["kt"], "properties": [{"id": "memberOf", "settings": settings}]}
+    response = server.client.get("/reconcile", params={"extend": json.dumps(extend)})
+    assert response.status_code == 200, response.text
+    return response.json()["rows"]["kt"]["memberOf"]
+
+
+def test_extend_limit_setting_left_empty_or_null_means_every_value(server: Server) -> None:
+    every = extended(server, {})
+    assert len(every) > 2
+    # A number field cleared in the dialog comes as "" (or null, as JSON writes NaN), like the
+    # `lang` setting left empty, which means its default.
+    assert extended(server, {"limit": ""}) == extended(server, {"limit": None}) == every
+
+
+def test_extend_limit_setting_as_a_whole_number_of_type_number_is_taken(server: Server) -> None:
+    # The manifest's setting is of type "number" (as a query's `limit`, where 5.0 is 5).
+    assert extended(server, {"limit": 2.0}) == extended(server, {"limit": 2})
