@@ -71,6 +71,7 @@ MATCH_GAP = 10.0
 # A required condition (1.0 draft) holds when a value is the asked one, or its text nearly is.
 REQUIRED_AGREEMENT = 0.9
 STRICTNESS = ("any", "all", "should")
+QUANTIFIERS = ("any", "all", "none")
 
 JSON_MEDIA = "application/json"
 FORM_MEDIA = "application/x-www-form-urlencoded"
@@ -159,6 +160,8 @@ class Condition:
     prop: str
     values: tuple[tuple[str, str], ...]
     required: bool = False  # 1.0 draft: a candidate that does not agree is no candidate
+    # 1.0 draft: which of the values the resource should have: "any" of them, "all", or "none"
+    quantifier: str = "any"
 
 
 @dataclass(frozen=True)
@@ -341,6 +344,9 @@ def _draft_conditions(raw: Any, where: str) -> tuple[str | None, list[dict[str, 
         required = cond.get("required", False)
         if not isinstance(required, bool):
             raise BadRequest(f"{cwhere}.required must be true or false")
+        quantifier = cond.get("matchQuantifier", "any")
+        if quantifier not in QUANTIFIERS:
+            raise BadRequest(f"{cwhere}.matchQuantifier must be one of {', '.join(QUANTIFIERS)}")
         if cond.get("matchType") == "name":
             value = cond[key]
             if isinstance(value, list) and len(value) == 1:
@@ -352,7 +358,7 @@ def _draft_conditions(raw: Any, where: str) -> tuple[str | None, list[dict[str, 
             text = value
         else:
             pid = cond.get("pid", cond.get("propertyId"))
-            properties.append({"pid": pid, "v": cond[key], "required": required})
+            properties.append({"pid": pid, "v": cond[key], "required": required, "match_quantifier": quantifier})
     return text, properties
 
 
@@ -380,7 +386,9 @@ def parse_query(raw: Any, where: str) -> Query:
     conditions: list[Condition] = []
     properties = raw.get("properties", [])
     if "conditions" in raw:  # 1.0 draft: the name is a condition with matchType "name"
-        text, properties = _draft_conditions(raw["conditions"], f"{where}.conditions")
+        named, properties = _draft_conditions(raw["conditions"], f"{where}.conditions")
+        # A client may still give the name as `query` beside its property conditions: it is the name.
+        text = named if named is not None else text
     if not isinstance(properties, list):
         raise BadRequest(f"{where}.properties must be an array of {{pid, v}} objects")
     if text is None and not properties:
@@ -414,7 +422,11 @@ def parse_query(raw: Any, where: str) -> Query:
         if not isinstance(pid, str) or not pid.strip():
             raise BadRequest(f"{pwhere}.pid must be a property id")
         resolved = resolve_term(pid, f"{pwhere}.pid")
-        conditions.append(Condition(resolved, _values(prop["v"], f"{pwhere}.v"), prop.get("required") is True))
+        quantifier = prop.get("match_quantifier", "any")  # an earlier 1.0 draft's name for it
+        if quantifier not in QUANTIFIERS:
+            raise BadRequest(f"{pwhere}.match_quantifier must be one of {', '.join(QUANTIFIERS)}")
+        values = _values(prop["v"], f"{pwhere}.v")
+        conditions.append(Condition(resolved, values, prop.get("required") is True, quantifier))
     return Query(text or "", tuple(types), strict, limit, tuple(conditions))
 
 
@@ -527,26 +539,39 @@ class LabelIndex:
         return [_Scored(iri, s, e, lang, main_labels(self.pool[iri])) for iri, (s, e, lang) in best.items()]
 
 
-def _row_agreement(cond: Condition, value: Any, label: Any) -> float:
-    """0..1: how well one value of the property (and the value's label) agrees with the asked values."""
-    best = 0.0
-    for kind, wanted in cond.values:
-        if isinstance(value, NamedNode) and value.value in (wanted, entity_iri(wanted)):
-            return 1.0
-        if kind == "id":
-            continue
-        texts = [value.value] if isinstance(value, Literal) else []
-        if label is not None:
-            texts.append(label.value)
-        for t in texts:
-            best = max(best, similarity(normalize(wanted), normalize(t)))
-    return best
+def _value_agreement(kind: str, wanted: str, value: Any, label: Any) -> float:
+    """0..1: how well one value of the property (and the value's label) agrees with one asked value."""
+    if isinstance(value, NamedNode) and value.value in (wanted, entity_iri(wanted)):
+        return 1.0
+    if kind == "id":
+        return 0.0
+    texts = [value.value] if isinstance(value, Literal) else []
+    if label is not None:
+        texts.append(label.value)
+    return max((similarity(normalize(wanted), normalize(t)) for t in texts), default=0.0)
+
+
+def _row_agreements(cond: Condition, value: Any, label: Any) -> list[float]:
+    """How well one value of the property agrees with each asked value, in their order."""
+    return [_value_agreement(kind, wanted, value, label) for kind, wanted in cond.values]
+
+
+def _quantified(cond: Condition, bests: list[float]) -> float:
+    """0..1: the agreement of a resource whose values agree `bests` with each asked value at best."""
+    if cond.quantifier == "all":
+        return min(bests)
+    if cond.quantifier == "none":
+        return 1.0 - max(bests)
+    return max(bests)
 
 
 def _condition_score(store: Any, iri: str, cond: Condition) -> float:
     """0..1: how well the resource's values of `cond.prop` agree with the asked values."""
     rows = evaluate(store, VALUES_QUERY, substitutions={Variable("e"): NamedNode(iri), Variable("p"): NamedNode(cond.prop)})
-    return max((_row_agreement(cond, row["v"], row["l"]) for row in rows), default=0.0)
+    bests = [0.0] * len(cond.values)
+    for row in rows:
+        bests = [max(pair) for pair in zip(bests, _row_agreements(cond, row["v"], row["l"]))]
+    return _quantified(cond, bests)
 
 
 def _fails_required(conditions: tuple[Condition, ...], agreements: list[float]) -> bool:
@@ -571,23 +596,24 @@ def _by_properties(store: Any, pool: Pool, conditions: tuple[Condition, ...]) ->
     """Candidates of a query without a name: resources of the pool whose values agree, scored
     by their mean agreement (100: every condition met exactly, which alone can make a match).
 
-    Each property is read once, all its subjects at a time, rather than once per resource.
+    Each property is read once, all its subjects at a time, rather than once per resource. The
+    resources considered are those with a value of one of the properties (so conditions that all
+    ask for "none" of their values find nothing).
     """
-    agreements: dict[str, list[float]] = {}
+    bests: dict[str, list[list[float]]] = {}  # resource -> condition -> best agreement per asked value
     for i, cond in enumerate(conditions):
         for row in evaluate(store, VALUES_QUERY, substitutions={Variable("p"): NamedNode(cond.prop)}):
             subject = row["e"]
             if not isinstance(subject, NamedNode) or subject.value not in pool:
                 continue
-            agreement = _row_agreement(cond, row["v"], row["l"])
-            if agreement > 0:
-                found = agreements.setdefault(subject.value, [0.0] * len(conditions))
-                found[i] = max(found[i], agreement)
+            found = bests.setdefault(subject.value, [[0.0] * len(c.values) for c in conditions])
+            found[i] = [max(pair) for pair in zip(found[i], _row_agreements(cond, row["v"], row["l"]))]
     scored = []
-    for iri, found in agreements.items():
-        score = round(100 * sum(found) / len(found), 2)
-        if score >= MIN_SCORE and not _fails_required(conditions, found):
-            scored.append(_Scored(iri, score, all(a == 1.0 for a in found), None, main_labels(pool[iri])))
+    for iri, found in bests.items():
+        agreements = [_quantified(cond, best) for cond, best in zip(conditions, found)]
+        score = round(100 * sum(agreements) / len(agreements), 2)
+        if score >= MIN_SCORE and not _fails_required(conditions, agreements):
+            scored.append(_Scored(iri, score, all(a == 1.0 for a in agreements), None, main_labels(pool[iri])))
     return scored
 
 

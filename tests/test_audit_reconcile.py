@@ -112,3 +112,49 @@ def test_extend_limit_setting_left_empty_or_null_means_every_value(server: Serve
 def test_extend_limit_setting_as_a_whole_number_of_type_number_is_taken(server: Server) -> None:
     # The manifest's setting is of type "number" (as a query's `limit`, where 5.0 is 5).
     assert extended(server, {"limit": 2.0}) == extended(server, {"limit": 2})
+
+
+# -- the 1.0 draft's conditions: matchQuantifier, and a name given as `query` --------------------------------
+
+
+def draft(server: Server, query: dict[str, Any]) -> list[dict[str, Any]]:
+    response = server.client.post("/reconcile", json={"queries": [query]})
+    assert response.status_code == 200, response.text
+    return response.json()["results"][0]["candidates"]
+
+
+def condition(pid: str, values: list[Any], **more: Any) -> dict[str, Any]:
+    return {"matchType": "property", "propertyId": pid, "propertyValue": values, **more}
+
+
+def test_draft_condition_match_quantifier_none_excludes_what_has_the_value(server: Server, project_graph: Store) -> None:
+    kt, team = labelled(project_graph, "KT"), labelled(project_graph, "AI 원팀")
+    name = {"matchType": "name", "propertyValue": "KT"}
+    member = condition("memberOf", [{"id": team}], required=True)
+    assert kt in [c["id"] for c in draft(server, {"conditions": [name, member]})]
+    not_member = condition("memberOf", [{"id": team}], required=True, matchQuantifier="none")
+    assert kt not in [c["id"] for c in draft(server, {"conditions": [name, not_member]})]
+
+
+def test_draft_condition_match_quantifier_all_needs_every_value(server: Server, project_graph: Store) -> None:
+    kt, team = labelled(project_graph, "KT"), labelled(project_graph, "AI 원팀")
+    kaist = labelled(project_graph, "KAIST")
+    name = {"matchType": "name", "propertyValue": "KT"}
+    # KT is a member of the AI One Team, but KAIST is no consortium KT is a member of.
+    some = condition("memberOf", [{"id": team}, {"id": kaist}], required=True)
+    assert kt in [c["id"] for c in draft(server, {"conditions": [name, some]})]
+    every = condition("memberOf", [{"id": team}, {"id": kaist}], required=True, matchQuantifier="all")
+    assert kt not in [c["id"] for c in draft(server, {"conditions": [name, every]})]
+
+
+def test_draft_condition_unknown_match_quantifier_is_400(server: Server) -> None:
+    query = {"conditions": [{"matchType": "name", "v": "KT"}, condition("memberOf", ["x"], matchQuantifier="most")]}
+    response = server.client.post("/reconcile", json={"queries": [query]})
+    assert response.status_code == 400
+    assert "matchQuantifier must be one of any, all, none" in response.json()["error"]
+
+
+def test_draft_query_name_beside_property_conditions_is_not_ignored(server: Server, project_graph: Store) -> None:
+    kt, team = labelled(project_graph, "KT"), labelled(project_graph, "AI 원팀")
+    found = draft(server, {"query": "KT", "conditions": [condition("memberOf", [{"id": team}])]})
+    assert found[0]["id"] == kt
