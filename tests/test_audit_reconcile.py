@@ -158,3 +158,25 @@ def test_draft_query_name_beside_property_conditions_is_not_ignored(server: Serv
     kt, team = labelled(project_graph, "KT"), labelled(project_graph, "AI 원팀")
     found = draft(server, {"query": "KT", "conditions": [condition("memberOf", [{"id": team}])]})
     assert found[0]["id"] == kt
+
+
+# -- property proposals for a column reconciled against no type -------------------------------------------
+
+
+def test_propose_without_type_lists_the_properties_of_every_default_type(server: Server) -> None:
+    # The spec: "If no type is provided, it should suggest properties for a column reconciled
+    # against no type." OpenRefine asks so when a column was reconciled without a type.
+    proposed = {}
+    for params in ({}, {"type": ""}):
+        response = server.client.get("/reconcile/extend/propose", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "type" not in body
+        proposed[len(params)] = [p["id"] for p in body["properties"]]
+    assert proposed[0] == proposed[1]
+    for type_id in ("Consortium", "Person", "Organization"):
+        typed = server.client.get("/reconcile/extend/propose", params={"type": type_id}).json()["properties"]
+        assert {p["id"] for p in typed} <= set(proposed[0]), type_id
+    limited = server.client.get("/reconcile/extend/propose", params={"limit": "2"}).json()
+    assert set(limited) == {"properties", "limit"} and limited["limit"] == 2
+    assert [p["id"] for p in limited["properties"]] == proposed[0][:2]
