@@ -313,13 +313,12 @@ def _values(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
             values.append(("text", "true" if item else "false"))
         else:
             raise BadRequest(f"{where}: a value must be a string, a number or an object with an 'id'")
-    if not values:
-        raise BadRequest(f"{where}: no value given")
     if len(values) > MAX_VALUES:
         raise BadRequest(f"{where}: {len(values)} values; give at most {MAX_VALUES}")
     if any(len(text) > MAX_TEXT for _, text in values):
         raise BadRequest(f"{where}: a value is longer than {MAX_TEXT} characters")
-    return tuple(values)
+    # A blank value (a cell of spaces in the property's column) says nothing about a candidate.
+    return tuple((kind, text) for kind, text in values if kind == "id" or normalize(text))
 
 
 def _draft_conditions(raw: Any, where: str) -> tuple[str | None, list[dict[str, Any]]]:
@@ -426,6 +425,8 @@ def parse_query(raw: Any, where: str) -> Query:
         if quantifier not in QUANTIFIERS:
             raise BadRequest(f"{pwhere}.match_quantifier must be one of {', '.join(QUANTIFIERS)}")
         values = _values(prop["v"], f"{pwhere}.v")
+        if not values:
+            continue  # only blank values (or none: the schemas allow []): no condition to weigh
         conditions.append(Condition(resolved, values, prop.get("required") is True, quantifier))
     return Query(text or "", tuple(types), strict, limit, tuple(conditions))
 

@@ -180,3 +180,16 @@ def test_propose_without_type_lists_the_properties_of_every_default_type(server:
     limited = server.client.get("/reconcile/extend/propose", params={"limit": "2"}).json()
     assert set(limited) == {"properties", "limit"} and limited["limit"] == 2
     assert [p["id"] for p in limited["properties"]] == proposed[0][:2]
+
+
+# -- blank property values: a cell of spaces in the column of a property --------------------------------------
+
+
+def test_blank_property_value_neither_lowers_the_score_nor_the_match(server: Server, project_graph: Store) -> None:
+    kt = labelled(project_graph, "KT")
+    alone = batch(server, {"q": {"query": "KT"}})["q"]["result"][0]
+    assert alone["id"] == kt and alone["match"]
+    for blank in (" ", "", [], ["  "]):
+        query = {"query": "KT", "properties": [{"pid": "memberOf", "v": blank}]}
+        found = batch(server, {"q": query})["q"]["result"][0]
+        assert (found["id"], found["score"], found["match"]) == (kt, alone["score"], True), blank
