@@ -134,7 +134,7 @@ SELECT ?t ?l ?c WHERE {
   ?t a ?kind .
   FILTER(isIRI(?t) && STRSTARTS(STR(?t), "https://w3id.org/onteam/ontology#"))
   OPTIONAL { ?t rdfs:label ?l }
-  OPTIONAL { ?t rdfs:comment ?c FILTER(LANGMATCHES(LANG(?c), "en")) }
+  OPTIONAL { ?t rdfs:comment ?c FILTER(LANGMATCHES(LANG(?c), "en") || LANGMATCHES(LANG(?c), "ko")) }
 }
 """
 TERM_KINDS = {
@@ -840,7 +840,7 @@ def suggest_terms(store: Any, kind: str, prefix: str, offset: int) -> list[dict[
     terms: dict[str, dict[str, Any]] = {}
     kinds = " ".join(f"<{k}>" for k in TERM_KINDS[kind])
     for row in evaluate(store, f"SELECT ?t WHERE {{ VALUES ?kind {{ {kinds} }} ?t a ?kind }}"):
-        terms.setdefault(row["t"].value, {"labels": {}, "comment": None})
+        terms.setdefault(row["t"].value, {"labels": {}, "comments": {}})
     if terms:
         for row in evaluate(store, TERMS_QUERY):
             entry = terms.get(row["t"].value)
@@ -848,22 +848,30 @@ def suggest_terms(store: Any, kind: str, prefix: str, offset: int) -> list[dict[
                 continue
             if row["l"] is not None:
                 entry["labels"].setdefault(row["l"].language or "", row["l"].value)
-            if row["c"] is not None and entry["comment"] is None:
-                entry["comment"] = row["c"].value
+            if row["c"] is not None:
+                entry["comments"].setdefault(row["c"].language or "", row["c"].value)
     wanted = normalize(prefix)
     ranked = []
     for iri, entry in terms.items():
         if not iri.startswith(OT):
             continue
-        rank = _prefix_rank(wanted, [term_id(iri), *entry["labels"].values()])
-        if rank is not None:
-            ranked.append((rank, term_id(iri).casefold(), iri, entry))
+        # Named in the language of the best name the prefix found (the id and English on a tie),
+        # as suggest_entities does: 대학 gives 대학, univ gives university.
+        found = [
+            (rank, lang not in ("", "en"), lang or "en")
+            for lang, text in [("", term_id(iri)), *entry["labels"].items()]
+            if (rank := _prefix_rank(wanted, [text])) is not None
+        ]
+        if found:
+            rank, _, lang = min(found)
+            ranked.append((rank, term_id(iri).casefold(), iri, entry, lang))
     ranked.sort(key=lambda r: r[:2])
     out = []
-    for _, _, iri, entry in ranked[offset : offset + SUGGEST_PAGE]:
-        item: dict[str, Any] = {"id": term_id(iri), "name": pick(entry["labels"], "en") or term_id(iri)}
-        if entry["comment"]:
-            item["description"] = entry["comment"]
+    for _, _, iri, entry, lang in ranked[offset : offset + SUGGEST_PAGE]:
+        item: dict[str, Any] = {"id": term_id(iri), "name": pick(entry["labels"], lang) or term_id(iri)}
+        comment = pick(entry["comments"], lang)
+        if comment:
+            item["description"] = comment
         out.append(item)
     return out
 

@@ -193,3 +193,15 @@ def test_blank_property_value_neither_lowers_the_score_nor_the_match(server: Ser
         query = {"query": "KT", "properties": [{"pid": "memberOf", "v": blank}]}
         found = batch(server, {"q": query})["q"]["result"][0]
         assert (found["id"], found["score"], found["match"]) == (kt, alone["score"], True), blank
+
+
+def test_suggest_type_and_property_names_follow_the_language_of_the_prefix(server: Server) -> None:
+    def names(kind: str, prefix: str) -> dict[str, str]:
+        response = server.client.get(f"/reconcile/suggest/{kind}", params={"prefix": prefix})
+        assert response.status_code == 200, response.text
+        return {r["id"]: r["name"] for r in response.json()["result"]}
+
+    assert names("type", "대학")["University"] == names("type", "대ㅎ")["University"] == "대학"
+    assert names("type", "univ")["University"] == "university"
+    assert names("property", "소속")["affiliatedWith"] == "소속"
+    assert names("property", "affil")["affiliatedWith"] == "affiliated with"
