@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pyoxigraph import NamedNode, Store
-
 from conftest import Server
+from pyoxigraph import NamedNode, Store
 
 ID = "https://w3id.org/onteam/id/"
 LABEL_PROPS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#altLabel")
