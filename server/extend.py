@@ -38,6 +38,7 @@ from .openapi import error_responses, query_param
 from .pages import LANGS, accept_language
 from .reconcile import (
     CALLBACK_PARAM,
+    DEFAULT_TYPES,
     FORM_MEDIA,
     JSON_MEDIA,
     JSON_OR_JSONP,
@@ -124,8 +125,12 @@ class Extension:
 
 
 def _setting_limit(value: Any, where: str) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return 0  # a field left empty (or JSON's null for a NaN): the default, as for `lang`
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
         value = int(value)  # OpenRefine sends settings as typed in the dialog, as strings
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        value = int(value)  # the setting is of type "number": 2.0 is 2
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise BadRequest(f"{where} must be a non-negative integer (0: every value)")
     return value
@@ -216,10 +221,11 @@ def property_name(store: Any, iri: str, lang: str) -> str:
     return pick(_names(store, iri), lang) or pick(vocabulary_labels().get(iri, {}), lang) or _curie(iri)
 
 
-def propose(store: Any, type_iri: str, lang: str) -> list[dict[str, str]]:
-    """Properties used by instances of `type_iri` (subclasses included), most used first."""
-    classes = {type_iri} | {
+def propose(store: Any, type_iris: tuple[str, ...], lang: str) -> list[dict[str, str]]:
+    """Properties used by instances of the types (subclasses included), most used first."""
+    classes = set(type_iris) | {
         row["c"].value
+        for type_iri in type_iris
         for row in evaluate(store, SUBCLASSES_QUERY, substitutions={Variable("t"): NamedNode(type_iri)})
         if isinstance(row["c"], NamedNode)
     }
@@ -378,7 +384,7 @@ async def answer_v02(request: Request, raw_text: str, callback: str | None) -> R
     responses={200: {"description": "Properties used by the type's instances", **JSON_OR_JSONP}, **error_responses(*STATUSES)},
     openapi_extra={
         "parameters": [
-            {**query_param("type", "A type id (Organization), CURIE or IRI"), "required": True},
+            query_param("type", "A type id (Organization), CURIE or IRI; none: a column reconciled against no type"),
             query_param("limit", "The most properties to list (a positive integer)"),
             CALLBACK_PARAM,
         ]
@@ -388,18 +394,18 @@ async def propose_properties(request: Request) -> Response:
     """Data extension: the properties instances of a type have, for OpenRefine's column dialog."""
     params = query_pairs(request)
     callback = jsonp_callback(params)
-    type_id = single(params, "type")
-    if type_id is None or not type_id.strip():
-        raise BadRequest("Missing 'type' parameter (the type whose properties to propose)")
-    type_iri = resolve_term(type_id, "Parameter 'type'")
+    type_id = (single(params, "type") or "").strip()
+    # No type (v0.2: "a column reconciled against no type"): what reconciliation searches by default.
+    types = (resolve_term(type_id, "Parameter 'type'"),) if type_id else tuple(OT + name for name in DEFAULT_TYPES)
     raw_limit = single(params, "limit")
     limit = None
     if raw_limit is not None:
         if not raw_limit.isdigit() or len(raw_limit) > 9 or int(raw_limit) < 1:
             raise BadRequest("Parameter 'limit' must be a positive integer")
         limit = int(raw_limit)
-    found = await compute(request, propose, type_iri, request_lang(request))
-    body: dict[str, Any] = {"type": type_id.strip(), "properties": found[:limit] if limit else found}
+    found = await compute(request, propose, types, request_lang(request))
+    body: dict[str, Any] = {"type": type_id} if type_id else {}
+    body["properties"] = found[:limit] if limit else found
     if limit:
         body["limit"] = limit
     return reply(body, callback)

@@ -71,6 +71,7 @@ MATCH_GAP = 10.0
 # A required condition (1.0 draft) holds when a value is the asked one, or its text nearly is.
 REQUIRED_AGREEMENT = 0.9
 STRICTNESS = ("any", "all", "should")
+QUANTIFIERS = ("any", "all", "none")
 
 JSON_MEDIA = "application/json"
 FORM_MEDIA = "application/x-www-form-urlencoded"
@@ -133,7 +134,7 @@ SELECT ?t ?l ?c WHERE {
   ?t a ?kind .
   FILTER(isIRI(?t) && STRSTARTS(STR(?t), "https://w3id.org/onteam/ontology#"))
   OPTIONAL { ?t rdfs:label ?l }
-  OPTIONAL { ?t rdfs:comment ?c FILTER(LANGMATCHES(LANG(?c), "en")) }
+  OPTIONAL { ?t rdfs:comment ?c FILTER(LANGMATCHES(LANG(?c), "en") || LANGMATCHES(LANG(?c), "ko")) }
 }
 """
 TERM_KINDS = {
@@ -159,6 +160,8 @@ class Condition:
     prop: str
     values: tuple[tuple[str, str], ...]
     required: bool = False  # 1.0 draft: a candidate that does not agree is no candidate
+    # 1.0 draft: which of the values the resource should have: "any" of them, "all", or "none"
+    quantifier: str = "any"
 
 
 @dataclass(frozen=True)
@@ -310,13 +313,12 @@ def _values(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
             values.append(("text", "true" if item else "false"))
         else:
             raise BadRequest(f"{where}: a value must be a string, a number or an object with an 'id'")
-    if not values:
-        raise BadRequest(f"{where}: no value given")
     if len(values) > MAX_VALUES:
         raise BadRequest(f"{where}: {len(values)} values; give at most {MAX_VALUES}")
     if any(len(text) > MAX_TEXT for _, text in values):
         raise BadRequest(f"{where}: a value is longer than {MAX_TEXT} characters")
-    return tuple(values)
+    # A blank value (a cell of spaces in the property's column) says nothing about a candidate.
+    return tuple((kind, text) for kind, text in values if kind == "id" or normalize(text))
 
 
 def _draft_conditions(raw: Any, where: str) -> tuple[str | None, list[dict[str, Any]]]:
@@ -341,6 +343,9 @@ def _draft_conditions(raw: Any, where: str) -> tuple[str | None, list[dict[str, 
         required = cond.get("required", False)
         if not isinstance(required, bool):
             raise BadRequest(f"{cwhere}.required must be true or false")
+        quantifier = cond.get("matchQuantifier", "any")
+        if quantifier not in QUANTIFIERS:
+            raise BadRequest(f"{cwhere}.matchQuantifier must be one of {', '.join(QUANTIFIERS)}")
         if cond.get("matchType") == "name":
             value = cond[key]
             if isinstance(value, list) and len(value) == 1:
@@ -352,7 +357,7 @@ def _draft_conditions(raw: Any, where: str) -> tuple[str | None, list[dict[str, 
             text = value
         else:
             pid = cond.get("pid", cond.get("propertyId"))
-            properties.append({"pid": pid, "v": cond[key], "required": required})
+            properties.append({"pid": pid, "v": cond[key], "required": required, "match_quantifier": quantifier})
     return text, properties
 
 
@@ -380,15 +385,21 @@ def parse_query(raw: Any, where: str) -> Query:
     conditions: list[Condition] = []
     properties = raw.get("properties", [])
     if "conditions" in raw:  # 1.0 draft: the name is a condition with matchType "name"
-        text, properties = _draft_conditions(raw["conditions"], f"{where}.conditions")
+        named, properties = _draft_conditions(raw["conditions"], f"{where}.conditions")
+        # A client may still give the name as `query` beside its property conditions: it is the name.
+        text = named if named is not None else text
     if not isinstance(properties, list):
         raise BadRequest(f"{where}.properties must be an array of {{pid, v}} objects")
     if text is None and not properties:
         raise BadRequest(f"{where} needs a 'query' string, or properties to match")
-    if text is not None and (not isinstance(text, str) or not text.strip()):
-        raise BadRequest(f"{where}.query must be a non-empty string")
+    if text is not None and not isinstance(text, str):
+        raise BadRequest(f"{where}.query must be a string")
     if text is not None and len(text) > MAX_TEXT:
         raise BadRequest(f"{where}.query is longer than {MAX_TEXT} characters")
+    if text is not None and not normalize(text):
+        # The schemas allow any string, and OpenRefine sends a cell of spaces as it is: a blank
+        # name matches nothing (its properties may), rather than failing the whole batch.
+        text = ""
     types: list[str] = []
     raw_type = raw.get("type")
     if raw_type is not None:
@@ -410,7 +421,13 @@ def parse_query(raw: Any, where: str) -> Query:
         if not isinstance(pid, str) or not pid.strip():
             raise BadRequest(f"{pwhere}.pid must be a property id")
         resolved = resolve_term(pid, f"{pwhere}.pid")
-        conditions.append(Condition(resolved, _values(prop["v"], f"{pwhere}.v"), prop.get("required") is True))
+        quantifier = prop.get("match_quantifier", "any")  # an earlier 1.0 draft's name for it
+        if quantifier not in QUANTIFIERS:
+            raise BadRequest(f"{pwhere}.match_quantifier must be one of {', '.join(QUANTIFIERS)}")
+        values = _values(prop["v"], f"{pwhere}.v")
+        if not values:
+            continue  # only blank values (or none: the schemas allow []): no condition to weigh
+        conditions.append(Condition(resolved, values, prop.get("required") is True, quantifier))
     return Query(text or "", tuple(types), strict, limit, tuple(conditions))
 
 
@@ -523,26 +540,39 @@ class LabelIndex:
         return [_Scored(iri, s, e, lang, main_labels(self.pool[iri])) for iri, (s, e, lang) in best.items()]
 
 
-def _row_agreement(cond: Condition, value: Any, label: Any) -> float:
-    """0..1: how well one value of the property (and the value's label) agrees with the asked values."""
-    best = 0.0
-    for kind, wanted in cond.values:
-        if isinstance(value, NamedNode) and value.value in (wanted, entity_iri(wanted)):
-            return 1.0
-        if kind == "id":
-            continue
-        texts = [value.value] if isinstance(value, Literal) else []
-        if label is not None:
-            texts.append(label.value)
-        for t in texts:
-            best = max(best, similarity(normalize(wanted), normalize(t)))
-    return best
+def _value_agreement(kind: str, wanted: str, value: Any, label: Any) -> float:
+    """0..1: how well one value of the property (and the value's label) agrees with one asked value."""
+    if isinstance(value, NamedNode) and value.value in (wanted, entity_iri(wanted)):
+        return 1.0
+    if kind == "id":
+        return 0.0
+    texts = [value.value] if isinstance(value, Literal) else []
+    if label is not None:
+        texts.append(label.value)
+    return max((similarity(normalize(wanted), normalize(t)) for t in texts), default=0.0)
+
+
+def _row_agreements(cond: Condition, value: Any, label: Any) -> list[float]:
+    """How well one value of the property agrees with each asked value, in their order."""
+    return [_value_agreement(kind, wanted, value, label) for kind, wanted in cond.values]
+
+
+def _quantified(cond: Condition, bests: list[float]) -> float:
+    """0..1: the agreement of a resource whose values agree `bests` with each asked value at best."""
+    if cond.quantifier == "all":
+        return min(bests)
+    if cond.quantifier == "none":
+        return 1.0 - max(bests)
+    return max(bests)
 
 
 def _condition_score(store: Any, iri: str, cond: Condition) -> float:
     """0..1: how well the resource's values of `cond.prop` agree with the asked values."""
     rows = evaluate(store, VALUES_QUERY, substitutions={Variable("e"): NamedNode(iri), Variable("p"): NamedNode(cond.prop)})
-    return max((_row_agreement(cond, row["v"], row["l"]) for row in rows), default=0.0)
+    bests = [0.0] * len(cond.values)
+    for row in rows:
+        bests = [max(pair) for pair in zip(bests, _row_agreements(cond, row["v"], row["l"]))]
+    return _quantified(cond, bests)
 
 
 def _fails_required(conditions: tuple[Condition, ...], agreements: list[float]) -> bool:
@@ -567,23 +597,24 @@ def _by_properties(store: Any, pool: Pool, conditions: tuple[Condition, ...]) ->
     """Candidates of a query without a name: resources of the pool whose values agree, scored
     by their mean agreement (100: every condition met exactly, which alone can make a match).
 
-    Each property is read once, all its subjects at a time, rather than once per resource.
+    Each property is read once, all its subjects at a time, rather than once per resource. The
+    resources considered are those with a value of one of the properties (so conditions that all
+    ask for "none" of their values find nothing).
     """
-    agreements: dict[str, list[float]] = {}
+    bests: dict[str, list[list[float]]] = {}  # resource -> condition -> best agreement per asked value
     for i, cond in enumerate(conditions):
         for row in evaluate(store, VALUES_QUERY, substitutions={Variable("p"): NamedNode(cond.prop)}):
             subject = row["e"]
             if not isinstance(subject, NamedNode) or subject.value not in pool:
                 continue
-            agreement = _row_agreement(cond, row["v"], row["l"])
-            if agreement > 0:
-                found = agreements.setdefault(subject.value, [0.0] * len(conditions))
-                found[i] = max(found[i], agreement)
+            found = bests.setdefault(subject.value, [[0.0] * len(c.values) for c in conditions])
+            found[i] = [max(pair) for pair in zip(found[i], _row_agreements(cond, row["v"], row["l"]))]
     scored = []
-    for iri, found in agreements.items():
-        score = round(100 * sum(found) / len(found), 2)
-        if score >= MIN_SCORE and not _fails_required(conditions, found):
-            scored.append(_Scored(iri, score, all(a == 1.0 for a in found), None, main_labels(pool[iri])))
+    for iri, found in bests.items():
+        agreements = [_quantified(cond, best) for cond, best in zip(conditions, found)]
+        score = round(100 * sum(agreements) / len(agreements), 2)
+        if score >= MIN_SCORE and not _fails_required(conditions, agreements):
+            scored.append(_Scored(iri, score, all(a == 1.0 for a in agreements), None, main_labels(pool[iri])))
     return scored
 
 
@@ -711,17 +742,60 @@ def card(store: Any, iri: str) -> dict[str, Any] | None:
     }
 
 
+# A Korean input method shows a syllable while it is composed: 하 and 한 on the way to 한국, 호 on
+# the way to 회, 달 on the way to 닭, 카잇 on the way to 카이스 (a final consonant moves on to the next
+# syllable once a vowel follows). Compared as letters, such a prefix is a prefix of the name: NFKD
+# splits syllables into conjoining jamo (and maps a bare ㄱ to the initial ᄀ), compound vowels and
+# finals are split into the letters typed for them, and a last final may be the next initial.
+_SPLIT = str.maketrans({
+    chr(compound): "".join(map(chr, parts))
+    for compound, parts in (
+        (0x116A, (0x1169, 0x1161)), (0x116B, (0x1169, 0x1162)), (0x116C, (0x1169, 0x1175)),
+        (0x116F, (0x116E, 0x1165)), (0x1170, (0x116E, 0x1166)), (0x1171, (0x116E, 0x1175)),
+        (0x1174, (0x1173, 0x1175)),
+        (0x11AA, (0x11A8, 0x11BA)), (0x11AC, (0x11AB, 0x11BD)), (0x11AD, (0x11AB, 0x11C2)),
+        (0x11B0, (0x11AF, 0x11A8)), (0x11B1, (0x11AF, 0x11B7)), (0x11B2, (0x11AF, 0x11B8)),
+        (0x11B3, (0x11AF, 0x11BA)), (0x11B4, (0x11AF, 0x11C0)), (0x11B5, (0x11AF, 0x11C1)),
+        (0x11B6, (0x11AF, 0x11C2)), (0x11B9, (0x11B8, 0x11BA)),
+    )
+})
+_FINAL_AS_INITIAL = {
+    chr(final): chr(initial)
+    for final, initial in (
+        (0x11A8, 0x1100), (0x11A9, 0x1101), (0x11AB, 0x1102), (0x11AE, 0x1103), (0x11AF, 0x1105),
+        (0x11B7, 0x1106), (0x11B8, 0x1107), (0x11BA, 0x1109), (0x11BB, 0x110A), (0x11BC, 0x110B),
+        (0x11BD, 0x110C), (0x11BE, 0x110E), (0x11BF, 0x110F), (0x11C0, 0x1110), (0x11C1, 0x1111),
+        (0x11C2, 0x1112),
+    )
+}
+
+
+@lru_cache(maxsize=1 << 16)
+def _letters(text: str) -> str:
+    """`text` with Hangul syllables split into the letters typed for them."""
+    return unicodedata.normalize("NFKD", text).translate(_SPLIT)
+
+
+def _prefix_forms(prefix: str) -> tuple[str, ...]:
+    """The prefix as letters, and, when it ends on a final consonant, with that one moved on."""
+    letters = _letters(prefix)
+    initial = _FINAL_AS_INITIAL.get(letters[-1:])
+    return (letters, letters[:-1] + initial) if initial else (letters,)
+
+
 def _prefix_rank(prefix: str, texts: Iterable[str]) -> int | None:
     """0: a name equals the prefix; 1: a name starts with it; 2: a word does; None: no match."""
     best: int | None = None
     compact = _compact(prefix)
+    starts = _prefix_forms(compact)
+    words = [" " + form for form in _prefix_forms(prefix)]
     for text in texts:
         name = normalize(text)
         if _compact(name) == compact:
             return 0
-        if _compact(name).startswith(compact):
+        if _letters(_compact(name)).startswith(starts):
             rank = 1
-        elif (" " + name).find(" " + prefix) >= 0:
+        elif any(form in " " + _letters(name) for form in words):
             rank = 2
         else:
             continue
@@ -738,14 +812,22 @@ def suggest_entities(store: Any, prefix: str, type_iri: str | None, offset: int)
     wanted = normalize(prefix)
     ranked = []
     for iri, labels in pool.items():
-        rank = _prefix_rank(wanted, [lit.value for _, lit in labels])
-        if rank is not None:
-            ranked.append((rank, iri, labels))
+        # The name is given in the language of the best label the prefix found (English on a
+        # tie), as reconciliation names a candidate in the language of the query: 카이 gives
+        # 한국과학기술원, kai gives its English name.
+        found = [
+            (rank, lit.language not in (None, "", "en"), lit.language or "en")
+            for _, lit in labels
+            if (rank := _prefix_rank(wanted, [lit.value])) is not None
+        ]
+        if found:
+            rank, _, lang = min(found)
+            ranked.append((rank, iri, labels, lang))
     ranked.sort(key=lambda r: (r[0], pick(main_labels(r[2]), "en").casefold(), r[1]))
     out = []
-    for _, iri, labels in ranked[offset : offset + SUGGEST_PAGE]:
-        item: dict[str, Any] = {"id": entity_id(iri), "name": pick(main_labels(labels), "en")}
-        description = _description(store, iri, "en")
+    for _, iri, labels, lang in ranked[offset : offset + SUGGEST_PAGE]:
+        item: dict[str, Any] = {"id": entity_id(iri), "name": pick(main_labels(labels), lang)}
+        description = _description(store, iri, lang)
         if description:
             item["description"] = description
         item["notable"] = [t for t in _types_of(store, iri) if not t["id"].startswith("http")]
@@ -758,7 +840,7 @@ def suggest_terms(store: Any, kind: str, prefix: str, offset: int) -> list[dict[
     terms: dict[str, dict[str, Any]] = {}
     kinds = " ".join(f"<{k}>" for k in TERM_KINDS[kind])
     for row in evaluate(store, f"SELECT ?t WHERE {{ VALUES ?kind {{ {kinds} }} ?t a ?kind }}"):
-        terms.setdefault(row["t"].value, {"labels": {}, "comment": None})
+        terms.setdefault(row["t"].value, {"labels": {}, "comments": {}})
     if terms:
         for row in evaluate(store, TERMS_QUERY):
             entry = terms.get(row["t"].value)
@@ -766,22 +848,30 @@ def suggest_terms(store: Any, kind: str, prefix: str, offset: int) -> list[dict[
                 continue
             if row["l"] is not None:
                 entry["labels"].setdefault(row["l"].language or "", row["l"].value)
-            if row["c"] is not None and entry["comment"] is None:
-                entry["comment"] = row["c"].value
+            if row["c"] is not None:
+                entry["comments"].setdefault(row["c"].language or "", row["c"].value)
     wanted = normalize(prefix)
     ranked = []
     for iri, entry in terms.items():
         if not iri.startswith(OT):
             continue
-        rank = _prefix_rank(wanted, [term_id(iri), *entry["labels"].values()])
-        if rank is not None:
-            ranked.append((rank, term_id(iri).casefold(), iri, entry))
+        # Named in the language of the best name the prefix found (the id and English on a tie),
+        # as suggest_entities does: 대학 gives 대학, univ gives university.
+        found = [
+            (rank, lang not in ("", "en"), lang or "en")
+            for lang, text in [("", term_id(iri)), *entry["labels"].items()]
+            if (rank := _prefix_rank(wanted, [text])) is not None
+        ]
+        if found:
+            rank, _, lang = min(found)
+            ranked.append((rank, term_id(iri).casefold(), iri, entry, lang))
     ranked.sort(key=lambda r: r[:2])
     out = []
-    for _, _, iri, entry in ranked[offset : offset + SUGGEST_PAGE]:
-        item: dict[str, Any] = {"id": term_id(iri), "name": pick(entry["labels"], "en") or term_id(iri)}
-        if entry["comment"]:
-            item["description"] = entry["comment"]
+    for _, _, iri, entry, lang in ranked[offset : offset + SUGGEST_PAGE]:
+        item: dict[str, Any] = {"id": term_id(iri), "name": pick(entry["labels"], lang) or term_id(iri)}
+        comment = pick(entry["comments"], lang)
+        if comment:
+            item["description"] = comment
         out.append(item)
     return out
 

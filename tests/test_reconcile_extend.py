@@ -136,8 +136,6 @@ def test_propose_jsonp_wraps_the_answer(server: Server) -> None:
 
 
 @pytest.mark.parametrize(("params", "says"), [
-    ({}, "Missing 'type'"),
-    ({"type": " "}, "Missing 'type'"),
     ({"type": "not a type"}, "is not an ontology term name"),
     ({"type": "Consortium", "limit": "0"}, "'limit' must be a positive integer"),
     ({"type": "Consortium", "limit": "-2"}, "'limit' must be a positive integer"),
