@@ -13,6 +13,7 @@ import os
 import pickle
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import timezone
 from email.utils import formatdate, parsedate_to_datetime
@@ -52,6 +53,7 @@ from .errors import (
     error_response,
 )
 from .solutions import SolutionsWriter
+from .store import SCRATCH_PREFIX
 
 router = APIRouter()
 T = TypeVar("T")
@@ -581,14 +583,15 @@ async def run_update(
             update = sparqlscan.add_using(update, using_graphs, using_named_graphs)
         except sparqlscan.UsingNotApplicable as exc:
             raise BadRequest(str(exc)) from None
+    checked = sparqlscan.check_copy_sources(update, SCRATCH_PREFIX + uuid.uuid4().hex)
     shape = sparqlscan.update_shape(update)
     store: Store = request.app.state.store
 
     def apply() -> None:
         try:
-            store.update(update, base_iri=BASE_IRI)
+            store.update(checked, base_iri=BASE_IRI)
         except SyntaxError as exc:
-            raise syntax_error("Update", exc) from None
+            raise syntax_error("Update", _as_sent(update, checked, exc)) from None
         except (ValueError, RuntimeError) as exc:
             raise BadRequest(f"Update failed; nothing was changed: {exc}") from None
         except OSError as exc:
@@ -598,6 +601,21 @@ async def run_update(
 
     await write_to_store(request.app.state, apply)
     return Response(status_code=204)
+
+
+def _as_sent(update: str, checked: str, exc: SyntaxError) -> SyntaxError:
+    """The syntax error at its place in `update`, not in the text the COPY / ADD checks lengthened.
+
+    Those checks are valid operations, so `update` fails to parse too: on an empty store of
+    its own, before anything is evaluated.
+    """
+    if checked == update:
+        return exc
+    try:
+        Store().update(update, base_iri=BASE_IRI)
+    except SyntaxError as original:
+        return original
+    return exc
 
 
 async def write_to_store(state: Any, apply: Callable[[], T]) -> T:

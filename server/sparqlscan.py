@@ -359,3 +359,36 @@ def hoist_prologues(update: str) -> str:
     blanked = "".join(text)
     at = first_operation if first_operation is not None else len(blanked)
     return blanked[:at] + "".join(hoisted) + blanked[at:]
+
+
+def check_copy_sources(update: str, scratch: str) -> str:
+    """Make each COPY and ADD without SILENT fail when its source graph does not exist.
+
+    SPARQL 1.1 Update §3.2.3/§3.2.5 (and the W3C update-silent tests) make a missing source
+    an error; Oxigraph raises it for MOVE only. Where the graph is checked matters: an earlier
+    operation of the same request may create it, so the check runs in place, as operations
+    inserted just before the COPY / ADD: `DROP GRAPH` (which fails on a missing graph) between
+    a copy of the source into the graph `scratch` (an IRI, unused) and back. All of it is one
+    transaction, so no reader sees the scratch graph and the source comes out as it went in.
+    The prologue must already lead the text (`hoist_prologues`): the source is copied as written.
+    """
+    significant = list(tokens(update))
+    pieces: list[str] = []
+    last = 0
+    for index, token in enumerate(significant):
+        if token.depth or token.kind != "word" or token.text.upper() not in ("COPY", "ADD"):
+            continue
+        # COPY [SILENT] (DEFAULT | [GRAPH] iri) TO (DEFAULT | [GRAPH] iri)
+        operands = [t for t in significant[index + 1:index + 6] if t.text.upper() != "GRAPH"]
+        if not operands or operands[0].text.upper() == "SILENT" or operands[0].kind not in ("iri", "pname"):
+            continue  # SILENT, or DEFAULT (which always exists), or a text pyoxigraph will refuse
+        source = operands[0].text
+        if len(operands) > 2 and operands[1].text.upper() == "TO" and operands[2].text == source:
+            continue  # a graph copied onto itself is a no-op (§3.2.3)
+        pieces += [update[last:token.start],
+                   f"DROP SILENT GRAPH <{scratch}> ; ADD SILENT GRAPH {source} TO GRAPH <{scratch}> ; "
+                   f"DROP GRAPH {source} ; CREATE GRAPH {source} ; ADD SILENT GRAPH <{scratch}> TO GRAPH {source} ; "
+                   f"DROP SILENT GRAPH <{scratch}> ; "]
+        last = token.start
+    pieces.append(update[last:])
+    return "".join(pieces)
