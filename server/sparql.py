@@ -591,6 +591,10 @@ async def run_update(
         try:
             store.update(checked, base_iri=BASE_IRI)
         except SyntaxError as exc:
+            if shape.loads and not _POSITION.search(exc.msg or ""):
+                # Not the update (its errors say "error at L:C") but a document LOAD fetched.
+                raise BadRequest(f"LOAD failed; nothing was changed: the document loaded from "
+                                 f"{_load_targets(update)} does not parse: {exc.msg}") from None
             raise syntax_error("Update", _as_sent(update, checked, exc)) from None
         except (ValueError, RuntimeError) as exc:
             raise BadRequest(f"Update failed; nothing was changed: {exc}") from None
@@ -616,6 +620,15 @@ def _as_sent(update: str, checked: str, exc: SyntaxError) -> SyntaxError:
     except SyntaxError as original:
         return original
     return exc
+
+
+def _load_targets(update: str) -> str:
+    """The documents an update LOADs, as written (`<iri>` or a prefixed name), for messages."""
+    significant = [t for t in sparqlscan.tokens(update) if not (t.kind == "word" and t.text.upper() == "SILENT")]
+    return " or ".join(
+        nxt.text for token, nxt in zip(significant, significant[1:])
+        if token.kind == "word" and token.text.upper() == "LOAD" and nxt.kind in ("iri", "pname")
+    ) or "the web"
 
 
 async def write_to_store(state: Any, apply: Callable[[], T]) -> T:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import http.server
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,43 @@ def test_syntax_error_after_a_copy_is_reported_where_the_client_wrote_it(writabl
     response = update(writable, f"{INSERT} ;\nCOPY <{G}> TO <http://example.org/to> ; INSERT DATA {{ <urn:a> <urn:b> }}")
     assert response.status_code == 400
     assert (response.json()["line"], response.json()["column"]) == (2, 88)
+
+
+@pytest.fixture
+def documents() -> Iterator[str]:
+    """A local HTTP server for LOAD: /bad.ttl is Turtle cut short, anything else is 404."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'<urn:l> <urn:l> "cut short\n' if self.path == "/bad.ttl" else b"missing"
+            self.send_response(200 if self.path == "/bad.ttl" else 404)
+            self.send_header("Content-Type", "text/turtle")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_load_of_a_document_that_does_not_parse_blames_the_document(
+    make_server: Callable[..., Server], tmp_path: Path, documents: str
+) -> None:
+    bad = f"{documents}/bad.ttl"
+    server = make_server("--update-token", TOKEN, root=write_root(tmp_path / "root"),
+                         env={"ONTEAM_SERVICE_ALLOW_LIST": bad})
+    before = dump(server)
+    response = update(server, f"{INSERT} ; LOAD <{bad}> INTO GRAPH <http://example.org/loaded>")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    # The update itself is fine: the message names the document, not an "Update syntax error".
+    assert error.startswith("LOAD failed; nothing was changed:"), error
+    assert bad in error
+    assert "line" not in response.json()  # positions in the document, not in the update text
+    assert dump(server) == before
