@@ -583,6 +583,11 @@ async def run_update(
             update = sparqlscan.add_using(update, using_graphs, using_named_graphs)
         except sparqlscan.UsingNotApplicable as exc:
             raise BadRequest(str(exc)) from None
+    for token in sparqlscan.tokens(update):
+        if token.kind == "iri" and SCRATCH_PREFIX in token.text:
+            # Every open drops scratch graphs: an acknowledged write into one would not last.
+            raise BadRequest(f"The update names {token.text}, which is reserved (scratch graphs are "
+                             "dropped on the next start); nothing was changed")
     checked = sparqlscan.check_copy_sources(update, SCRATCH_PREFIX + uuid.uuid4().hex)
     shape = sparqlscan.update_shape(update)
     store: Store = request.app.state.store

@@ -111,3 +111,30 @@ def test_load_of_a_document_that_does_not_parse_blames_the_document(
     assert bad in error
     assert "line" not in response.json()  # positions in the document, not in the update text
     assert dump(server) == before
+
+
+SCRATCH = "urn:onteam:scratch:mine"
+
+
+def test_update_into_a_scratch_graph_is_400_as_it_would_be_dropped_on_restart(writable: Server) -> None:
+    # Every open drops scratch graphs (what an interrupted load leaves): an acknowledged write
+    # into one would vanish at the next start.
+    before = dump(writable)
+    for text in (f"INSERT DATA {{ GRAPH <{SCRATCH}> {{ <urn:a> <urn:b> <urn:c> }} }}",
+                 f"PREFIX s: <urn:onteam:scratch:> {INSERT} ; COPY <{G}> TO s:copy"):
+        response = update(writable, text)
+        assert response.status_code == 400, response.text
+        assert "reserved" in response.json()["error"]
+    assert dump(writable) == before
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
+def test_gsp_write_to_a_scratch_graph_is_400(writable: Server, method: str) -> None:
+    before = dump(writable)
+    response = writable.client.request(
+        method, "/store", params={"graph": SCRATCH}, content=b"<urn:a> <urn:b> <urn:c> .",
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"},
+    )
+    assert response.status_code == 400, response.text
+    assert "reserved" in response.json()["error"]
+    assert dump(writable) == before
