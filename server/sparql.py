@@ -588,7 +588,7 @@ async def run_update(
             # Every open drops scratch graphs: an acknowledged write into one would not last.
             raise BadRequest(f"The update names {token.text}, which is reserved (scratch graphs are "
                              "dropped on the next start); nothing was changed")
-    checked = sparqlscan.check_copy_sources(update, SCRATCH_PREFIX + uuid.uuid4().hex)
+    checked, markers = sparqlscan.check_copy_sources(update, SCRATCH_PREFIX + uuid.uuid4().hex)
     shape = sparqlscan.update_shape(update)
     store: Store = request.app.state.store
 
@@ -602,7 +602,10 @@ async def run_update(
                                  f"{_load_targets(update)} does not parse: {exc.msg}") from None
             raise syntax_error("Update", _as_sent(update, checked, exc)) from None
         except (ValueError, RuntimeError) as exc:
-            raise BadRequest(f"Update failed; nothing was changed: {exc}") from None
+            message = str(exc)
+            for marker, source in markers.items():  # a COPY / ADD check failed: name its source
+                message = message.replace(f"<{marker}>", source)
+            raise BadRequest(f"Update failed; nothing was changed: {message}") from None
         except OSError as exc:
             if shape.loads:
                 raise BadRequest(f"LOAD failed; nothing was changed: {exc}") from None

@@ -361,19 +361,22 @@ def hoist_prologues(update: str) -> str:
     return blanked[:at] + "".join(hoisted) + blanked[at:]
 
 
-def check_copy_sources(update: str, scratch: str) -> str:
+def check_copy_sources(update: str, scratch: str) -> tuple[str, dict[str, str]]:
     """Make each COPY and ADD without SILENT fail when its source graph does not exist.
 
     SPARQL 1.1 Update §3.2.3/§3.2.5 (and the W3C update-silent tests) make a missing source
     an error; Oxigraph raises it for MOVE only. Where the graph is checked matters: an earlier
-    operation of the same request may create it, so the check runs in place, as operations
-    inserted just before the COPY / ADD: `DROP GRAPH` (which fails on a missing graph) between
-    a copy of the source into the graph `scratch` (an IRI, unused) and back. All of it is one
-    transaction, so no reader sees the scratch graph and the source comes out as it went in.
+    operation of the same request may create or drop it, so the check runs in place, as two
+    operations inserted just before the COPY / ADD: one writes a marker graph if the source
+    exists (`GRAPH <s> { }` matches once for an existing graph, even an empty one), the next
+    drops the marker, which fails when there is none. Both are cheap whatever the graph's size
+    and leave nothing behind. `scratch` is an unused graph IRI the markers are numbered from;
+    returns the text and each marker IRI with the source it stands for (for the message).
     The prologue must already lead the text (`hoist_prologues`): the source is copied as written.
     """
     significant = list(tokens(update))
     pieces: list[str] = []
+    markers: dict[str, str] = {}
     last = 0
     for index, token in enumerate(significant):
         if token.depth or token.kind != "word" or token.text.upper() not in ("COPY", "ADD"):
@@ -385,10 +388,11 @@ def check_copy_sources(update: str, scratch: str) -> str:
         source = operands[0].text
         if len(operands) > 2 and operands[1].text.upper() == "TO" and operands[2].text == source:
             continue  # a graph copied onto itself is a no-op (§3.2.3)
+        marker = f"{scratch}-{len(markers)}"
+        markers[marker] = source
         pieces += [update[last:token.start],
-                   f"DROP SILENT GRAPH <{scratch}> ; ADD SILENT GRAPH {source} TO GRAPH <{scratch}> ; "
-                   f"DROP GRAPH {source} ; CREATE GRAPH {source} ; ADD SILENT GRAPH <{scratch}> TO GRAPH {source} ; "
-                   f"DROP SILENT GRAPH <{scratch}> ; "]
+                   f"INSERT {{ GRAPH <{marker}> {{ <{marker}> <{marker}> <{marker}> }} }} "
+                   f"WHERE {{ GRAPH {source} {{ }} }} ; DROP GRAPH <{marker}> ; "]
         last = token.start
     pieces.append(update[last:])
-    return "".join(pieces)
+    return "".join(pieces), markers

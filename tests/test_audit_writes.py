@@ -36,6 +36,7 @@ def dump(server: Server) -> list[str]:
     f"ADD GRAPH <{MISSING}> TO GRAPH <http://example.org/to>",
     f"ADD <{MISSING}> TO DEFAULT",
     "PREFIX ex: <http://example.org/> ADD ex:missing TO ex:to",
+    f"MOVE <{G}> TO <{MISSING}> ; DROP GRAPH <{MISSING}> ; COPY <{MISSING}> TO <http://example.org/to>",
 ])
 def test_copy_or_add_of_a_missing_graph_fails_and_changes_nothing(writable: Server, operation: str) -> None:
     # SPARQL 1.1 Update §3.2.3-3.2.5: without SILENT a missing source graph is an error (the W3C
@@ -44,6 +45,7 @@ def test_copy_or_add_of_a_missing_graph_fails_and_changes_nothing(writable: Serv
     response = update(writable, f"{INSERT} ; {operation}")
     assert response.status_code == 400, response.text
     assert "does not exist" in response.json()["error"]
+    assert "missing" in response.json()["error"] and "scratch" not in response.json()["error"]
     assert dump(writable) == before
 
 
