@@ -36,7 +36,7 @@ from . import engine, limits, negotiation, sparql
 from .auth import require_writer
 from .linkeddata import public_base
 from .errors import BadRequest, NotFound, PreconditionFailed, UnsupportedMediaType
-from .store import GRAPH_BASE, GraphName, LoadError, backup_store, parse_data, write_graphs_now
+from .store import GRAPH_BASE, SCRATCH_PREFIX, GraphName, LoadError, backup_store, parse_data, write_graphs_now
 
 router = APIRouter()
 
@@ -237,8 +237,16 @@ async def _read_graph(request: Request, graph: GraphName) -> list[Quad]:
     return await anyio.to_thread.run_sync(parse_parts)
 
 
+def _check_writable(graph: GraphName) -> None:
+    """400 for a scratch graph: every open drops them, so a write there would not last."""
+    if isinstance(graph, NamedNode) and graph.value.startswith(SCRATCH_PREFIX):
+        raise BadRequest(f"The graph {graph} is reserved (scratch graphs are dropped on the next start); "
+                         "nothing was written")
+
+
 async def _write(request: Request, graph: GraphName, *, append: bool) -> Response:
     require_writer(request)
+    _check_writable(graph)
     quads = await _read_graph(request, graph)
     store: Store = request.app.state.store
 
@@ -256,6 +264,7 @@ async def _write(request: Request, graph: GraphName, *, append: bool) -> Respons
 
 async def _delete(request: Request, graph: GraphName) -> Response:
     require_writer(request)
+    _check_writable(graph)
     store: Store = request.app.state.store
 
     def drop() -> None:

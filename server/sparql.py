@@ -13,6 +13,7 @@ import os
 import pickle
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import timezone
 from email.utils import formatdate, parsedate_to_datetime
@@ -52,6 +53,7 @@ from .errors import (
     error_response,
 )
 from .solutions import SolutionsWriter
+from .store import SCRATCH_PREFIX
 
 router = APIRouter()
 T = TypeVar("T")
@@ -581,16 +583,29 @@ async def run_update(
             update = sparqlscan.add_using(update, using_graphs, using_named_graphs)
         except sparqlscan.UsingNotApplicable as exc:
             raise BadRequest(str(exc)) from None
+    for token in sparqlscan.tokens(update):
+        if token.kind == "iri" and SCRATCH_PREFIX in token.text:
+            # Every open drops scratch graphs: an acknowledged write into one would not last.
+            raise BadRequest(f"The update names {token.text}, which is reserved (scratch graphs are "
+                             "dropped on the next start); nothing was changed")
+    checked, markers = sparqlscan.check_copy_sources(update, SCRATCH_PREFIX + uuid.uuid4().hex)
     shape = sparqlscan.update_shape(update)
     store: Store = request.app.state.store
 
     def apply() -> None:
         try:
-            store.update(update, base_iri=BASE_IRI)
+            store.update(checked, base_iri=BASE_IRI)
         except SyntaxError as exc:
-            raise syntax_error("Update", exc) from None
+            if shape.loads and not _POSITION.search(exc.msg or ""):
+                # Not the update (its errors say "error at L:C") but a document LOAD fetched.
+                raise BadRequest(f"LOAD failed; nothing was changed: the document loaded from "
+                                 f"{_load_targets(update)} does not parse: {exc.msg}") from None
+            raise syntax_error("Update", _as_sent(update, checked, exc)) from None
         except (ValueError, RuntimeError) as exc:
-            raise BadRequest(f"Update failed; nothing was changed: {exc}") from None
+            message = str(exc)
+            for marker, source in markers.items():  # a COPY / ADD check failed: name its source
+                message = message.replace(f"<{marker}>", source)
+            raise BadRequest(f"Update failed; nothing was changed: {message}") from None
         except OSError as exc:
             if shape.loads:
                 raise BadRequest(f"LOAD failed; nothing was changed: {exc}") from None
@@ -598,6 +613,30 @@ async def run_update(
 
     await write_to_store(request.app.state, apply)
     return Response(status_code=204)
+
+
+def _as_sent(update: str, checked: str, exc: SyntaxError) -> SyntaxError:
+    """The syntax error at its place in `update`, not in the text the COPY / ADD checks lengthened.
+
+    Those checks are valid operations, so `update` fails to parse too: on an empty store of
+    its own, before anything is evaluated.
+    """
+    if checked == update:
+        return exc
+    try:
+        Store().update(update, base_iri=BASE_IRI)
+    except SyntaxError as original:
+        return original
+    return exc
+
+
+def _load_targets(update: str) -> str:
+    """The documents an update LOADs, as written (`<iri>` or a prefixed name), for messages."""
+    significant = [t for t in sparqlscan.tokens(update) if not (t.kind == "word" and t.text.upper() == "SILENT")]
+    return " or ".join(
+        nxt.text for token, nxt in zip(significant, significant[1:])
+        if token.kind == "word" and token.text.upper() == "LOAD" and nxt.kind in ("iri", "pname")
+    ) or "the web"
 
 
 async def write_to_store(state: Any, apply: Callable[[], T]) -> T:

@@ -359,3 +359,40 @@ def hoist_prologues(update: str) -> str:
     blanked = "".join(text)
     at = first_operation if first_operation is not None else len(blanked)
     return blanked[:at] + "".join(hoisted) + blanked[at:]
+
+
+def check_copy_sources(update: str, scratch: str) -> tuple[str, dict[str, str]]:
+    """Make each COPY and ADD without SILENT fail when its source graph does not exist.
+
+    SPARQL 1.1 Update §3.2.3/§3.2.5 (and the W3C update-silent tests) make a missing source
+    an error; Oxigraph raises it for MOVE only. Where the graph is checked matters: an earlier
+    operation of the same request may create or drop it, so the check runs in place, as two
+    operations inserted just before the COPY / ADD: one writes a marker graph if the source
+    exists (`GRAPH <s> { }` matches once for an existing graph, even an empty one), the next
+    drops the marker, which fails when there is none. Both are cheap whatever the graph's size
+    and leave nothing behind. `scratch` is an unused graph IRI the markers are numbered from;
+    returns the text and each marker IRI with the source it stands for (for the message).
+    The prologue must already lead the text (`hoist_prologues`): the source is copied as written.
+    """
+    significant = list(tokens(update))
+    pieces: list[str] = []
+    markers: dict[str, str] = {}
+    last = 0
+    for index, token in enumerate(significant):
+        if token.depth or token.kind != "word" or token.text.upper() not in ("COPY", "ADD"):
+            continue
+        # COPY [SILENT] (DEFAULT | [GRAPH] iri) TO (DEFAULT | [GRAPH] iri)
+        operands = [t for t in significant[index + 1:index + 6] if t.text.upper() != "GRAPH"]
+        if not operands or operands[0].text.upper() == "SILENT" or operands[0].kind not in ("iri", "pname"):
+            continue  # SILENT, or DEFAULT (which always exists), or a text pyoxigraph will refuse
+        source = operands[0].text
+        if len(operands) > 2 and operands[1].text.upper() == "TO" and operands[2].text == source:
+            continue  # a graph copied onto itself is a no-op (§3.2.3)
+        marker = f"{scratch}-{len(markers)}"
+        markers[marker] = source
+        pieces += [update[last:token.start],
+                   f"INSERT {{ GRAPH <{marker}> {{ <{marker}> <{marker}> <{marker}> }} }} "
+                   f"WHERE {{ GRAPH {source} {{ }} }} ; DROP GRAPH <{marker}> ; "]
+        last = token.start
+    pieces.append(update[last:])
+    return "".join(pieces), markers
