@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import Server
+from conftest import LoopbackHandler, Server, serve_http
 from sparql_support import TOKEN, update, write_root
 
 G = "http://example.org/g"
@@ -79,23 +77,15 @@ def test_syntax_error_after_a_copy_is_reported_where_the_client_wrote_it(writabl
 def documents() -> Iterator[str]:
     """A local HTTP server for LOAD: /bad.ttl is Turtle cut short, anything else is 404."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(LoopbackHandler):
         def do_GET(self) -> None:
-            body = b'<urn:l> <urn:l> "cut short\n' if self.path == "/bad.ttl" else b"missing"
-            self.send_response(200 if self.path == "/bad.ttl" else 404)
-            self.send_header("Content-Type", "text/turtle")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            if self.path == "/bad.ttl":
+                self.answer(200, "text/turtle", b'<urn:l> <urn:l> "cut short\n')
+            else:
+                self.answer(404, "text/plain", b"missing")
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_http(Handler) as origin:
+        yield origin
 
 
 def test_load_of_a_document_that_does_not_parse_blames_the_document(

@@ -6,8 +6,6 @@ without the check an open endpoint relays requests to any host (the first test s
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +15,8 @@ from pyoxigraph import Store
 from server.errors import BadRequest, Forbidden
 from server.limits import allow_list, check_federation, install_limits
 from server.settings import Settings
+
+from conftest import LoopbackHandler, serve_http
 
 ALLOWED = "https://query.wikidata.org/sparql"
 ALLOW = frozenset({ALLOWED})
@@ -28,27 +28,15 @@ def endpoint() -> Iterator[tuple[str, list[str]]]:
     """A local HTTP server that answers any request with one SPARQL JSON solution, and logs paths."""
     seen: list[str] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(LoopbackHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length") or 0))
             seen.append(self.path)
             body = b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://remote/"}}]}}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(200, "application/sparql-results+json", body)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql", seen
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_http(Handler) as origin:
+        yield f"{origin}/sparql", seen
 
 
 def test_pyoxigraph_really_calls_service_endpoints(endpoint: tuple[str, list[str]]) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pyoxigraph
@@ -16,7 +14,7 @@ import pytest
 import rdflib
 from rdflib import RDF, XSD, Literal, Namespace, URIRef
 
-from conftest import PROJECT_ROOT, Server
+from conftest import PROJECT_ROOT, LoopbackHandler, Server, serve_http
 from sparql_support import DATA_GRAPH, ONTOLOGY_GRAPH, TOKEN, count, select, update, write_root
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -139,25 +137,13 @@ LOAD_SOURCES = {
 def load_source() -> Iterator[str]:
     """A loopback HTTP server answering /<format name> with a document in that format."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(LoopbackHandler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
             media, body = LOAD_SOURCES[self.path.lstrip("/")]
-            data = body.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", media)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.answer(200, media, body.encode())
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_http(Handler) as origin:
+        yield origin + "/"
 
 
 def test_every_listed_input_format_is_one_load_parses(
