@@ -36,7 +36,7 @@ from . import engine, limits, negotiation, sparql
 from .auth import require_writer
 from .linkeddata import public_base
 from .errors import BadRequest, NotFound, PreconditionFailed, UnsupportedMediaType
-from .store import GRAPH_BASE, SCRATCH_PREFIX, GraphName, LoadError, backup_store, parse_data, write_graphs_now
+from .store import GRAPH_BASE, ONTEAM_BASE, SCRATCH_PREFIX, GraphName, LoadError, backup_store, parse_data, write_graphs_now
 
 router = APIRouter()
 
@@ -51,6 +51,9 @@ GRAPH_OFFERS: tuple[str, ...] = (
 )
 DATASET_OFFERS: tuple[str, ...] = ("application/n-quads", "application/trig")
 NEW_GRAPH_BASE = GRAPH_BASE + "store/"
+# The base of a body sent to `?default`: its request IRI, as /store stands for ONTEAM_BASE + "store"
+# (as /graph/<path> does for the graph IRI), so the data never depends on the host the client used.
+DEFAULT_GRAPH_BASE = ONTEAM_BASE + "store?default"
 _ANY_TYPE = {"", "application/octet-stream"}
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and '/', left as they are in a Location path
 _UTF8_CHARSETS = {"utf-8", "utf8", "us-ascii"}  # what every RDF parser here reads
@@ -219,7 +222,7 @@ async def _read_graph(request: Request, graph: GraphName) -> list[Quad]:
     """Parse the request body (or every multipart part, all before any write) into `graph`."""
     content_type = request.headers.get("content-type", "")
     body = await request.body()
-    base = graph.value if isinstance(graph, NamedNode) else str(request.url)
+    base = graph.value if isinstance(graph, NamedNode) else DEFAULT_GRAPH_BASE
     if content_type.split(";")[0].strip().lower() != "multipart/form-data":
         fmt = _body_format(content_type)
         return await anyio.to_thread.run_sync(_parse, body, fmt, "request body", graph, base)

@@ -1,0 +1,93 @@
+"""Acceptance audit of the Graph Store Protocol, the Service Description and VoID, end to end.
+
+Each test is a case a reader of the W3C texts (SPARQL 1.1 Graph Store HTTP Protocol, SPARQL 1.1
+Service Description, VoID) would try on the running service, over HTTP.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import rdflib
+from conftest import Server, start_server
+from pyoxigraph import RdfFormat, parse
+from rdflib import Literal, Namespace, URIRef
+from sparql_support import TOKEN, select, write_root
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+TTL = {"Content-Type": "text/turtle", **AUTH}
+VOID = Namespace("http://rdfs.org/ns/void#")
+DATASET = URIRef("https://w3id.org/onteam/dataset")
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One in-memory server with updates on, over the small fixture graph of sparql_support."""
+    folder = tmp_path_factory.mktemp("audit-gsp-sd")
+    running = start_server(folder, "--memory", "--update-token", TOKEN, root=write_root(folder / "root"))
+    yield running
+    running.stop()
+
+
+def ntriples(server: Server, params: dict[str, str]) -> set[tuple[str, str, str]]:
+    response = server.client.get("/store", params=params, headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200, response.text
+    return {(str(t.subject), str(t.predicate), str(t.object)) for t in parse(response.content, format=RdfFormat.N_TRIPLES)}
+
+
+def void(server: Server) -> rdflib.Graph:
+    response = server.client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200, response.text
+    graph = rdflib.Graph()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph.parse(data=response.content, format="nt")
+    return graph
+
+
+def count(graph: rdflib.Graph, subject: rdflib.term.Node, predicate: URIRef) -> int:
+    value = graph.value(subject, predicate)
+    assert isinstance(value, Literal), f"no {predicate} on {subject}"
+    return int(value)
+
+
+def one(server: Server, query: str) -> int:
+    return int(select(server, query)[0]["n"])
+
+
+# -- Graph Store Protocol ------------------------------------------------------------------------
+
+
+def test_put_default_graph_resolves_relative_iris_against_the_canonical_store_iri(
+    make_server: Callable[..., Server], tmp_path: Path
+) -> None:
+    # The base of a body is its request IRI; /store stands for https://w3id.org/onteam/store as
+    # /graph/<path> does for https://w3id.org/onteam/graph/<path>: the data must not depend on
+    # the host name or port the client happened to use, nor leak a proxy's internal address.
+    server = make_server("--memory", "--update-token", TOKEN, "--public-base", "https://data.example.org",
+                         root=write_root(tmp_path / "root"))
+    body = "<s> <p> <#o> ."
+    response = server.client.put("/store", params={"default": ""}, content=body, headers=TTL)
+    assert response.status_code == 204, response.text
+    assert ntriples(server, {"default": ""}) == {
+        ("<https://w3id.org/onteam/s>", "<https://w3id.org/onteam/p>", "<https://w3id.org/onteam/store?default#o>")
+    }
+
+
+# -- VoID ----------------------------------------------------------------------------------------
+
+
+def test_void_classes_counts_every_distinct_object_of_rdf_type(writable: Server) -> None:
+    # VoID: void:classes is "the number of distinct resources occurring as objects of rdf:type
+    # triples": a class that is a blank node (an OWL restriction) is one of them.
+    data = "<https://example.org/a> a [ a <http://www.w3.org/2002/07/owl#Restriction> ] ."
+    response = writable.client.put("/store", params={"graph": "https://example.org/blank-class"}, content=data, headers=TTL)
+    assert response.status_code == 201, response.text
+    try:
+        expected = one(writable, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }")
+        assert count(void(writable), DATASET, VOID.classes) == expected
+    finally:
+        writable.client.delete("/store", params={"graph": "https://example.org/blank-class"}, headers=AUTH)
