@@ -159,6 +159,9 @@ def compute_stats(store: Store) -> Stats:
         store,
         "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c",
     )
+    # VoID counts every distinct object of rdf:type as a class (a blank node too, such as an OWL
+    # restriction); only named classes can have a partition.
+    all_classes = _count(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }")
     per_graph = {
         g: n
         for g, n in (
@@ -206,7 +209,7 @@ def compute_stats(store: Store) -> Stats:
         subjects=subjects,
         objects=objects,
         properties=len(properties),
-        classes=len(classes),
+        classes=all_classes,
         entities=entities,
         class_partitions=tuple(Partition(c, n) for c, n in classes),
         property_partitions=tuple(Partition(p, n) for p, n in properties),
