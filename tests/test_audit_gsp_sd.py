@@ -91,3 +91,45 @@ def test_void_classes_counts_every_distinct_object_of_rdf_type(writable: Server)
         assert count(void(writable), DATASET, VOID.classes) == expected
     finally:
         writable.client.delete("/store", params={"graph": "https://example.org/blank-class"}, headers=AUTH)
+
+
+def test_void_class_partition_entities_are_instances_with_an_iri(writable: Server) -> None:
+    # VoID §4.5: "to be an entity in a dataset, a resource must have a URI": blank-node
+    # instances of a class are not entities of its class partition.
+    graph_iri = "https://example.org/blank-instances"
+    data = ("<https://example.org/named> a <https://example.org/Thing> .\n"
+            "[] a <https://example.org/Thing> . [] a <https://example.org/Thing> .")
+    assert writable.client.put("/store", params={"graph": graph_iri}, content=data, headers=TTL).status_code == 201
+    try:
+        described = void(writable)
+        partitions = {described.value(p, VOID["class"]): count(described, p, VOID.entities)
+                      for p in described.objects(DATASET, VOID.classPartition)}
+        expected: dict[URIRef, set[str]] = {}
+        answer = writable.client.get("/sparql", params={"query": "SELECT DISTINCT ?s ?c WHERE { ?s a ?c FILTER(isIRI(?c)) }"},
+                                     headers={"Accept": "application/sparql-results+json"})
+        for row in answer.json()["results"]["bindings"]:
+            named = expected.setdefault(URIRef(row["c"]["value"]), set())
+            if row["s"]["type"] == "uri":
+                named.add(row["s"]["value"])
+        assert partitions == {c: len(named) for c, named in expected.items()}
+        assert partitions[URIRef("https://example.org/Thing")] == 1
+    finally:
+        writable.client.delete("/store", params={"graph": graph_iri}, headers=AUTH)
+
+
+def test_void_subsets_state_their_own_properties_classes_and_entities(writable: Server) -> None:
+    # Each named graph is a void:Dataset of its own: every statistic VoID gives the whole
+    # dataset, it gives each subset, counted in that graph alone.
+    described = void(writable)
+    subsets = set(described.objects(DATASET, VOID.subset))
+    assert subsets
+    for subset in subsets:
+        where = f"GRAPH <{subset}> {{ ?s ?p ?o }}"
+        assert count(described, subset, VOID.triples) == one(writable, f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
+        assert count(described, subset, VOID.properties) == one(
+            writable, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {where} }}")
+        assert count(described, subset, VOID.classes) == one(
+            writable, f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ GRAPH <{subset}> {{ ?s a ?c }} }}")
+        assert count(described, subset, VOID.entities) == one(
+            writable, f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} '
+                      'FILTER(STRSTARTS(STR(?s), "https://w3id.org/onteam/id/")) }')
