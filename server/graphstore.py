@@ -48,6 +48,7 @@ GRAPH_OFFERS: tuple[str, ...] = (
     "application/ld+json",
     "text/plain",
     "application/x-turtle",
+    "text/n3",  # as Turtle (which is N3): what PUT and POST take, a GET gives back
 )
 DATASET_OFFERS: tuple[str, ...] = ("application/n-quads", "application/trig")
 NEW_GRAPH_BASE = GRAPH_BASE + "store/"

@@ -77,6 +77,26 @@ def test_put_default_graph_resolves_relative_iris_against_the_canonical_store_ir
     }
 
 
+def test_get_graph_in_n3_reads_back_what_a_put_in_n3_wrote(writable: Server) -> None:
+    # PUT and POST take text/n3 (without formulas), /sparql answers CONSTRUCT in it and the
+    # Service Description lists formats:N3: a GET of the graph in N3 is no 406.
+    graph_iri = "https://example.org/n3-graph"
+    body = '<https://example.org/s> <https://example.org/p> "n3" .'
+    put = writable.client.put("/store", params={"graph": graph_iri}, content=body,
+                              headers={"Content-Type": "text/n3", **AUTH})
+    assert put.status_code == 201, put.text
+    try:
+        response = writable.client.get("/store", params={"graph": graph_iri}, headers={"Accept": "text/n3"})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("text/n3")
+        assert [str(t.object) for t in parse(response.content, format=RdfFormat.N3)] == ['"n3"']
+        # Turtle still wins for clients that take both.
+        either = writable.client.get("/store", params={"graph": graph_iri}, headers={"Accept": "text/n3, text/turtle"})
+        assert either.headers["content-type"].startswith("text/turtle")
+    finally:
+        writable.client.delete("/store", params={"graph": graph_iri}, headers=AUTH)
+
+
 # -- VoID ----------------------------------------------------------------------------------------
 
 
