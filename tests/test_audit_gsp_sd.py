@@ -153,3 +153,33 @@ def test_void_subsets_state_their_own_properties_classes_and_entities(writable: 
         assert count(described, subset, VOID.entities) == one(
             writable, f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} '
                       'FILTER(STRSTARTS(STR(?s), "https://w3id.org/onteam/id/")) }')
+
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+
+def test_graph_store_writes_move_the_service_description_and_void(writable: Server) -> None:
+    # A graph made, grown and dropped through the Graph Store shows in both descriptions with
+    # its current size, and is gone from both once deleted.
+    graph_iri = URIRef("https://example.org/described")
+
+    def described() -> tuple[dict[URIRef, int], dict[URIRef, int]]:
+        sd = rdflib.Graph().parse(data=writable.client.get("/sparql", headers={"Accept": "text/turtle"}).text,
+                                  format="turtle")
+        named = {sd.value(n, SD.name): count(sd, sd.value(n, SD.graph), VOID.triples)
+                 for n in sd.objects(DATASET, SD.namedGraph)}
+        voided = void(writable)
+        subsets = {s: count(voided, s, VOID.triples) for s in voided.objects(DATASET, VOID.subset)}
+        return named, subsets
+
+    first = '<https://example.org/a> <https://example.org/p> 1 .'
+    assert writable.client.put("/store", params={"graph": str(graph_iri)}, content=first, headers=TTL).status_code == 201
+    named, subsets = described()
+    assert named[graph_iri] == subsets[graph_iri] == 1
+    more = '<https://example.org/a> <https://example.org/p> 2 , 3 .'
+    assert writable.client.post("/store", params={"graph": str(graph_iri)}, content=more, headers=TTL).status_code == 204
+    named, subsets = described()
+    assert named[graph_iri] == subsets[graph_iri] == 3
+    assert writable.client.delete("/store", params={"graph": str(graph_iri)}, headers=AUTH).status_code == 204
+    named, subsets = described()
+    assert graph_iri not in named and graph_iri not in subsets
