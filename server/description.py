@@ -18,6 +18,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
 from . import negotiation
 from .errors import BadRequest, NotAcceptable
+from .graphstore import graph_url
 from .linkeddata import public_base
 from .sparql import compute, format_params, not_modified, only_if_none_exists, validators
 
@@ -367,6 +368,8 @@ def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
             Triple(graph.graph, v("classes"), _int(graph.classes)),
             Triple(graph.graph, v("entities"), _int(graph.entities)),
             Triple(graph.graph, v("sparqlEndpoint"), NamedNode(endpoint)),
+            # The Graph Store's GET of that graph: the subset as a file of its own.
+            Triple(graph.graph, v("dataDump"), NamedNode(graph_url(base, graph.graph))),
         ]
     return out
 

@@ -61,18 +61,23 @@ _UTF8_CHARSETS = {"utf-8", "utf8", "us-ascii"}  # what every RDF parser here rea
 
 
 def graph_location(request: Request, graph: GraphName) -> str:
-    """Where a client finds `graph` on this service (direct identification when it can).
+    """Where a client finds `graph` on this service (direct identification when it can)."""
+    return graph_url(public_base(request), graph)
+
+
+def graph_url(base: str, graph: GraphName) -> str:
+    """The URL of `graph` on the service reached at `base` (direct identification when it can).
 
     A header is ASCII and a path ends at `?` or `#`: the rest of the IRI is percent-encoded
     (`%` too), so that `/graph/<path>` decodes back to exactly this IRI. Dot segments would be
     collapsed by clients before the request is sent: such graphs keep the `?graph=` form.
     """
     if isinstance(graph, DefaultGraph):
-        return f"{public_base(request)}/store?default"
+        return f"{base}/store?default"
     rest = graph.value[len(GRAPH_BASE):] if graph.value.startswith(GRAPH_BASE) else ""
     if rest and not {".", ".."} & set(rest.split("/")):
-        return f"{public_base(request)}/graph/{quote(rest, safe=_PATH_SAFE)}"
-    return f"{public_base(request)}/store?graph={quote(graph.value, safe='')}"
+        return f"{base}/graph/{quote(rest, safe=_PATH_SAFE)}"
+    return f"{base}/store?graph={quote(graph.value, safe='')}"
 
 
 def _named(iri: str) -> NamedNode:

@@ -183,3 +183,24 @@ def test_graph_store_writes_move_the_service_description_and_void(writable: Serv
     assert writable.client.delete("/store", params={"graph": str(graph_iri)}, headers=AUTH).status_code == 204
     named, subsets = described()
     assert graph_iri not in named and graph_iri not in subsets
+
+
+def test_each_void_subset_names_its_graph_store_url_as_its_data_dump(writable: Server) -> None:
+    # VoID §6.3 (void:dataDump, "partial or complete"): each named graph is downloadable on its
+    # own through the Graph Store; a graph outside https://w3id.org/onteam/graph/ too.
+    other = "https://example.org/dumped"
+    body = '<https://example.org/a> <https://example.org/p> 1 , 2 .'
+    assert writable.client.put("/store", params={"graph": other}, content=body, headers=TTL).status_code == 201
+    try:
+        described = void(writable)
+        subsets = set(described.objects(DATASET, VOID.subset))
+        assert URIRef(other) in subsets
+        for subset in subsets:
+            dump = described.value(subset, VOID.dataDump)
+            assert dump is not None, f"no void:dataDump on {subset}"
+            assert str(dump).startswith(writable.base + "/")
+            response = writable.client.get(str(dump), headers={"Accept": "application/n-triples"})
+            assert response.status_code == 200, response.text
+            assert len(list(parse(response.content, format=RdfFormat.N_TRIPLES))) == count(described, subset, VOID.triples)
+    finally:
+        writable.client.delete("/store", params={"graph": other}, headers=AUTH)
