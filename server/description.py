@@ -18,6 +18,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
 from . import negotiation
 from .errors import BadRequest, NotAcceptable
+from .graphstore import graph_url
 from .linkeddata import public_base
 from .sparql import compute, format_params, not_modified, only_if_none_exists, validators
 
@@ -95,6 +96,9 @@ class GraphStats:
     triples: int
     subjects: int
     objects: int
+    properties: int = 0
+    classes: int = 0
+    entities: int = 0  # distinct subjects in the URI space, as for the whole dataset
 
 
 @dataclass(frozen=True)
@@ -155,28 +159,43 @@ def compute_stats(store: Store) -> Stats:
         term = solution[0]
         if isinstance(term, Literal) and term.datatype.value not in IMPLICIT_DATATYPES:
             datatypes.add(term.datatype.value)
+    # A partition counts its entities, and "to be an entity a resource must have a URI" (VoID
+    # §4.5): a blank-node instance binds no ?e (the IF fails on the unbound ?none), so a class
+    # with blank instances only keeps its partition, with 0 entities.
     classes = _pairs(
         store,
-        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c",
+        "SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) BIND(IF(isIRI(?s), ?s, ?none) AS ?e) }"
+        " GROUP BY ?c ORDER BY ?c",
     )
-    per_graph = {
-        g: n
-        for g, n in (
-            (s[0], int(s[1].value))
-            for s in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-        )
-    }
+    # VoID counts every distinct object of rdf:type as a class (a blank node too, such as an OWL
+    # restriction); only named classes can have a partition.
+    all_classes = _count(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }")
+    def per_graph(query: str) -> dict[Any, int]:
+        return {s[0]: int(s[1].value) for s in store.query(query)}
+
+    graph_triples = per_graph("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    graph_properties = per_graph("SELECT ?g (COUNT(DISTINCT ?p) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    graph_classes = per_graph("SELECT ?g (COUNT(DISTINCT ?c) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?g")
     graphs = []
     for graph in sorted(store.named_graphs(), key=lambda g: str(g)):
         if not isinstance(graph, NamedNode):
             continue
         iri = f"<{graph.value}>"
+        graph_subjects = graph_entities = 0  # counted as for the whole dataset, above
+        for solution in store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH {iri} {{ ?s ?p ?o }} }}"):
+            graph_subjects += 1
+            subject = solution[0]
+            if isinstance(subject, NamedNode) and subject.value.startswith(URI_SPACE):
+                graph_entities += 1
         graphs.append(
             GraphStats(
                 graph,
-                per_graph.get(graph, 0),
-                _count(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH {iri} {{ ?s ?p ?o }} }}"),
+                graph_triples.get(graph, 0),
+                graph_subjects,
                 _count(store, f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ GRAPH {iri} {{ ?s ?p ?o }} }}"),
+                graph_properties.get(graph, 0),
+                graph_classes.get(graph, 0),
+                graph_entities,
             )
         )
     licenses = tuple(
@@ -206,7 +225,7 @@ def compute_stats(store: Store) -> Stats:
         subjects=subjects,
         objects=objects,
         properties=len(properties),
-        classes=len(classes),
+        classes=all_classes,
         entities=entities,
         class_partitions=tuple(Partition(c, n) for c, n in classes),
         property_partitions=tuple(Partition(p, n) for p, n in properties),
@@ -345,7 +364,12 @@ def void_triples(stats: Stats, endpoint: str) -> list[Triple]:
             Triple(graph.graph, v("triples"), _int(graph.triples)),
             Triple(graph.graph, v("distinctSubjects"), _int(graph.subjects)),
             Triple(graph.graph, v("distinctObjects"), _int(graph.objects)),
+            Triple(graph.graph, v("properties"), _int(graph.properties)),
+            Triple(graph.graph, v("classes"), _int(graph.classes)),
+            Triple(graph.graph, v("entities"), _int(graph.entities)),
             Triple(graph.graph, v("sparqlEndpoint"), NamedNode(endpoint)),
+            # The Graph Store's GET of that graph: the subset as a file of its own.
+            Triple(graph.graph, v("dataDump"), NamedNode(graph_url(base, graph.graph))),
         ]
     return out
 

@@ -36,7 +36,7 @@ from . import engine, limits, negotiation, sparql
 from .auth import require_writer
 from .linkeddata import public_base
 from .errors import BadRequest, NotFound, PreconditionFailed, UnsupportedMediaType
-from .store import GRAPH_BASE, SCRATCH_PREFIX, GraphName, LoadError, backup_store, parse_data, write_graphs_now
+from .store import GRAPH_BASE, ONTEAM_BASE, SCRATCH_PREFIX, GraphName, LoadError, backup_store, parse_data, write_graphs_now
 
 router = APIRouter()
 
@@ -48,27 +48,36 @@ GRAPH_OFFERS: tuple[str, ...] = (
     "application/ld+json",
     "text/plain",
     "application/x-turtle",
+    "text/n3",  # as Turtle (which is N3): what PUT and POST take, a GET gives back
 )
 DATASET_OFFERS: tuple[str, ...] = ("application/n-quads", "application/trig")
 NEW_GRAPH_BASE = GRAPH_BASE + "store/"
+# The base of a body sent to `?default`: its request IRI, as /store stands for ONTEAM_BASE + "store"
+# (as /graph/<path> does for the graph IRI), so the data never depends on the host the client used.
+DEFAULT_GRAPH_BASE = ONTEAM_BASE + "store?default"
 _ANY_TYPE = {"", "application/octet-stream"}
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and '/', left as they are in a Location path
 _UTF8_CHARSETS = {"utf-8", "utf8", "us-ascii"}  # what every RDF parser here reads
 
 
 def graph_location(request: Request, graph: GraphName) -> str:
-    """Where a client finds `graph` on this service (direct identification when it can).
+    """Where a client finds `graph` on this service (direct identification when it can)."""
+    return graph_url(public_base(request), graph)
+
+
+def graph_url(base: str, graph: GraphName) -> str:
+    """The URL of `graph` on the service reached at `base` (direct identification when it can).
 
     A header is ASCII and a path ends at `?` or `#`: the rest of the IRI is percent-encoded
     (`%` too), so that `/graph/<path>` decodes back to exactly this IRI. Dot segments would be
     collapsed by clients before the request is sent: such graphs keep the `?graph=` form.
     """
     if isinstance(graph, DefaultGraph):
-        return f"{public_base(request)}/store?default"
+        return f"{base}/store?default"
     rest = graph.value[len(GRAPH_BASE):] if graph.value.startswith(GRAPH_BASE) else ""
     if rest and not {".", ".."} & set(rest.split("/")):
-        return f"{public_base(request)}/graph/{quote(rest, safe=_PATH_SAFE)}"
-    return f"{public_base(request)}/store?graph={quote(graph.value, safe='')}"
+        return f"{base}/graph/{quote(rest, safe=_PATH_SAFE)}"
+    return f"{base}/store?graph={quote(graph.value, safe='')}"
 
 
 def _named(iri: str) -> NamedNode:
@@ -219,7 +228,7 @@ async def _read_graph(request: Request, graph: GraphName) -> list[Quad]:
     """Parse the request body (or every multipart part, all before any write) into `graph`."""
     content_type = request.headers.get("content-type", "")
     body = await request.body()
-    base = graph.value if isinstance(graph, NamedNode) else str(request.url)
+    base = graph.value if isinstance(graph, NamedNode) else DEFAULT_GRAPH_BASE
     if content_type.split(";")[0].strip().lower() != "multipart/form-data":
         fmt = _body_format(content_type)
         return await anyio.to_thread.run_sync(_parse, body, fmt, "request body", graph, base)
