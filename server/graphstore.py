@@ -185,8 +185,7 @@ def _body_format(media_type: str, filename: str | None = None, what: str = "requ
     if fmt is None:
         raise UnsupportedMediaType(
             f"Content-Type {media or '(none)'!r} of the {what} is not an RDF format; use one of: "
-            "text/turtle, application/n-triples, application/rdf+xml, application/ld+json, "
-            "application/trig, application/n-quads (without named graphs), multipart/form-data"
+            f"{', '.join(negotiation.RDF_INPUT)}, multipart/form-data"
         )
     return fmt
 

@@ -34,6 +34,18 @@ RDF_FORMATS: dict[str, RdfFormat] = {
     "application/x-turtle": RdfFormat.TURTLE,
     "text/n3": RdfFormat.TURTLE,  # Turtle is N3 too: N3 clients (SPARQLWrapper's N3, cwm) read it
 }
+# What a body written to the store may be (Graph Store PUT/POST, multipart parts): the
+# formats pyoxigraph parses under their registered media types. N-Quads and TriG are read
+# as one graph's triples (a body that names other graphs is refused).
+RDF_INPUT: tuple[str, ...] = (
+    "text/turtle",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/ld+json",
+    "application/trig",
+    "application/n-quads",
+    "text/n3",
+)
 RESULT_OFFERS: tuple[str, ...] = tuple(RESULT_FORMATS)
 RDF_OFFERS: tuple[str, ...] = tuple(RDF_FORMATS)
 

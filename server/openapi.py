@@ -54,15 +54,7 @@ NOT_MODIFIED = "Not modified (If-None-Match, or If-Modified-Since without it)"
 RDF_MEDIA = negotiation.RDF_OFFERS
 GRAPH_MEDIA = tuple(m for m in RDF_MEDIA if m not in ("application/n-quads", "application/trig"))
 DATASET_MEDIA = ("application/n-quads", "application/trig")
-RDF_INPUT = (
-    "text/turtle",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/ld+json",
-    "application/trig",
-    "application/n-quads",
-    "multipart/form-data",
-)
+RDF_INPUT = (*negotiation.RDF_INPUT, "multipart/form-data")
 
 
 def _schema(media: str) -> dict[str, Any]:

@@ -134,6 +134,27 @@ def test_put_unknown_content_type_is_415(gsp: Server) -> None:
     assert response.json()["ok"] is False
 
 
+def test_every_body_type_the_openapi_document_names_is_written_and_named_by_the_415(gsp: Server) -> None:
+    """OpenAPI, the 415's list and the parser agree on the types a PUT body may have."""
+    body = gsp.client.get("/openapi.json").json()["paths"]["/store"]["put"]["requestBody"]["content"]
+    assert "text/n3" in body
+    refused = gsp.client.put("/store", params={"graph": fresh_graph()}, content=TRIPLE,
+                             headers={"Content-Type": "application/yaml", **AUTH}).json()["error"]
+    for media in body:
+        assert media in refused
+        if media == "multipart/form-data":
+            continue
+        graph = fresh_graph()
+        content = TRIPLE if media != "application/rdf+xml" else (
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:p="https://example.org/">'
+            '<rdf:Description rdf:about="https://example.org/s"><p:p>one</p:p></rdf:Description></rdf:RDF>')
+        if media == "application/ld+json":
+            content = '{"@id": "https://example.org/s", "https://example.org/p": "one"}'
+        written = gsp.client.put("/store", params={"graph": graph}, content=content, headers={"Content-Type": media, **AUTH})
+        assert written.status_code == 201, (media, written.text)
+        assert objects(gsp, {"graph": graph}) == ["one"]
+
+
 def test_put_bad_syntax_is_400_with_position_and_graph_unchanged(gsp: Server) -> None:
     graph = fresh_graph()
     gsp.client.put("/store", params={"graph": graph}, content=TRIPLE, headers=TTL)
