@@ -219,7 +219,9 @@ def sync_sources(store: Store, root: Path, state_path: Path | None) -> list[str]
     for graph, path in files.items():
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         known = state.get(graph, {}).get("sha256")
-        if known != digest or not store.contains_named_graph(NamedNode(graph)):
+        # Only a changed file counts: a source graph an update changed, emptied or dropped stays
+        # so (updates persist); deleting sources.json rebuilds every source graph.
+        if known != digest:
             changes[NamedNode(graph)] = read_quads(path, NamedNode(graph))
             new_state[graph] = {"file": path.relative_to(root).as_posix(), "sha256": digest}
     for graph in [g for g in state if g not in files]:

@@ -102,3 +102,22 @@ def test_damaged_state_file_rebuilds_source_graphs(
     (store / "sources.json").write_text("{not json")
     server = make_server("--store", str(store), root=root)
     assert ask(server, 'ASK { GRAPH <%s> { ?s ?p "KT"@en } }' % INSTANCES)
+
+
+def test_source_graph_dropped_by_an_update_stays_dropped_until_its_file_changes(
+    tmp_path: Path, make_root: Callable[..., Path], make_server: Callable[..., Server]
+) -> None:
+    root, store = make_root(DATA), tmp_path / "store"
+    server = make_server("--store", str(store), "--update-token", TOKEN, root=root)
+    dropped = server.client.post(
+        "/sparql", content=f"DROP GRAPH <{INSTANCES}>",
+        headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert dropped.status_code == 204, dropped.text
+    server.stop()
+    server = make_server("--store", str(store), root=root)
+    assert not ask(server, "ASK { GRAPH <%s> { ?s ?p ?o } }" % INSTANCES)  # the update persisted
+    server.stop()
+    (root / "data" / "instances.ttl").write_text(DATA.replace('"KT"@en', '"KT Corporation"@en'))
+    server = make_server("--store", str(store), root=root)
+    assert ask(server, 'ASK { GRAPH <%s> { ?s ?p "KT Corporation"@en } }' % INSTANCES)
