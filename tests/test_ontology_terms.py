@@ -415,3 +415,24 @@ def test_version_info_matches_version_iri(ontology):
     assert version == f"{ONTOLOGY_IRI}/{ontology.value(ONTOLOGY_IRI, OWL.versionInfo)}"
     created = ontology.value(ONTOLOGY_IRI, DCT.created).toPython()
     assert ontology.value(ONTOLOGY_IRI, DCT.modified).toPython() >= created
+
+
+def shared_labels(ontology: rdflib.Graph) -> list[str]:
+    """Labels that two terms of the ontology file share in one language (case aside)."""
+    named: dict[tuple[str | None, str], set[str]] = {}
+    for term, label in ontology.subject_objects(RDFS.label):
+        if isinstance(term, URIRef) and term != ONTOLOGY_IRI:
+            named.setdefault((label.language, str(label).casefold()), set()).add(str(term))
+    return sorted(f"{text!r}@{lang}: {sorted(terms)}" for (lang, text), terms in named.items() if len(terms) > 1)
+
+
+def test_no_two_terms_share_a_label_in_a_language(ontology):
+    # Protégé shows entities by rdfs:label and its class-expression editor parses them by
+    # label: ot:evidence and ot:Evidence, both "evidence"/"근거", could not be told apart.
+    assert shared_labels(ontology) == []
+
+
+def test_a_shared_label_is_found(ontology):
+    wrong = rdflib.Graph() + ontology
+    wrong.add((OT.ledBy, RDFS.label, Literal("Has Member", lang="en")))
+    assert shared_labels(wrong) == [f"'has member'@en: {sorted([str(OT.hasMember), str(OT.ledBy)])}"]
