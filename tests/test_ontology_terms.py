@@ -436,3 +436,32 @@ def test_a_shared_label_is_found(ontology):
     wrong = rdflib.Graph() + ontology
     wrong.add((OT.ledBy, RDFS.label, Literal("Has Member", lang="en")))
     assert shared_labels(wrong) == [f"'has member'@en: {sorted([str(OT.hasMember), str(OT.ledBy)])}"]
+
+
+# -- alignment ------------------------------------------------------------------------------
+
+SDO = rdflib.Namespace("http://schema.org/")
+# ot: properties whose meaning is that of a schema.org property, or narrower: a sub-property,
+# so that schema.org clients (and a reasoner with schema.org loaded) find the facts too.
+# schema.org states domains and ranges only as schema:domainIncludes/rangeIncludes, which
+# entail nothing, so these add no type to any resource.
+SCHEMA_ORG_SUPER_PROPERTIES = {
+    OT.hasMember: SDO.member,
+    OT.memberOf: SDO.memberOf,
+    OT.affiliatedWith: SDO.affiliation,
+    OT.foundingDate: SDO.foundingDate,
+    OT.organizedBy: SDO.organizer,
+    OT.startDate: SDO.startDate,
+    OT.endDate: SDO.endDate,
+    OT.about: SDO.about,
+    OT.jobTitle: SDO.jobTitle,
+    OT.minValue: SDO.minValue,
+    OT.maxValue: SDO.maxValue,
+}
+
+
+@pytest.mark.parametrize("term, parent", sorted(SCHEMA_ORG_SUPER_PROPERTIES.items()), ids=lambda t: str(t).split("/")[-1])
+def test_properties_with_a_schema_org_counterpart_are_its_sub_properties(ontology, term, parent):
+    assert (term, RDFS.subPropertyOf, parent) in ontology
+    assert kinds(ontology, parent) == kinds(ontology, term) & set(PROPERTY_KINDS)  # declared, same kind
+    assert (parent, RDFS.isDefinedBy, URIRef(str(SDO))) in ontology
