@@ -438,7 +438,8 @@ async def ontology_term(request: Request, term: str) -> Response:
         note = f"Not found: the ontology does not define <{iri}>"
         return rdf_response(empty_rdf(media, base, note), media, 404, headers)
     document = f"{base}/ontology" + (f".{ext}" if ext else "")
-    return RedirectResponse(f"{document}#{name}", status_code=303, headers=headers)
+    query = request.url.query  # ?lang=ko goes along: a shared link keeps its page language
+    return RedirectResponse(f"{document}{'?' + query if query else ''}#{name}", status_code=303, headers=headers)
 
 
 # Namespaces whose IRIs this module dereferences: an IRI under one that no route matches
