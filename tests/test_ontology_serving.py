@@ -117,3 +117,14 @@ def test_term_redirect_keeps_the_query_string(server: Server) -> None:
     assert response.headers["location"] == f"{server.base}/ontology?lang=ko#Consortium"
     page = server.client.get(response.headers["location"].split("#")[0], headers={"Accept": "text/html"})
     assert page.headers["content-language"] == "ko"
+
+
+def test_version_iri_names_its_own_representations(server: Server, source) -> None:
+    # /ontology.ttl changes with the next version; the version IRI's representation is
+    # /ontology/<version>.ttl, which keeps giving this version.
+    version = str(source.value(ONTOLOGY_IRI, rdflib.OWL.versionIRI)).rsplit("/", 1)[1]
+    response = server.client.get(f"/ontology/{version}", headers={"Accept": "text/turtle"})
+    assert response.headers["content-location"] == f"{server.base}/ontology/{version}.ttl"
+    assert f'<{server.base}/ontology/{version}.rdf>; rel="alternate"' in response.headers["link"]
+    assert '<https://w3id.org/onteam/ontology>; rel="canonical"' in response.headers["link"]
+    assert server.client.get(response.headers["content-location"]).text == response.text
