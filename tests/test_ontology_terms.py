@@ -465,3 +465,21 @@ def test_properties_with_a_schema_org_counterpart_are_its_sub_properties(ontolog
     assert (term, RDFS.subPropertyOf, parent) in ontology
     assert kinds(ontology, parent) == kinds(ontology, term) & set(PROPERTY_KINDS)  # declared, same kind
     assert (parent, RDFS.isDefinedBy, URIRef(str(SDO))) in ontology
+
+
+# Classes likewise: schema.org's Person and Organization are what ot:Person, ot:Organization and
+# ot:Consortium are (a consortium is an organization in schema.org's sense, as in W3C ORG's).
+SCHEMA_ORG_SUPER_CLASSES = {
+    OT.Person: SDO.Person,
+    OT.Organization: SDO.Organization,
+    OT.Consortium: SDO.Organization,
+    OT.Event: SDO.Event,
+    OT.Quantity: SDO.QuantitativeValue,
+}
+
+
+@pytest.mark.parametrize("term, parent", sorted(SCHEMA_ORG_SUPER_CLASSES.items()), ids=lambda t: str(t).split("/")[-1])
+def test_classes_with_a_schema_org_counterpart_are_its_sub_classes(ontology, term, parent):
+    assert (term, RDFS.subClassOf, parent) in ontology
+    assert (parent, RDF.type, OWL.Class) in ontology
+    assert (parent, RDFS.isDefinedBy, URIRef(str(SDO))) in ontology
