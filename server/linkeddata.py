@@ -384,12 +384,14 @@ async def ontology_with_extension(request: Request, ext: str) -> Response:
     return await _ontology(request, ext)
 
 
-async def _ontology(request: Request, ext: str | None) -> Response:
+async def _ontology(request: Request, ext: str | None, path: str = "/ontology") -> Response:
+    """The ontology document at `path`: /ontology, or its version IRI's path (/ontology/0.3.0),
+    whose Content-Location and alternates stay with that version."""
     from . import pages
 
     base = public_base(request)
-    media = choose_media(request, ext, f"{base}/ontology")
-    headers = _headers(f"{base}/ontology", ONTOLOGY_IRI, ext, media)
+    media = choose_media(request, ext, base + path)
+    headers = _headers(base + path, ONTOLOGY_IRI, ext, media)
     expanded = wants_expanded(request, media, ext)
     if expanded:
         headers.pop("Content-Location", None)  # the .jsonld URL serves the compacted form
@@ -426,7 +428,7 @@ async def ontology_term(request: Request, term: str) -> Response:
 
     name, ext = split_extension(term)
     if _VERSION.match(name) and await compute(request, current_version, f"{ONTOLOGY_IRI}/{name}"):
-        return await _ontology(request, ext)
+        return await _ontology(request, ext, f"/ontology/{name}")
     base = public_base(request)
     media = choose_media(request, ext)
     iri = OT + name
@@ -438,7 +440,8 @@ async def ontology_term(request: Request, term: str) -> Response:
         note = f"Not found: the ontology does not define <{iri}>"
         return rdf_response(empty_rdf(media, base, note), media, 404, headers)
     document = f"{base}/ontology" + (f".{ext}" if ext else "")
-    return RedirectResponse(f"{document}#{name}", status_code=303, headers=headers)
+    query = request.url.query  # ?lang=ko goes along: a shared link keeps its page language
+    return RedirectResponse(f"{document}{'?' + query if query else ''}#{name}", status_code=303, headers=headers)
 
 
 # Namespaces whose IRIs this module dereferences: an IRI under one that no route matches

@@ -525,8 +525,8 @@ class Term:
 
 def ontology_view(
     triples: list[Triple], lang: str
-) -> tuple[dict[str, Value], list[tuple[str, list[Term]]], dict[str, str]]:
-    """The ontology header (title, description... by CURIE), its terms grouped by kind, from
+) -> tuple[dict[str, list[Value]], list[tuple[str, list[Term]]], dict[str, str]]:
+    """The ontology header (title, description, licence... by CURIE), its terms grouped by kind, from
     the graph itself, and the names of the header's properties in `lang`."""
     by_subject: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for t in triples:
@@ -612,19 +612,28 @@ def ontology_view(
             )
         if terms:
             groups.append((ko_name if lang == "ko" else en_name, sorted(terms, key=lambda t: t.anchor.lower())))
-    header: dict[str, Value] = {}
+    header: dict[str, list[Value]] = {}
     header_names: dict[str, str] = {}
     for prop, objects in by_subject.get(NamedNode(ONTOLOGY_IRI), {}).items():
+        if prop == RDF_TYPE:
+            continue  # owl:Ontology, which the page is about
         key = local_name(prop)
         header_names[key] = pick(labels.get(prop), lang, prop)
         # An agent (dcterms:creator, dcterms:publisher) is a resource: shown by its names.
-        for o in [n for x in objects for n in by_subject.get(x, {}).get(PREFIXES["foaf"] + "name", [x])]:
-            if isinstance(o, Literal) and (o.language in (None, lang) or key not in header):
-                header[key] = Value(
-                    o.value,
-                    lang=o.language or None,
-                    datatype=None if o.language else o.datatype.value,
-                )
+        values = [n for x in objects for n in by_subject.get(x, {}).get(PREFIXES["foaf"] + "name", [x])]
+        # Text in the page's language when there is some (else in one other), but every IRI
+        # (licence, version IRI, rdfs:seeAlso) and every untagged value (both dcterms:language).
+        tags = sorted({o.language for o in values if isinstance(o, Literal) and o.language})
+        shown = lang if lang in tags else ("en" if "en" in tags else tags[0] if tags else None)
+        row = []
+        for o in values:
+            if isinstance(o, NamedNode):
+                # A licence or version IRI has no label to show: the IRI is its name.
+                row.append(named(o.value, labels, lang) if labels.get(o.value) else Value(o.value, iri=o.value))
+            elif isinstance(o, Literal) and o.language in (None, shown):
+                row.append(Value(o.value, lang=o.language or None, datatype=None if o.language else o.datatype.value))
+        if row:
+            header[key] = sorted(row, key=lambda v: (v.iri or "", v.text))
     return header, groups, header_names
 
 

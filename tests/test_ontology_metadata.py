@@ -186,3 +186,24 @@ def test_ontology_page_does_not_repeat_the_title_as_a_label_row(server: Server, 
     meta = re.search(r'<dl class="meta">(.*?)</dl>', response.text, re.S)
     assert meta is not None and 'title="dcterms:created"' in meta.group(1)
     assert 'title="rdfs:label"' not in meta.group(1)
+
+
+def meta_rows(html: str) -> dict[str, str]:
+    """The header rows of the ontology page: CURIE of the property -> the HTML of its values."""
+    meta = re.search(r'<dl class="meta">(.*?)</dl>', html, re.S)
+    assert meta is not None
+    return dict(re.findall(r'<dt title="([^"]+)">[^<]*</dt><dd>(.*?)</dd>', meta.group(1), re.S))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_ontology_page_header_shows_iri_values_and_every_value(server: Server, ontology, lang: str) -> None:
+    # pyLODE and LOV show the licence, the version IRI and rdfs:seeAlso as links; the page
+    # dropped every IRI-valued header property and kept one dcterms:language of two.
+    rows = meta_rows(server.client.get(f"/ontology?lang={lang}", headers={"Accept": "text/html"}).text)
+    for prop, curie in [(DCT.license, "dcterms:license"), (OWL.versionIRI, "owl:versionIRI"),
+                        (RDFS.seeAlso, "rdfs:seeAlso"), (DCT.source, "dcterms:source")]:
+        assert curie in rows, f"no {curie} row"
+        for iri in ontology.objects(ONTOLOGY_IRI, prop):
+            assert "<a href=" in rows[curie] and (str(iri) in rows[curie] or str(iri).replace(
+                "https://w3id.org/onteam/", "/") in rows[curie]), f"{curie}: {iri} not linked in {rows[curie]}"
+    assert {"en", "ko"} <= set(re.findall(r"\b(en|ko)\b", rows["dcterms:language"]))

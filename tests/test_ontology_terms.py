@@ -415,3 +415,71 @@ def test_version_info_matches_version_iri(ontology):
     assert version == f"{ONTOLOGY_IRI}/{ontology.value(ONTOLOGY_IRI, OWL.versionInfo)}"
     created = ontology.value(ONTOLOGY_IRI, DCT.created).toPython()
     assert ontology.value(ONTOLOGY_IRI, DCT.modified).toPython() >= created
+
+
+def shared_labels(ontology: rdflib.Graph) -> list[str]:
+    """Labels that two terms of the ontology file share in one language (case aside)."""
+    named: dict[tuple[str | None, str], set[str]] = {}
+    for term, label in ontology.subject_objects(RDFS.label):
+        if isinstance(term, URIRef) and term != ONTOLOGY_IRI:
+            named.setdefault((label.language, str(label).casefold()), set()).add(str(term))
+    return sorted(f"{text!r}@{lang}: {sorted(terms)}" for (lang, text), terms in named.items() if len(terms) > 1)
+
+
+def test_no_two_terms_share_a_label_in_a_language(ontology):
+    # Protégé shows entities by rdfs:label and its class-expression editor parses them by
+    # label: ot:evidence and ot:Evidence, both "evidence"/"근거", could not be told apart.
+    assert shared_labels(ontology) == []
+
+
+def test_a_shared_label_is_found(ontology):
+    wrong = rdflib.Graph() + ontology
+    wrong.add((OT.ledBy, RDFS.label, Literal("Has Member", lang="en")))
+    assert shared_labels(wrong) == [f"'has member'@en: {sorted([str(OT.hasMember), str(OT.ledBy)])}"]
+
+
+# -- alignment ------------------------------------------------------------------------------
+
+SDO = rdflib.Namespace("http://schema.org/")
+# ot: properties whose meaning is that of a schema.org property, or narrower: a sub-property,
+# so that schema.org clients (and a reasoner with schema.org loaded) find the facts too.
+# schema.org states domains and ranges only as schema:domainIncludes/rangeIncludes, which
+# entail nothing, so these add no type to any resource.
+SCHEMA_ORG_SUPER_PROPERTIES = {
+    OT.hasMember: SDO.member,
+    OT.memberOf: SDO.memberOf,
+    OT.affiliatedWith: SDO.affiliation,
+    OT.foundingDate: SDO.foundingDate,
+    OT.organizedBy: SDO.organizer,
+    OT.startDate: SDO.startDate,
+    OT.endDate: SDO.endDate,
+    OT.about: SDO.about,
+    OT.jobTitle: SDO.jobTitle,
+    OT.minValue: SDO.minValue,
+    OT.maxValue: SDO.maxValue,
+}
+
+
+@pytest.mark.parametrize("term, parent", sorted(SCHEMA_ORG_SUPER_PROPERTIES.items()), ids=lambda t: str(t).split("/")[-1])
+def test_properties_with_a_schema_org_counterpart_are_its_sub_properties(ontology, term, parent):
+    assert (term, RDFS.subPropertyOf, parent) in ontology
+    assert kinds(ontology, parent) == kinds(ontology, term) & set(PROPERTY_KINDS)  # declared, same kind
+    assert (parent, RDFS.isDefinedBy, URIRef(str(SDO))) in ontology
+
+
+# Classes likewise: schema.org's Person and Organization are what ot:Person, ot:Organization and
+# ot:Consortium are (a consortium is an organization in schema.org's sense, as in W3C ORG's).
+SCHEMA_ORG_SUPER_CLASSES = {
+    OT.Person: SDO.Person,
+    OT.Organization: SDO.Organization,
+    OT.Consortium: SDO.Organization,
+    OT.Event: SDO.Event,
+    OT.Quantity: SDO.QuantitativeValue,
+}
+
+
+@pytest.mark.parametrize("term, parent", sorted(SCHEMA_ORG_SUPER_CLASSES.items()), ids=lambda t: str(t).split("/")[-1])
+def test_classes_with_a_schema_org_counterpart_are_its_sub_classes(ontology, term, parent):
+    assert (term, RDFS.subClassOf, parent) in ontology
+    assert (parent, RDF.type, OWL.Class) in ontology
+    assert (parent, RDFS.isDefinedBy, URIRef(str(SDO))) in ontology
