@@ -232,3 +232,13 @@ def test_organizations_typed_with_a_kind(data, ontology):
             for sup in ontology.transitive_objects(k, RDFS.subClassOf):
                 if str(sup).startswith(str(OT)):
                     assert (o, RDF.type, sup) in data, f"{o} {k} but not {sup}"
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT_CLASSES))
+def test_instances_carry_their_class_alignment(data, name):
+    """No reasoner runs at query time: `?x a org:Organization` must find every organization."""
+    aligned = CONTRACT_CLASSES[name]
+    instances = set(data.subjects(RDF.type, OT[name]))
+    assert instances
+    missing = sorted(str(s) for s in instances if (s, RDF.type, aligned) not in data)
+    assert not missing, f"ot:{name} instances without rdf:type {aligned}: {missing}"
