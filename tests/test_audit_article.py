@@ -105,3 +105,17 @@ def test_stated_member_counts_and_their_dates_are_the_articles(server: Server) -
     assert stated["gwanghwamun-one-team"] == ("15", "2021-07")
     assert stated["ai-one-team"] == stated["b2b-one-team"] == (None, None)
     assert {row["label_ko"] for row in teams.values()} == ONE_TEAMS_KO
+
+
+def test_covid19_alliance_research_is_found_among_the_initiatives_with_its_results(server: Server) -> None:
+    # Paragraph 11: "지난해 3월에는 KT가 시작한 '코로나19 확산예측 연구 얼라이언스'에 KAIST가 참여, 감염병
+    # 해외유입 위험도 예측, 국내 확산지역 예측모델 등의 공동 연구성과를 거뒀고, 지난해 6월에는 LG전자와
+    # LG유플러스가 참여해 감염병 확산방지 모델을 고도화하고".
+    alliance = ID + "covid19-spread-prediction-research-alliance"
+    initiatives = rows(server, "consortium-initiatives", consortium=alliance)
+    assert sorted((row.get("start_date"), row["outcome_count"]) for row in initiatives) == [("2020-03", "2"), ("2020-06", "1")]
+    outcomes = by(rows(server, "outcomes"), "outcome")
+    for name in ("overseas-inflow-risk-prediction", "domestic-spread-region-prediction-model"):
+        produced_by = names(outcomes[ID + name]["produced_by_ko"])
+        assert "코로나19 확산예측 연구 얼라이언스" in produced_by and len(produced_by) == 2, produced_by
+        assert names(outcomes[ID + name]["developer_organizations_ko"]) == {"KT", "한국과학기술원"}
