@@ -119,3 +119,22 @@ def test_covid19_alliance_research_is_found_among_the_initiatives_with_its_resul
         produced_by = names(outcomes[ID + name]["produced_by_ko"])
         assert "코로나19 확산예측 연구 얼라이언스" in produced_by and len(produced_by) == 2, produced_by
         assert names(outcomes[ID + name]["developer_organizations_ko"]) == {"KT", "한국과학기술원"}
+
+
+def test_counts_nothing_points_to_say_what_they_count(server: Server) -> None:
+    # Paragraph 8: "4종의 AI 기술 개발에 성공"; paragraph 19: "... 를 비롯한 9개 기업".
+    found: dict[str, set[str]] = {}
+    for row in rows(server, "quantities"):
+        found.setdefault(row["value"] if "value" in row else row["quantity"], set()).add(row.get("subject_label_ko", ""))
+    assert "AI 원팀 공동 연구개발" in found["4"]
+    assert found["9"] == {"메타버스 원팀"}
+    assert found["170000000"] == {"광화문 일대 사회경제적 효과"}
+
+
+def test_evidence_names_the_sentence_of_the_paragraph(server: Server) -> None:
+    # "총 22개 기관" is paragraph 13, sentence 1; "지난해 11월 출범한 '클라우드 원팀'" paragraph 12, sentence 3.
+    found = rows(server, "evidence", resource=ID + "cloud-one-team")
+    cited = {(row["paragraph"], row["sentence"]) for row in found if not row.get("via")}
+    assert {("13", "1"), ("12", "3")} <= cited
+    count = [row for row in found if (row["paragraph"], row["sentence"]) == ("13", "1")][0]
+    assert "총 22개 기관" in count["quote_ko"]
