@@ -336,6 +336,27 @@ CASES = [
        """SELECT ?l WHERE { id:covid19-spread-prediction-research-alliance ot:hasOutcome ?o .
                            ?o ot:developedBy id:kaist ; rdfs:label ?l FILTER(LANG(?l) = "ko") }""",
        {"감염병 해외유입 위험도 예측", "국내 확산지역 예측모델"}),
+    CQ("covid-alliance-initiatives", (11,),
+       "What research does the COVID-19 alliance carry out, since when, with whom, and what came of it?",
+       "코로나19 얼라이언스가 하는 연구와 시작 시기, 참여 기관, 성과는?",
+       """SELECT ?start ?who ?result WHERE { id:covid19-spread-prediction-research-alliance ot:hasInitiative ?i .
+                                            ?i ot:startDate ?start ; ot:participant/rdfs:label ?who ;
+                                               ot:hasOutcome/rdfs:label ?result .
+                                            FILTER(LANG(?who) = "ko" && LANG(?result) = "ko") }""",
+       {("2020-03", "KT", "감염병 해외유입 위험도 예측"), ("2020-03", "KT", "국내 확산지역 예측모델"),
+        ("2020-03", "한국과학기술원", "감염병 해외유입 위험도 예측"), ("2020-03", "한국과학기술원", "국내 확산지역 예측모델"),
+        ("2020-06", "LG전자", "감염병 확산방지 모델"), ("2020-06", "LG유플러스", "감염병 확산방지 모델")}),
+    CQ("developer-organizations", (9, 10),
+       "Which organizations are behind each of the first four technologies, counting the professors' universities?",
+       "첫 4종 기술 각각의 개발에 참여한 기관은(교수의 소속 대학 포함)?",
+       """SELECT ?t ?org WHERE { id:ai-joint-rnd ot:hasOutcome ?o . ?o rdfs:label ?t FILTER(LANG(?t) = "ko")
+                               { ?o ot:developedBy ?d . ?d a ot:Organization BIND(?d AS ?x) }
+                               UNION { ?o ot:developedBy/ot:affiliatedWith ?x }
+                               ?x rdfs:label ?org FILTER(LANG(?org) = "ko") }""",
+       {("딥러닝 음성합성", "KT"), ("딥러닝 음성합성", "한국과학기술원"),
+        ("E2E 음성인식", "KT"), ("E2E 음성인식", "한양대"),
+        ("무빙 픽처", "KT"), ("무빙 픽처", "한양대"),
+        ("AI 기반 로봇 고장 진단 기술", "현대중공업그룹"), ("AI 기반 로봇 고장 진단 기술", "한양대")}),
     CQ("covid-alliance-results-achieved", (11,),
        "Are the COVID-19 alliance's joint results with KAIST achieved or still under way?",
        "코로나19 얼라이언스가 KAIST와 거둔 공동 연구성과는 완료됐나, 진행 중인가?",
