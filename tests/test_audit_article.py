@@ -8,21 +8,11 @@ from query output.
 from __future__ import annotations
 
 from conftest import Server
+from test_queries_answers import by, rows
 
 ID = "https://w3id.org/onteam/id/"
 # Paragraph 1: "AI 원팀을 시작으로 클라우드 원팀, B2B 원팀, 광화문 원팀, 메타버스 원팀 등이 운영 중이다."
 ONE_TEAMS_KO = {"AI 원팀", "클라우드 원팀", "B2B 원팀", "광화문 원팀", "메타버스 원팀"}
-
-
-def rows(server: Server, name: str, **params: str) -> list[dict[str, str]]:
-    """The SELECT answer of /api/<name> (first page) as plain values, absent columns left out."""
-    response = server.client.get(f"/api/{name}", params=params, headers={"Accept": "application/sparql-results+json"})
-    assert response.status_code == 200, response.text
-    return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
-
-
-def by(items: list[dict[str, str]], key: str) -> dict[str, dict[str, str]]:
-    return {row[key]: row for row in items}
 
 
 def names(value: str) -> set[str]:
