@@ -743,3 +743,29 @@ def test_readme_membership_sentence_example_answers_paragraph_13_sentence_1(serv
     assert row["quote_ko"]["value"].endswith("총 22개 기관이 참여하고 있다.")
     assert row["quote_en"]["xml:lang"] == "en"
     assert row["source"]["value"] == "https://w3id.org/onteam/id/newsfreezone-kt-one-team-2021"
+
+
+def _other_hosts(html: str, base: str) -> set[str]:
+    """The absolute http(s) URLs an HTML page loads (src=, href= of stylesheets and icons, url())
+    that are not on `base`: links a person may follow are not loads."""
+    loads = re.findall(r"""(?:src=|<link[^>]*href=|url\(|_url["']?\s*[:=]\s*)["']?(https?://[^"')\s>]+)""", html)
+    return {url for url in loads if not url.startswith(base)}
+
+
+def test_readme_openapi_browser_at_docs_loads_nothing_from_another_host(server: Server) -> None:
+    # README: "browsable at /docs" and "No page loads anything from another host".
+    assert "browsable at /docs" in _flat() and "No page loads anything from another host" in _flat()
+    page = server.client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert _other_hosts(page.text, server.base) == set()
+    assets = re.findall(r"""["'](/static/[^"']+)["']""", page.text)
+    assert assets, page.text
+    for asset in assets:
+        assert server.client.get(asset).status_code == 200, asset
+    assert '"validatorUrl": null' in page.text  # Swagger UI's default badge comes from validator.swagger.io
+    assert "/openapi.json" in page.text
+
+
+def test_other_hosts_finds_a_cdn_script() -> None:
+    html = '<script src="https://cdn.jsdelivr.net/x.js"></script><link rel="icon" href="/static/f.svg">'
+    assert _other_hosts(html, "http://127.0.0.1:1") == {"https://cdn.jsdelivr.net/x.js"}
