@@ -1,5 +1,6 @@
 // `npm run vendor`: copy YASGUI's built files (and its licence) from node_modules into
-// server/static/vendor/yasgui/, so the editor is served from this host and the copy is reproducible.
+// server/static/vendor/yasgui/, and Swagger UI's (for /docs) into server/static/vendor/swagger-ui/,
+// so the editor and the API browser are served from this host and the copy is reproducible.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,3 +44,19 @@ OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWA
 }
 writeFileSync(join(target, "VERSION"), `${pkg.name}@${pkg.version}\n`);
 console.log(`copied ${pkg.name}@${pkg.version} to ${target}`);
+
+// Swagger UI (swagger-ui-dist): the bundle and stylesheet FastAPI's /docs page loads, with its
+// licence, notice and the licences of what the bundle includes.
+const swagger = join(root, "node_modules", "swagger-ui-dist");
+const swaggerTarget = join(root, "server", "static", "vendor", "swagger-ui");
+const swaggerPkg = JSON.parse(readFileSync(join(swagger, "package.json"), "utf8"));
+mkdirSync(swaggerTarget, { recursive: true });
+for (const name of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
+  const text = readFileSync(join(swagger, name), "utf8").replace(/\n?\/[/*][#@] sourceMappingURL=\S+( \*\/)?\s*$/, "\n");
+  writeFileSync(join(swaggerTarget, name), text);
+}
+for (const name of ["LICENSE", "NOTICE", "swagger-ui-bundle.js.LICENSE.txt"]) {
+  copyFileSync(join(swagger, name), join(swaggerTarget, name));
+}
+writeFileSync(join(swaggerTarget, "VERSION"), `${swaggerPkg.name}@${swaggerPkg.version}\n`);
+console.log(`copied ${swaggerPkg.name}@${swaggerPkg.version} to ${swaggerTarget}`);

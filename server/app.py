@@ -12,7 +12,7 @@ from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 from pyoxigraph import Store
 
-from . import __version__, description, engine, errorpages, graphstore, linkeddata, negotiation, pages, queries, sparql
+from . import __version__, apidocs, description, engine, errorpages, graphstore, linkeddata, negotiation, pages, queries, sparql
 from .cache import ResultCache
 from .errors import install_error_handlers
 from .limits import LimitsMiddleware, install_limits
@@ -68,6 +68,8 @@ def create_app(settings: Settings, store: Store | None = None) -> OnTeam:
         version=__version__,
         summary="KT's One Team consortia as linked data: SPARQL 1.1 endpoint, saved queries, resource pages.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load from a CDN: apidocs serves /docs from this host
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store
@@ -97,6 +99,7 @@ def create_app(settings: Settings, store: Store | None = None) -> OnTeam:
     app.include_router(pages.router)
     app.include_router(reconcile_router)
     app.include_router(extend_router)
+    app.include_router(apidocs.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     shortcut_paths = ["/sparql", *(f"/api/{name}" for name in app.state.saved_queries)]
     app.shortcuts = sparql.shortcuts([*sparql.router.routes, *saved_router.routes], shortcut_paths)

@@ -130,4 +130,16 @@ def _convert(name: str, kind: Any, raw: str) -> Any:
             return Path(raw)
         return raw or None
     except ValueError:
-        raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind}") from None
+        # Named like a range error: the option too, since it is what most users set.
+        where = f"{ENV_PREFIX}{name.upper()}"
+        if name in _OPTIONS:
+            where = f"--{name.replace('_', '-')} or {where}"
+        raise ValueError(f"{where} must be {_KINDS.get(kind.split()[0], f'a valid {kind}')}, not {raw!r}") from None
+
+
+# What a value of each kind must be, for the message about one that is not.
+_KINDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "one of 1, true, yes, on, 0, false, no, off",
+}

@@ -593,6 +593,18 @@ def test_out_of_range_serve_option_names_the_option_and_the_variable(option: str
     assert len(done.stderr.strip().split("\n")) == 1
 
 
+@pytest.mark.parametrize("option", NUMERIC_OPTIONS)
+def test_non_numeric_serve_variable_names_the_option_and_the_variable(option: str) -> None:
+    # README: "A value that is not a number ... (`ONTEAM_PORT=abc`, ...) stops the command ... with one
+    # line naming the option and the variable, and exit status 2".
+    variable = SERVE_HELP[option]
+    assert variable
+    done = onteam("serve", env={variable: "abc"})
+    assert done.returncode == 2
+    assert option in done.stderr and variable in done.stderr and "'abc'" in done.stderr, done.stderr
+    assert len(done.stderr.strip().split("\n")) == 1
+
+
 # --- the paths the README says are served, and the access log line it shows -----------------------
 
 _SAMPLE = {"<slug>": "kt", "<name>": "one-teams"}
@@ -640,3 +652,120 @@ def test_access_log_line_has_the_fields_the_readme_shows(server: Server) -> None
                          if line.startswith("{") and '"readme-test"' in line]) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert lines and all(list(line) == list(shown) for line in lines)
+
+
+# --- the rest of what a newcomer runs: the CLI table, the SPARQL example, quoted bodies, counts ----
+
+
+def _flat() -> str:
+    """The README as one line of words, backticks dropped (for phrases that wrap)."""
+    return " ".join(README.replace("`", "").split())
+
+
+def _options(text: str) -> set[str]:
+    """The options written in a usage text: `-f`, `--store` (`-h` and the `--no-` forms aside)."""
+    found = set(re.findall(r"(?<![\w-])--?[a-z][a-z-]*", text))
+    return {o for o in found if o not in ("-h", "--help") and not o.startswith("--no-")}
+
+
+def _command_rows() -> dict[str, set[str]]:
+    """Each command of the README's "other commands" table and the options its rows show."""
+    table = re.search(r"^\| Command \| What it does \|\n(?:\|.*\n)+", README, re.MULTILINE)
+    assert table, "README.md lost the table of the other commands"
+    rows: dict[str, set[str]] = {}
+    for line in table.group(0).strip().split("\n")[2:]:
+        usage = re.match(r"\| `onteam ([a-z]+)([^`]*)`", line)
+        assert usage, line
+        rows.setdefault(usage.group(1), set()).update(_options(usage.group(2)))
+    return rows
+
+
+COMMAND_ROWS = _command_rows()
+
+
+def test_readme_command_table_lists_every_command_but_serve() -> None:
+    listed = re.search(r"\{([a-z,]+)\}", onteam("--help").stdout)
+    assert listed and set(COMMAND_ROWS) == set(listed.group(1).split(",")) - {"serve"}
+
+
+@pytest.mark.parametrize("command", sorted(COMMAND_ROWS))
+def test_readme_command_row_shows_the_options_of_its_help(command: str) -> None:
+    # The usage line of `onteam COMMAND --help` names each option once, by its short form if any.
+    usage = onteam(command, "--help").stdout.split("\n\n", 1)[0]
+    assert COMMAND_ROWS[command] == _options(usage.split(command, 1)[1])
+
+
+def test_readme_validate_exit_status_is_one_for_a_file_that_does_not_parse(tmp_path: Path) -> None:
+    # README: "`validate` ... prints its whole report and exits 1 for any of it, a file that does
+    # not parse included" (the other commands exit 2 for bad input).
+    assert "exits 1 for any of it, a file that does not parse included" in _flat()
+    for folder in ("ontology", "data"):
+        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    (tmp_path / "data" / "broken.ttl").write_text('<a:b> <a:c> "open .\n', encoding="utf-8")
+    done = onteam("validate", "--root", str(tmp_path))
+    assert done.returncode == 1 and "data/broken.ttl:1:" in done.stdout, done.stdout + done.stderr
+
+
+def test_readme_query_timeout_body_is_the_one_the_service_sends() -> None:
+    import json
+
+    from server.errors import error_body
+    from server.limits import QueryTimeout
+
+    quoted = re.search(r"nothing sent yet: 503 with (\{.*?\}) \(", _flat())
+    assert quoted, "README.md lost the timeout's error body"
+    stopped = QueryTimeout(Settings().query_timeout)
+    assert json.loads(quoted.group(1)) == error_body(stopped.status, stopped.message, **stopped.extra)
+
+
+def test_readme_count_of_initiatives_and_events_is_the_data_s() -> None:
+    # "every initiative and event (N today) is inconsistent" with PROV-O's axioms.
+    import rdflib
+
+    stated = re.search(r"every initiative and event \((\d+) today\)", _flat())
+    assert stated, "README.md lost the count of initiatives and events"
+    data = rdflib.Graph().parse(PROJECT_ROOT / "data" / "instances.ttl")
+    ot = rdflib.Namespace("https://w3id.org/onteam/ontology#")
+    activities = {s for cls in (ot.Initiative, ot.Event) for s in data.subjects(rdflib.RDF.type, cls)}
+    assert int(stated.group(1)) == len(activities)
+
+
+def test_readme_membership_sentence_example_answers_paragraph_13_sentence_1(server: Server) -> None:
+    # "It answers paragraph 13, sentence 1: "클라우드 원팀에는 올해 초 기준으로 KT, 서울대, KAIST, ...
+    # 총 22개 기관이 참여하고 있다." with its translation and the article's IRI."
+    (query,) = re.findall(r"^```sparql\n(.*?)^```", README, re.MULTILINE | re.DOTALL)
+    response = server.client.post("/sparql", content=query.encode(),
+                                  headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 200, response.text
+    (row,) = response.json()["results"]["bindings"]
+    assert (row["paragraph"]["value"], row["sentence"]["value"]) == ("13", "1")
+    assert row["quote_ko"]["value"].startswith("클라우드 원팀에는 올해 초 기준으로 KT, 서울대, KAIST, ")
+    assert row["quote_ko"]["value"].endswith("총 22개 기관이 참여하고 있다.")
+    assert row["quote_en"]["xml:lang"] == "en"
+    assert row["source"]["value"] == "https://w3id.org/onteam/id/newsfreezone-kt-one-team-2021"
+
+
+def _other_hosts(html: str, base: str) -> set[str]:
+    """The absolute http(s) URLs an HTML page loads (src=, href= of stylesheets and icons, url())
+    that are not on `base`: links a person may follow are not loads."""
+    loads = re.findall(r"""(?:src=|<link[^>]*href=|url\(|_url["']?\s*[:=]\s*)["']?(https?://[^"')\s>]+)""", html)
+    return {url for url in loads if not url.startswith(base)}
+
+
+def test_readme_openapi_browser_at_docs_loads_nothing_from_another_host(server: Server) -> None:
+    # README: "browsable at /docs" and "No page loads anything from another host".
+    assert "browsable at /docs" in _flat() and "No page loads anything from another host" in _flat()
+    page = server.client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert _other_hosts(page.text, server.base) == set()
+    assets = re.findall(r"""["'](/static/[^"']+)["']""", page.text)
+    assert assets, page.text
+    for asset in assets:
+        assert server.client.get(asset).status_code == 200, asset
+    assert '"validatorUrl": null' in page.text  # Swagger UI's default badge comes from validator.swagger.io
+    assert "/openapi.json" in page.text
+
+
+def test_other_hosts_finds_a_cdn_script() -> None:
+    html = '<script src="https://cdn.jsdelivr.net/x.js"></script><link rel="icon" href="/static/f.svg">'
+    assert _other_hosts(html, "http://127.0.0.1:1") == {"https://cdn.jsdelivr.net/x.js"}
