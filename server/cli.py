@@ -532,7 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
         "load",
         help="Load RDF files into the store, all or nothing.",
         description="Every file is parsed before anything is written; the format comes from the extension "
-        "(.ttl .nt .nq .trig .rdf .owl .jsonld .n3, each also .gz). Triples go to --graph, to the default "
+        "(.ttl .nt .nq .trig .rdf .xml .owl .jsonld .json .n3, each also .gz). Triples go to --graph, to the default "
         "graph with --default-graph, or to https://w3id.org/onteam/graph/load/<file stem>; quads files "
         "(.nq, .trig) keep their graphs. Each graph written is replaced (or added to, with --append).",
     )

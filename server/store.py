@@ -72,7 +72,7 @@ def rdf_format(name: str) -> RdfFormat:
     fmt = RdfFormat.RDF_XML if suffix == "owl" else RdfFormat.from_extension(suffix) if suffix else None
     if fmt is None:
         raise LoadError(name, f"unknown RDF file extension {('.' + suffix) if suffix else '(none)'!r}; "
-                        "use .ttl, .nt, .nq, .trig, .rdf, .owl, .jsonld or .n3 (each also gzipped, .gz)")
+                        "use .ttl, .nt, .nq, .trig, .rdf, .xml, .owl, .jsonld, .json or .n3 (each also gzipped, .gz)")
     return fmt
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from cli_run import DATA, assert_clean_failure, onteam, quad_count
 from conftest import Server
 from pyoxigraph import DefaultGraph, NamedNode, Store
+
+from server.store import LoadError, rdf_format
 
 GOOD = '<https://example.org/a> <https://example.org/p> "one" , "two" .\n'
 BAD = '<https://example.org/b> <https://example.org/p> "fine" .\n<https://example.org/b> <https://example.org/p> "broken .\n'
@@ -211,3 +214,13 @@ def test_load_default_graph_with_graph_is_exit_2(tmp_path: Path) -> None:
     result = onteam("load", "--store", str(tmp_path / "s"), "--default-graph", "--graph", "https://example.org/g",
                     str(tmp_path / "x.ttl"))
     assert_clean_failure(result, 2)
+
+
+def test_unknown_extension_message_names_exactly_the_extensions_that_load() -> None:
+    with pytest.raises(LoadError) as refused:
+        rdf_format("notes.yaml")
+    named = set(re.findall(r"\.(\w+)", str(refused.value).split("use ", 1)[1])) - {"gz"}
+    assert {"ttl", "nt", "nq", "trig", "rdf", "xml", "owl", "jsonld", "json", "n3"} <= named
+    for extension in named:
+        rdf_format(f"file.{extension}")  # each one named is read
+        rdf_format(f"file.{extension}.gz")
