@@ -1,0 +1,103 @@
+"""Acceptance audit of the HTML pages as their readers see them, over the real server: what a
+reader can reach from a page (every page of a paginated saved query), error pages for
+browsers on every page path, and the project's pages crawled from the home page in both
+languages (structure, links, alternates)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+
+import pytest
+from conftest import Server, start_server, write_project
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+ITEMS = """\
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix id: <https://w3id.org/onteam/id/> .
+id:item-1 rdfs:label "one"@en, "하나"@ko .
+id:item-2 rdfs:label "two"@en, "둘"@ko .
+id:item-3 rdfs:label "three"@en, "셋"@ko .
+id:item-4 rdfs:label "four"@en, "넷"@ko .
+id:item-5 rdfs:label "five"@en, "다섯"@ko .
+"""
+PAGED_QUERY = """\
+#+ summary: Every item, two a page
+#+ summary_ko: 모든 항목, 한 쪽에 둘씩
+#+ pagination: 2
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?item ?label_en WHERE { ?item rdfs:label ?label_en FILTER(LANG(?label_en) = "en") } ORDER BY ?item
+"""
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose one saved query has five rows, two a page."""
+    work = tmp_path_factory.mktemp("audit-pages")
+    root = write_project(work / "root", ITEMS, queries={"items": PAGED_QUERY})
+    running = start_server(work, "--memory", root=root)
+    yield running
+    running.stop()
+
+
+class Links(HTMLParser):
+    """The page's links by rel, and the rows of its results table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rel: dict[str, str] = {}
+        self.rows = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "a" and a.get("rel"):
+            self.rel[a["rel"]] = a.get("href", "")
+        if tag == "tr":
+            self.rows += 1
+
+
+def links_of(text: str) -> Links:
+    parser = Links()
+    parser.feed(text)
+    return parser
+
+
+def cells(text: str) -> list[str]:
+    body = text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r">(one|two|three|four|five)<", body)
+
+
+def test_paginated_saved_query_page_links_to_its_next_page(paged: Server) -> None:
+    first = paged.client.get("/queries/items?lang=en", headers=BROWSER)
+    assert first.status_code == 200
+    assert cells(first.text) == ["one", "two"]
+    links = links_of(first.text)
+    assert "prev" not in links.rel
+    assert links.rel["next"] == "/queries/items?lang=en&page=2"
+
+
+def test_paginated_saved_query_page_shows_the_page_asked_for(paged: Server) -> None:
+    second = paged.client.get("/queries/items?page=2&lang=en", headers=BROWSER)
+    assert second.status_code == 200
+    assert cells(second.text) == ["three", "four"]
+    links = links_of(second.text)
+    assert links.rel["prev"] == "/queries/items?lang=en&page=1"
+    assert links.rel["next"] == "/queries/items?lang=en&page=3"
+    assert 'href="/api/items?page=2"' in second.text  # the API link is this page's call
+
+
+def test_last_page_of_a_saved_query_has_no_next_link(paged: Server) -> None:
+    last = paged.client.get("/queries/items?page=3&lang=ko", headers=BROWSER)
+    assert cells(last.text) == ["five"]
+    links = links_of(last.text)
+    assert "next" not in links.rel and links.rel["prev"] == "/queries/items?lang=ko&page=2"
+    assert "3쪽" in last.text
+
+
+@pytest.mark.parametrize("page", ["0", "two", "-1"])
+def test_saved_query_page_number_that_is_not_one_is_400(paged: Server, page: str) -> None:
+    response = paged.client.get(f"/queries/items?page={page}&lang=en", headers=BROWSER)
+    assert response.status_code == 400
+    assert "Parameter &#39;page&#39;" in response.text
