@@ -19,7 +19,7 @@ from pyoxigraph import RdfFormat, Triple, Variable, parse
 from . import i18n, negotiation, webmodel
 from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
-from .queries import SavedQuery, bind_parameters, paged_text
+from .queries import PAGE_PARAM, SavedQuery, bind_parameters, paged_text
 from .solutions import json_term
 from .sparql import compute, fetch
 
@@ -255,11 +255,13 @@ async def query_page(request: Request, name: str) -> Response:
         }
         for p in saved.parameters
     ]
-    results, errors, status = None, [], 200
+    results, errors, status, pager = None, [], 200, None
     # The API link is the call this page shows, once it can be made: a required parameter
     # still empty would make it a 400.
     api_url = None if any(not p.optional for p in saved.parameters) else f"/api/{name}"
-    if submitted or not saved.parameters:
+    # A paginated query's page number, as the API takes it (its own 400 for a bad one).
+    page_asked = request.query_params.get(PAGE_PARAM, "") if saved.pagination else ""
+    if submitted or not saved.parameters or page_asked:
         # A bare slug in an IRI field stands for https://w3id.org/onteam/id/<slug>.
         params = [
             (p.name, ID_BASE + value if p.kind == "iri" and value and ":" not in value else value)
@@ -267,16 +269,38 @@ async def query_page(request: Request, name: str) -> Response:
             if (value := given.get(p.name, ""))
         ]
         try:
-            binding = bind_parameters(saved, params)
+            binding = bind_parameters(saved, params + ([(PAGE_PARAM, page_asked)] if page_asked else []))
             text = paged_text(saved.text, saved.pagination, binding.page) if saved.pagination else saved.text
             results = await run_saved(request, text, binding.substitutions)
+            if saved.pagination:
+                pager = await _pager(request, saved, binding.page, binding.substitutions)
+                params += [(PAGE_PARAM, str(binding.page))] if binding.page > 1 else []
             api_url = f"/api/{name}" + (f"?{urlencode(params)}" if params else "")
         except OnTeamError as exc:
             errors.append(exc.message)
             status = exc.status
     resources = await _instance_iris(request)
-    context = {"name": name, "saved": saved, "fields": fields, "results": results, "errors": errors}
+    context = {"name": name, "saved": saved, "fields": fields, "results": results, "errors": errors, "pager": pager}
     return render(request, "query.html", {**context, "resources": resources, "api_url": api_url}, status=status)
+
+
+def page_url(request: Request, page: int) -> str:
+    """This page's URL on another page of results (the other parameters kept)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != PAGE_PARAM]
+    return f"{request.url.path}?{urlencode([*params, (PAGE_PARAM, str(page))])}"
+
+
+async def _pager(request: Request, saved: SavedQuery, page: int, substitutions: dict[Variable, Any]) -> dict[str, Any]:
+    """The page number and the links to the previous and next pages (next only when the
+    query has a solution past this page, so the reader never lands on an empty page)."""
+    size = int(saved.pagination or 0)
+    probe = await run_saved(request, f"{saved.text}\nLIMIT 1\nOFFSET {size * page}\n", substitutions)
+    more = bool(probe.get("rows"))
+    return {
+        "page": page,
+        "prev": page_url(request, page - 1) if page > 1 else None,
+        "next": page_url(request, page + 1) if more else None,
+    }
 
 
 async def run_saved(request: Request, query: str, substitutions: dict[Variable, Any]) -> dict[str, Any]:
