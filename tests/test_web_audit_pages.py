@@ -101,3 +101,23 @@ def test_saved_query_page_number_that_is_not_one_is_400(paged: Server, page: str
     response = paged.client.get(f"/queries/items?page={page}&lang=en", headers=BROWSER)
     assert response.status_code == 400
     assert "Parameter &#39;page&#39;" in response.text
+
+
+# ---- error pages for browsers on the resource pages (/id/..., /ontology) ----
+
+
+@pytest.mark.parametrize("path", ["/id/kt", "/id/no-such-thing", "/ontology", "/ontology/Consortium"])
+@pytest.mark.parametrize(("lang", "title"), [("en", "Method not allowed"), ("ko", "허용되지 않는 요청 방식")])
+def test_405_on_a_resource_page_from_a_browser_form_is_an_html_page(server: Server, path: str, lang: str, title: str) -> None:
+    response = server.client.post(path, headers={**BROWSER, "Accept-Language": lang})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    assert response.headers["content-type"].startswith("text/html")
+    assert f'<html lang="{lang}"' in response.text and f"<h1>{title}</h1>" in response.text
+
+
+@pytest.mark.parametrize(("path", "accept"), [("/id/kt", "application/json"), ("/id/kt.ttl", BROWSER["Accept"]), ("/ontology", "text/turtle")])
+def test_405_on_a_resource_for_other_clients_or_formats_stays_json(server: Server, path: str, accept: str) -> None:
+    response = server.client.post(path, headers={"Accept": accept})
+    assert response.status_code == 405
+    assert response.json()["status"] == 405
