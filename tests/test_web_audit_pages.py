@@ -6,8 +6,10 @@ languages (structure, links, alternates)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from conftest import Server, start_server, write_project
@@ -121,3 +123,34 @@ def test_405_on_a_resource_for_other_clients_or_formats_stays_json(server: Serve
     response = server.client.post(path, headers={"Accept": accept})
     assert response.status_code == 405
     assert response.json()["status"] == 405
+
+
+# ---- the network picture: names are text, never markup ----
+
+SVG = "{http://www.w3.org/2000/svg}"
+MARKUP_NAMES = """\
+@prefix ot: <https://w3id.org/onteam/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix id: <https://w3id.org/onteam/id/> .
+id:team a ot:Consortium ; rdfs:label "R&D <One> Team"@en, "R&D 원팀"@ko ; ot:hasMember id:evil .
+id:evil rdfs:label "<script>alert(1)</script>"@en, "<b>악성</b>"@ko .
+"""
+
+
+def test_network_svg_is_well_formed_xml_when_names_hold_ampersands(server: Server) -> None:
+    response = server.client.get("/network.svg?lang=en")
+    assert response.status_code == 200
+    svg = ET.fromstring(response.content)  # "Korea Investment & Securities" must be &amp;
+    titles = {t.text for t in svg.iter(SVG + "title")}
+    assert "Korea Investment & Securities" in titles and "TmaxA&C" in titles
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_network_page_escapes_markup_in_names(make_server: Callable[..., Server], make_root: Callable[..., Path], lang: str) -> None:
+    running = make_server("--memory", root=make_root(MARKUP_NAMES))
+    page = running.client.get(f"/network?lang={lang}", headers=BROWSER).text
+    assert "<script>alert(1)" not in page and "<b>악성" not in page and "<One>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page or "&lt;b&gt;악성&lt;/b&gt;" in page
+    svg = ET.fromstring(running.client.get(f"/network.svg?lang={lang}").content)
+    texts = {t.text for t in svg.iter(SVG + "title")}
+    assert {"<script>alert(1)</script>", "<b>악성</b>"} & texts
