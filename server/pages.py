@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import select_autoescape
 from pyoxigraph import RdfFormat, Triple, Variable, parse
 
 from . import i18n, negotiation, webmodel
@@ -26,6 +27,9 @@ from .sparql import compute, fetch
 router = APIRouter()
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
+# Jinja escapes by the template's name and knows only .html/.xml: network.svg (also included
+# in /network) must escape names too, or "TmaxA&C" breaks the SVG and a label can inject markup.
+templates.env.autoescape = select_autoescape(["html", "htm", "xml", "svg"])
 # Ontology labels are lower case ("bank"); headings start with a capital, the rest untouched.
 templates.env.filters["ucfirst"] = lambda text: (
     str(text) if re.match(r"^[\w-]+:\S", str(text)) else str(text)[:1].upper() + str(text)[1:]  # not CURIEs
