@@ -5,6 +5,7 @@ languages (structure, links, alternates)."""
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -154,3 +155,17 @@ def test_network_page_escapes_markup_in_names(make_server: Callable[..., Server]
     svg = ET.fromstring(running.client.get(f"/network.svg?lang={lang}").content)
     texts = {t.text for t in svg.iter(SVG + "title")}
     assert {"<script>alert(1)</script>", "<b>악성</b>"} & texts
+
+
+# ---- the editor's configuration script: any query text stays inside it ----
+
+
+@pytest.mark.parametrize("query", ["# <!--<script>\nSELECT * WHERE { ?s ?p ?o }", "# </script><p>x</p>\nASK {}"])
+def test_editor_config_script_holds_any_query_without_ending_early(server: Server, query: str) -> None:
+    # "<!--<script>" in a script puts the HTML parser in its double-escaped state, where the
+    # real </script> no longer ends the element: the rest of the page would become script text.
+    page = server.client.get("/editor", params={"query": query, "lang": "en"}, headers=BROWSER).text
+    raw = page.split('<script type="application/json" id="editor-config">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in raw
+    assert json.loads(raw)["query"] == query
+    assert '<script src="/static/editor.js"></script>' in page.split(raw, 1)[1]
