@@ -225,8 +225,10 @@ async def editor(request: Request) -> Response:
     if asked.strip():
         default = asked
     config = {"endpoint": base + "/sparql", "prefixes": PREFIXES, "examples": examples, "query": default}
-    # `</` cannot end the script element early once escaped.
-    config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+    # No `<` at all inside the script element: `</script` would end it early, and `<!--<script`
+    # would make the parser skip the real `</script>` (HTML's double-escaped script state).
+    # JSON has `<` only inside strings, where `\u003c` means the same.
+    config_json = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")
     context = {"config_json": config_json, "default_query": default, "examples": examples}
     return render(request, "editor.html", context, lang=lang)
 
