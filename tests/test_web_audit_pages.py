@@ -169,3 +169,73 @@ def test_editor_config_script_holds_any_query_without_ending_early(server: Serve
     assert "<" not in raw
     assert json.loads(raw)["query"] == query
     assert '<script src="/static/editor.js"></script>' in page.split(raw, 1)[1]
+
+
+# ---- labels tagged with a region (en-GB, ko-KR) are in the page's language ----
+
+REGIONAL_LABELS = """\
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix id: <https://w3id.org/onteam/id/> .
+id:colour-team rdfs:label "Colour team"@en-GB, "색깔 팀"@ko-KR .
+id:linker rdfs:label "Linker"@en, "링커"@ko ; rdfs:seeAlso id:colour-team .
+"""
+
+
+class Heading(HTMLParser):
+    """The h1's text and lang, the title, and the text of links to /id/colour-team."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.h1_lang: str | None = None
+        self.h1 = self.title = ""
+        self.links: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "h1":
+            self._in, self.h1_lang = "h1", a.get("lang")
+        elif tag == "title" and not self.title:
+            self._in = "title"
+        elif tag == "a" and (a.get("href") or "").endswith("/id/colour-team"):
+            self._in = "a"
+            self.links.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("h1", "title", "a"):
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "h1":
+            self.h1 += data.strip()
+        elif self._in == "title":
+            self.title += data
+        elif self._in == "a":
+            self.links[-1] += data.strip()
+
+
+@pytest.fixture(scope="module")
+def regional(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    work = tmp_path_factory.mktemp("audit-regional")
+    running = start_server(work, "--memory", root=write_project(work / "root", REGIONAL_LABELS))
+    yield running
+    running.stop()
+
+
+def heading(server: Server, path: str) -> Heading:
+    parser = Heading()
+    parser.feed(server.client.get(path, headers=BROWSER).text)
+    return parser
+
+
+@pytest.mark.parametrize(("lang", "label"), [("en", "Colour team"), ("ko", "색깔 팀")])
+def test_resource_page_heading_uses_the_regional_label_of_its_language(regional: Server, lang: str, label: str) -> None:
+    page = heading(regional, f"/id/colour-team?lang={lang}")
+    assert page.h1 == label and (page.h1_lang or lang).split("-")[0] == lang
+    assert page.title.startswith(label + " ·")
+
+
+@pytest.mark.parametrize(("lang", "label"), [("en", "Colour team"), ("ko", "색깔 팀")])
+def test_links_and_lists_name_a_resource_by_its_regional_label(regional: Server, lang: str, label: str) -> None:
+    assert heading(regional, f"/id/linker?lang={lang}").links == [label]
+    assert heading(regional, f"/browse?lang={lang}").links == [label]
