@@ -176,7 +176,7 @@ def test_editor_config_script_holds_any_query_without_ending_early(server: Serve
 REGIONAL_LABELS = """\
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix id: <https://w3id.org/onteam/id/> .
-id:colour-team rdfs:label "Colour team"@en-GB, "색깔 팀"@ko-KR .
+id:colour-team a <https://w3id.org/onteam/ontology#Organization> ; rdfs:label "Colour team"@en-GB, "색깔 팀"@ko-KR .
 id:linker rdfs:label "Linker"@en, "링커"@ko ; rdfs:seeAlso id:colour-team .
 """
 
