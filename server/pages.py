@@ -104,6 +104,7 @@ def render(
             "href": lambda iri: local_url(iri, base),
             "t": lambda en, ko: ko if current == "ko" else en,
             "pick": lambda labels, iri="": webmodel.pick(labels, current, iri),
+            "picked_lang": lambda labels: webmodel.picked_lang(labels, current),  # the language `pick` chose
             # The same page in each language, for <link rel="alternate" hreflang>.
             "alternates": {lg: base + switch_url(request, lg) for lg in LANGS},
             "negotiated_url": base + switch_url(request, None),

@@ -233,6 +233,8 @@ def test_resource_page_heading_uses_the_regional_label_of_its_language(regional:
     page = heading(regional, f"/id/colour-team?lang={lang}")
     assert page.h1 == label and (page.h1_lang or lang).split("-")[0] == lang
     assert page.title.startswith(label + " ·")
+    text = regional.client.get(f"/id/colour-team?lang={lang}", headers=BROWSER).text
+    assert '<span lang="en-gb">Colour team</span>' in text and '<span lang="ko-kr">색깔 팀</span>' in text  # both names
 
 
 @pytest.mark.parametrize(("lang", "label"), [("en", "Colour team"), ("ko", "색깔 팀")])
