@@ -241,3 +241,19 @@ def test_resource_page_heading_uses_the_regional_label_of_its_language(regional:
 def test_links_and_lists_name_a_resource_by_its_regional_label(regional: Server, lang: str, label: str) -> None:
     assert heading(regional, f"/id/linker?lang={lang}").links == [label]
     assert heading(regional, f"/browse?lang={lang}").links == [label]
+
+
+# ---- counts of one are singular in English ----
+
+
+def test_one_result_row_is_one_row_not_one_rows(paged: Server) -> None:
+    text = paged.client.get("/queries/items?page=3&lang=en", headers=BROWSER).text
+    assert '<p class="muted">1 row</p>' in text
+
+
+def test_a_consortium_of_one_is_one_named_member_and_one_consortium(make_server: Callable[..., Server], make_root: Callable[..., Path]) -> None:
+    running = make_server("--memory", root=make_root(MARKUP_NAMES))
+    page = running.client.get("/id/team?lang=en", headers=BROWSER).text
+    assert "1 named member<" in page and "1 named members" not in page
+    svg = ET.fromstring(running.client.get("/network.svg?lang=en").content)
+    assert next(svg.iter(SVG + "desc")).text.startswith("1 consortium;")
