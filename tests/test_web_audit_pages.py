@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import Server, start_server, write_project
 
+from server.linkeddata import split_extension
+
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 ITEMS = """\
@@ -257,3 +259,104 @@ def test_a_consortium_of_one_is_one_named_member_and_one_consortium(make_server:
     assert "1 named member<" in page and "1 named members" not in page
     svg = ET.fromstring(running.client.get("/network.svg?lang=en").content)
     assert next(svg.iter(SVG + "desc")).text.startswith("1 consortium;")
+
+
+# ---- every kind of page: structure, links and alternates, in both languages ----
+
+
+class Structure(HTMLParser):
+    """What a valid page needs once: <html lang>, a <title>, one <h1>, unique ids; and what
+    it links to (href, src) and its typed alternates."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.html_lang: str | None = None
+        self.titles = self.h1s = 0
+        self.ids: list[str] = []
+        self.links: set[str] = set()
+        self.alternates: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self.html_lang = a.get("lang") if tag == "html" else self.html_lang
+        self.titles += tag == "title" and self.h1s == 0 and "id" not in a  # the document's, not the SVG's
+        self.h1s += tag == "h1"
+        self.ids += [a["id"]] if a.get("id") else []
+        for key in ("href", "src"):
+            if a.get(key):
+                self.links.add(a[key])
+        if tag == "link" and a.get("rel") == "alternate" and a.get("type"):
+            self.alternates[a["type"]] = a.get("href", "")
+
+
+def local_path(server: Server, url: str) -> str | None:
+    """The path and query of a link to this server (None for another host or a fragment)."""
+    if url.startswith(server.base):
+        url = url[len(server.base):]
+    if not url.startswith("/") or url.startswith("//"):
+        return None
+    return url.split("#", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def every_kind(server: Server) -> dict[tuple[str, str], Structure]:
+    """One page of each kind (as the i18n crawl picks them) in each language, parsed."""
+    from test_web_i18n import crawl_paths
+
+    found = {}
+    for path in crawl_paths(server):
+        for lang in ("en", "ko"):
+            response = server.client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}", headers=BROWSER)
+            assert response.status_code in (200, 400, 404), (path, response.status_code)
+            page = Structure()
+            page.feed(response.text)
+            found[(path, lang)] = page
+    return found
+
+
+def test_every_kind_of_page_has_its_language_a_title_one_h1_and_unique_ids(every_kind: dict[tuple[str, str], Structure]) -> None:
+    problems = []
+    for (path, lang), page in every_kind.items():
+        duplicated = sorted({i for i in page.ids if page.ids.count(i) > 1})
+        if page.html_lang != lang or page.titles != 1 or page.h1s != 1 or duplicated:
+            problems.append(f"{path} ({lang}): lang={page.html_lang} titles={page.titles} h1={page.h1s} ids={duplicated}")
+    assert not problems, "\n".join(problems)
+
+
+def without_lang(path: str) -> str:
+    """A link with its `lang` parameter dropped: both languages of a page answer alike."""
+    base, _, query = path.partition("?")
+    kept = "&".join(p for p in query.split("&") if p and not p.startswith("lang="))
+    return f"{base}?{kept}" if kept else base
+
+
+def test_every_link_of_every_kind_of_page_answers(server: Server, every_kind: dict[tuple[str, str], Structure]) -> None:
+    # /id/ links are checked against the graph in one query; every other target is fetched once.
+    rows = server.client.get(
+        "/sparql",
+        params={"query": "SELECT DISTINCT ?x WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } FILTER(isIRI(?x)) }"},
+        headers={"Accept": "text/csv"},
+    ).text.split()
+    known = {"/id/" + iri.split("/id/", 1)[1] for iri in rows if iri.startswith("https://w3id.org/onteam/id/")}
+    targets = {
+        without_lang(p)
+        for (own, _), page in every_kind.items()
+        for url in page.links
+        # A 404 page links to itself (its other language): that link answers what the page did.
+        if (p := local_path(server, url)) and p.split("?")[0] != own.split("?")[0]
+    }
+    broken = sorted(p for p in targets if p.startswith("/id/") and split_extension(p.split("?")[0])[0] not in known)
+    for path in sorted(t for t in targets if not t.startswith("/id/")):
+        status = server.client.get(path, headers=BROWSER).status_code
+        if status not in (200, 303):
+            broken.append(f"{path}: {status}")
+    assert not broken, broken
+
+
+def test_every_typed_alternate_answers_in_its_type(server: Server, every_kind: dict[tuple[str, str], Structure]) -> None:
+    alternates = {(media, local_path(server, url) or url) for page in every_kind.values() for media, url in page.alternates.items()}
+    assert {"text/turtle", "application/ld+json"} <= {media for media, _ in alternates}
+    for media, url in sorted(alternates):
+        response = server.client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["content-type"].split(";")[0] == media, url
