@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import Server, start_server, write_project
 
@@ -360,3 +361,15 @@ def test_every_typed_alternate_answers_in_its_type(server: Server, every_kind: d
         response = server.client.get(url)
         assert response.status_code == 200, url
         assert response.headers["content-type"].split(";")[0] == media, url
+
+
+# ---- ?lang= is a language tag: case-insensitive, a region is its language ----
+
+
+@pytest.mark.parametrize(("asked", "lang"), [("KO", "ko"), ("ko-KR", "ko"), ("En", "en"), ("en-US", "en")])
+def test_lang_parameter_is_read_as_a_language_tag(server: Server, asked: str, lang: str) -> None:
+    other = "en" if lang == "ko" else "ko"
+    with httpx.Client(base_url=server.base, timeout=30) as client:
+        response = client.get(f"/browse?lang={asked}", headers={**BROWSER, "Accept-Language": other})
+    assert f'<html lang="{lang}">' in response.text and response.headers["content-language"] == lang
+    assert f"lang={lang};" in response.headers["set-cookie"]
