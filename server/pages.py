@@ -62,13 +62,19 @@ def accept_language(header: str | None) -> str | None:
     return best
 
 
+def primary_language(tag: str | None) -> str | None:
+    """The primary subtag of a language tag, in lower case (BCP 47 tags are case-insensitive:
+    `KO` and `ko-KR` are Korean)."""
+    return tag.split("-", 1)[0].strip().lower() if tag else None
+
+
 def choose_lang(request: Request) -> tuple[str, bool]:
     """(language, remember it): `?lang=` wins and is remembered, then the cookie, then
     Accept-Language, then English."""
-    asked = request.query_params.get("lang")
+    asked = primary_language(request.query_params.get("lang"))
     if asked in LANGS:
         return asked, True
-    cookie = request.cookies.get(COOKIE)
+    cookie = primary_language(request.cookies.get(COOKIE))
     if cookie in LANGS:
         return cookie, False
     return accept_language(request.headers.get("accept-language")) or "en", False
