@@ -373,3 +373,36 @@ def test_lang_parameter_is_read_as_a_language_tag(server: Server, asked: str, la
         response = client.get(f"/browse?lang={asked}", headers={**BROWSER, "Accept-Language": other})
     assert f'<html lang="{lang}">' in response.text and response.headers["content-language"] == lang
     assert f"lang={lang};" in response.headers["set-cookie"]
+
+
+# ---- dates with a time zone are written in the page's language too ----
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "shown"),
+    [
+        ("2021-05-31+09:00", "en", "31 May 2021 (UTC+09:00)"),
+        ("2021-05-31+09:00", "ko", "2021년 5월 31일 (UTC+09:00)"),
+        ("2021-05Z", "ko", "2021년 5월 (UTC)"),
+        ("2021-05:00", "en", "2021 (UTC-05:00)"),  # a gYear five hours behind UTC, not May
+        ("2021-05", "en", "May 2021"),
+    ],
+)
+def test_dates_with_a_time_zone_are_written_in_the_page_language(value: str, lang: str, shown: str) -> None:
+    from server.i18n import format_date
+
+    assert format_date(value, lang) == shown
+
+
+ZONED = """\
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix id: <https://w3id.org/onteam/id/> .
+id:meeting rdfs:label "Meeting"@en, "회의"@ko ; <http://purl.org/dc/terms/date> "2021-05-31+09:00"^^xsd:date .
+"""
+
+
+def test_resource_page_writes_a_zoned_date_in_korean(make_server: Callable[..., Server], make_root: Callable[..., Path]) -> None:
+    running = make_server("--memory", root=make_root(ZONED))
+    text = running.client.get("/id/meeting?lang=ko", headers=BROWSER).text
+    assert '<time datetime="2021-05-31+09:00">2021년 5월 31일 (UTC+09:00)</time>' in text
