@@ -181,6 +181,7 @@ REGIONAL_LABELS = """\
 @prefix id: <https://w3id.org/onteam/id/> .
 id:colour-team a <https://w3id.org/onteam/ontology#Organization> ; rdfs:label "Colour team"@en-GB, "색깔 팀"@ko-KR .
 id:linker rdfs:label "Linker"@en, "링커"@ko ; rdfs:seeAlso id:colour-team .
+id:regional-team a <https://w3id.org/onteam/ontology#Consortium> ; rdfs:label "Regional team"@en-GB, "지역 팀"@ko-KR .
 """
 
 
@@ -406,3 +407,10 @@ def test_resource_page_writes_a_zoned_date_in_korean(make_server: Callable[..., 
     running = make_server("--memory", root=make_root(ZONED))
     text = running.client.get("/id/meeting?lang=ko", headers=BROWSER).text
     assert '<time datetime="2021-05-31+09:00">2021년 5월 31일 (UTC+09:00)</time>' in text
+
+
+@pytest.mark.parametrize(("lang", "label", "other"), [("en", "Regional team", "지역 팀"), ("ko", "지역 팀", "Regional team")])
+def test_home_names_each_consortium_in_both_languages_with_regional_labels(regional: Server, lang: str, label: str, other: str) -> None:
+    text = regional.client.get(f"/?lang={lang}", headers=BROWSER).text
+    row = text.split("/id/regional-team", 1)[1].split("</td>", 1)[0]
+    assert f">{label}</a>" in row and f">{other}</span>" in row
