@@ -149,6 +149,12 @@ def picked_lang(labels: dict[str, str] | None, lang: str | None) -> str | None:
     return next(iter(labels)) if labels else None
 
 
+def _label_in(labels: dict[str, str] | None, lang: str) -> str:
+    """The label in `lang` itself (`en`, or a regional `en-gb`), or "" when there is none."""
+    tag = picked_lang(labels, lang)
+    return labels[tag] if labels and tag and tag.split("-")[0] == lang else ""
+
+
 def named(iri: str, labels: Labels, lang: str) -> Value:
     """An IRI shown by its label; `lang` is set when that label is not in the page's language
     (a Korean name on an English page must say it is Korean)."""
@@ -449,7 +455,7 @@ def consortia(store: Any, lang: str) -> list[ConsortiumSummary]:
     result = [
         ConsortiumSummary(
             value=named(r["c"].value, labels, lang),
-            other_label=(labels.get(r["c"].value) or {}).get(other, ""),
+            other_label=_label_in(labels.get(r["c"].value), other),
             named=int(r["named"].value),
             stated=int(r["stated"].value) if r["stated"] is not None else None,
             founded=r["founded"].value if r["founded"] is not None else None,
