@@ -8,7 +8,8 @@ answered with `error.html` in the reader's language only when all of these hold:
   the saved-query API, reconciliation, discovery documents, probes, and the paths that
   negotiate RDF, which answer their own 404s);
 - the method is GET or HEAD for a 404; for a 405 any method, since a page path takes GET and
-  HEAD, so a browser only meets a 405 there by submitting a form with another method;
+  HEAD, so a browser only meets a 405 there by submitting a form with another method (a
+  resource's own URL, `/id/kt` or `/ontology`, is a page for this too: `is_resource_page`);
 - the Accept header prefers HTML by content negotiation: text/html or application/xhtml+xml
   gets a higher q than every JSON, RDF and SPARQL results type (`prefers_html`).
 
@@ -68,9 +69,21 @@ def prefers_html(accept: str | None) -> bool:
     return html > 0 and html > machine
 
 
+def is_resource_page(path: str) -> bool:
+    """Is `path` a resource's own negotiated URL (`/id/kt`, `/ontology`, `/ontology/Consortium`),
+    which a browser sees as a page, rather than one of its format URLs (`/id/kt.ttl`)?"""
+    if path != "/ontology" and not linkeddata.in_negotiated_namespace(path):
+        return False
+    return linkeddata.split_extension(path.rsplit("/", 1)[1])[1] in (None, "html")
+
+
 def wants_page(request: Request, status: int) -> bool:
     """Should this error be answered with an HTML page?"""
-    if status not in PAGE_STATUSES or is_machine_path(request.url.path):
+    if status not in PAGE_STATUSES:
+        return False
+    path = request.url.path
+    # A resource URL answers its own 404s; its 405 (a form posted to it) is the router's.
+    if is_machine_path(path) and not (status == 405 and is_resource_page(path)):
         return False
     if status == 404 and request.method not in ("GET", "HEAD"):
         return False
@@ -86,7 +99,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if not wants_page(request, status):
         response = await errors.http_error_json(request, exc)
         # On a page path the answer depends on Accept: caches must know.
-        if status in PAGE_STATUSES and not is_machine_path(request.url.path):
+        path = request.url.path
+        if status in PAGE_STATUSES and (not is_machine_path(path) or (status == 405 and is_resource_page(path))):
             negotiation.add_vary(response.headers, "Accept")
         return response
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "content-type"}

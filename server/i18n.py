@@ -17,7 +17,8 @@ MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )
-_DATE = re.compile(r"^(-?\d{4,})(?:-(\d{2})(?:-(\d{2}))?)?(T[^\s]*)?$")
+# A date, year-month or year, then a dateTime's time (kept as given) or a time zone alone.
+_DATE = re.compile(r"^(-?\d{4,})(?:-(\d{2})(?:-(\d{2}))?)?(T[^\s]*|Z|[+-]\d{2}:\d{2})?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^([+-]?)(\d+)\.(\d+)$")
 INTEGER_TYPES = {XSD + name for name in (
@@ -28,7 +29,8 @@ INTEGER_TYPES = {XSD + name for name in (
 
 def format_date(value: str, lang: str) -> str:
     """2021-05-31 as "31 May 2021" or "2021년 5월 31일"; 2021-05 and 2021 likewise; the time of a
-    dateTime is kept as given. Anything that is not such a date comes back unchanged."""
+    dateTime is kept as given, a time zone alone follows in brackets ("(UTC+09:00)"). Anything
+    that is not such a date comes back unchanged."""
     found = _DATE.match(value.strip())
     if not found:
         return value
@@ -39,7 +41,11 @@ def format_date(value: str, lang: str) -> str:
         text = f"{int(year)}년" + (f" {int(month)}월" if month else "") + (f" {int(day)}일" if day else "")
     else:
         text = (f"{int(day)} " if day else "") + (f"{MONTHS_EN[int(month) - 1]} " if month else "") + str(int(year))
-    return text + (f" {time[1:]}" if time else "")
+    if not time:
+        return text
+    if time.startswith("T"):
+        return f"{text} {time[1:]}"
+    return f"{text} (UTC{'' if time == 'Z' else time})"  # xsd:date 2021-05-31+09:00 carries a zone
 
 
 def format_number(value: str, lang: str) -> str:

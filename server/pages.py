@@ -14,18 +14,22 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import select_autoescape
 from pyoxigraph import RdfFormat, Triple, Variable, parse
 
 from . import i18n, negotiation, webmodel
 from .errors import OnTeamError
 from .linkeddata import ID_BASE, ONTOLOGY_IRI, PREFIXES, local_url, public_base
-from .queries import SavedQuery, bind_parameters, paged_text
+from .queries import PAGE_PARAM, SavedQuery, bind_parameters, paged_text
 from .solutions import json_term
 from .sparql import compute, fetch
 
 router = APIRouter()
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
+# Jinja escapes by the template's name and knows only .html/.xml: network.svg (also included
+# in /network) must escape names too, or "TmaxA&C" breaks the SVG and a label can inject markup.
+templates.env.autoescape = select_autoescape(["html", "htm", "xml", "svg"])
 # Ontology labels are lower case ("bank"); headings start with a capital, the rest untouched.
 templates.env.filters["ucfirst"] = lambda text: (
     str(text) if re.match(r"^[\w-]+:\S", str(text)) else str(text)[:1].upper() + str(text)[1:]  # not CURIEs
@@ -58,13 +62,19 @@ def accept_language(header: str | None) -> str | None:
     return best
 
 
+def primary_language(tag: str | None) -> str | None:
+    """The primary subtag of a language tag, in lower case (BCP 47 tags are case-insensitive:
+    `KO` and `ko-KR` are Korean)."""
+    return tag.split("-", 1)[0].strip().lower() if tag else None
+
+
 def choose_lang(request: Request) -> tuple[str, bool]:
     """(language, remember it): `?lang=` wins and is remembered, then the cookie, then
     Accept-Language, then English."""
-    asked = request.query_params.get("lang")
+    asked = primary_language(request.query_params.get("lang"))
     if asked in LANGS:
         return asked, True
-    cookie = request.cookies.get(COOKIE)
+    cookie = primary_language(request.cookies.get(COOKIE))
     if cookie in LANGS:
         return cookie, False
     return accept_language(request.headers.get("accept-language")) or "en", False
@@ -100,6 +110,7 @@ def render(
             "href": lambda iri: local_url(iri, base),
             "t": lambda en, ko: ko if current == "ko" else en,
             "pick": lambda labels, iri="": webmodel.pick(labels, current, iri),
+            "picked_lang": lambda labels: webmodel.picked_lang(labels, current),  # the language `pick` chose
             # The same page in each language, for <link rel="alternate" hreflang>.
             "alternates": {lg: base + switch_url(request, lg) for lg in LANGS},
             "negotiated_url": base + switch_url(request, None),
@@ -221,8 +232,10 @@ async def editor(request: Request) -> Response:
     if asked.strip():
         default = asked
     config = {"endpoint": base + "/sparql", "prefixes": PREFIXES, "examples": examples, "query": default}
-    # `</` cannot end the script element early once escaped.
-    config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+    # No `<` at all inside the script element: `</script` would end it early, and `<!--<script`
+    # would make the parser skip the real `</script>` (HTML's double-escaped script state).
+    # JSON has `<` only inside strings, where `\u003c` means the same.
+    config_json = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")
     context = {"config_json": config_json, "default_query": default, "examples": examples}
     return render(request, "editor.html", context, lang=lang)
 
@@ -255,11 +268,13 @@ async def query_page(request: Request, name: str) -> Response:
         }
         for p in saved.parameters
     ]
-    results, errors, status = None, [], 200
+    results, errors, status, pager = None, [], 200, None
     # The API link is the call this page shows, once it can be made: a required parameter
     # still empty would make it a 400.
     api_url = None if any(not p.optional for p in saved.parameters) else f"/api/{name}"
-    if submitted or not saved.parameters:
+    # A paginated query's page number, as the API takes it (its own 400 for a bad one).
+    page_asked = request.query_params.get(PAGE_PARAM, "") if saved.pagination else ""
+    if submitted or not saved.parameters or page_asked:
         # A bare slug in an IRI field stands for https://w3id.org/onteam/id/<slug>.
         params = [
             (p.name, ID_BASE + value if p.kind == "iri" and value and ":" not in value else value)
@@ -267,16 +282,38 @@ async def query_page(request: Request, name: str) -> Response:
             if (value := given.get(p.name, ""))
         ]
         try:
-            binding = bind_parameters(saved, params)
+            binding = bind_parameters(saved, params + ([(PAGE_PARAM, page_asked)] if page_asked else []))
             text = paged_text(saved.text, saved.pagination, binding.page) if saved.pagination else saved.text
             results = await run_saved(request, text, binding.substitutions)
+            if saved.pagination:
+                pager = await _pager(request, saved, binding.page, binding.substitutions)
+                params += [(PAGE_PARAM, str(binding.page))] if binding.page > 1 else []
             api_url = f"/api/{name}" + (f"?{urlencode(params)}" if params else "")
         except OnTeamError as exc:
             errors.append(exc.message)
             status = exc.status
     resources = await _instance_iris(request)
-    context = {"name": name, "saved": saved, "fields": fields, "results": results, "errors": errors}
+    context = {"name": name, "saved": saved, "fields": fields, "results": results, "errors": errors, "pager": pager}
     return render(request, "query.html", {**context, "resources": resources, "api_url": api_url}, status=status)
+
+
+def page_url(request: Request, page: int) -> str:
+    """This page's URL on another page of results (the other parameters kept)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != PAGE_PARAM]
+    return f"{request.url.path}?{urlencode([*params, (PAGE_PARAM, str(page))])}"
+
+
+async def _pager(request: Request, saved: SavedQuery, page: int, substitutions: dict[Variable, Any]) -> dict[str, Any]:
+    """The page number and the links to the previous and next pages (next only when the
+    query has a solution past this page, so the reader never lands on an empty page)."""
+    size = int(saved.pagination or 0)
+    probe = await run_saved(request, f"{saved.text}\nLIMIT 1\nOFFSET {size * page}\n", substitutions)
+    more = bool(probe.get("rows"))
+    return {
+        "page": page,
+        "prev": page_url(request, page - 1) if page > 1 else None,
+        "next": page_url(request, page + 1) if more else None,
+    }
 
 
 async def run_saved(request: Request, query: str, substitutions: dict[Variable, Any]) -> dict[str, Any]:

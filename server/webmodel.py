@@ -124,21 +124,35 @@ def local_name(iri: str) -> str:
 
 def pick(labels: dict[str, str] | None, lang: str | None, iri: str = "") -> str:
     """The label in `lang`, else in the other language, else any, else the IRI's local name."""
-    labels = labels or {}
-    for key in (lang, *LANGS, ""):
-        if labels.get(key):
-            return labels[key]
-    if labels:
-        return next(iter(labels.values()))
+    key = picked_lang(labels, lang)
+    if key is not None and labels:
+        return labels[key]
     return local_name(iri) if iri else ""
 
 
-def picked_lang(labels: dict[str, str] | None, lang: str) -> str | None:
-    """The language of the label `pick` chooses ("" for an untagged one, None for none)."""
-    for key in (lang, *LANGS, ""):
-        if (labels or {}).get(key):
-            return key
+def picked_lang(labels: dict[str, str] | None, lang: str | None) -> str | None:
+    """The language of the label `pick` chooses ("" for an untagged one, None for none).
+
+    A tag with a region or script (`en-gb`, `ko-kr`: the store keeps tags in lower case) is
+    in its primary language: "Colour"@en-GB names a resource on an English page."""
+    labels = labels or {}
+    for want in (lang, *LANGS):
+        if not want:
+            continue
+        if labels.get(want):
+            return want
+        regional = sorted(k for k, text in labels.items() if text and k.lower().startswith(want + "-"))
+        if regional:
+            return regional[0]
+    if labels.get(""):
+        return ""
     return next(iter(labels)) if labels else None
+
+
+def _label_in(labels: dict[str, str] | None, lang: str) -> str:
+    """The label in `lang` itself (`en`, or a regional `en-gb`), or "" when there is none."""
+    tag = picked_lang(labels, lang)
+    return labels[tag] if labels and tag and tag.split("-")[0] == lang else ""
 
 
 def named(iri: str, labels: Labels, lang: str) -> Value:
@@ -441,7 +455,7 @@ def consortia(store: Any, lang: str) -> list[ConsortiumSummary]:
     result = [
         ConsortiumSummary(
             value=named(r["c"].value, labels, lang),
-            other_label=(labels.get(r["c"].value) or {}).get(other, ""),
+            other_label=_label_in(labels.get(r["c"].value), other),
             named=int(r["named"].value),
             stated=int(r["stated"].value) if r["stated"] is not None else None,
             founded=r["founded"].value if r["founded"] is not None else None,
