@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,10 @@ class Server:
     client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
-        self.client = httpx.Client(base_url=self.base, timeout=30)
+        # Tests share servers: a cookie that one test's request set (`?lang=`) must not pick
+        # another test's language, so this client keeps none (a test sends its own `Cookie`).
+        keeps_none = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+        self.client = httpx.Client(base_url=self.base, timeout=30, cookies=keeps_none)
 
     def stop(self) -> None:
         """Stop the process gracefully (SIGTERM), then forcefully if it lingers."""
