@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from conftest import Server
 
 ID = "https://w3id.org/onteam/id/"
@@ -114,6 +115,13 @@ def test_search_matches_korean_and_english_names_without_repeating_them(server: 
     kaist = by(rows(server, "search", q="kaist"), "resource")[ID + "kaist"]
     names = kaist["matched_names"].split(" | ")
     assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("typed", ["  KAIST ", "\tkaist\n", "\u3000카이스트\u3000"])
+def test_search_ignores_the_spaces_around_the_text(server: Server, typed: str) -> None:
+    """A search box's text pasted with spaces (ASCII, tab, the ideographic U+3000) finds the name."""
+    found = rows(server, "search", q=typed)
+    assert found and found[0]["resource"] == ID + "kaist"
 
 
 def test_timeline_is_in_date_order_with_korean_property_names(server: Server) -> None:
