@@ -43,12 +43,18 @@ FIELD = "param-"
 PAGE_METHODS = ["GET", "HEAD"]
 
 
+def primary_language(tag: str | None) -> str | None:
+    """The primary subtag of a language tag, in lower case (BCP 47 tags are case-insensitive:
+    `KO` and `ko-KR` are Korean)."""
+    return tag.split("-", 1)[0].strip().lower() if tag else None
+
+
 def accept_language(header: str | None) -> str | None:
     """The preferred of our languages in an Accept-Language header (q-values honoured)."""
     best, best_q = None, 0.0
     for index, part in enumerate((header or "").split(",")):
         pieces = [p.strip() for p in part.split(";")]
-        primary = pieces[0].split("-")[0].lower()
+        primary = primary_language(pieces[0])
         q = 1.0
         for param in pieces[1:]:
             key, _, value = param.partition("=")
@@ -60,12 +66,6 @@ def accept_language(header: str | None) -> str | None:
         if primary in LANGS and q > best_q:
             best, best_q = primary, q
     return best
-
-
-def primary_language(tag: str | None) -> str | None:
-    """The primary subtag of a language tag, in lower case (BCP 47 tags are case-insensitive:
-    `KO` and `ko-KR` are Korean)."""
-    return tag.split("-", 1)[0].strip().lower() if tag else None
 
 
 def choose_lang(request: Request) -> tuple[str, bool]:
