@@ -6,13 +6,20 @@ from pathlib import Path
 
 import httpx
 
-from conftest import Server, write_project
+from conftest import Server, start_server, write_project
 
 TOKEN = "s3cret-token"
 DATA_GRAPH = "https://w3id.org/onteam/graph/data/instances"
 ONTOLOGY_GRAPH = "https://w3id.org/onteam/graph/ontology/onteam"
 OT = "https://w3id.org/onteam/ontology#"
 ID = "https://w3id.org/onteam/id/"
+# The RDF media types every description is served in, with rdflib's parser for each.
+RDFLIB_PARSERS = {
+    "text/turtle": "turtle",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "nt",
+}
 
 DATA = """\
 @prefix ot: <https://w3id.org/onteam/ontology#> .
@@ -43,6 +50,11 @@ ot:Consortium a owl:Class ; rdfs:label "consortium"@en .
 ot:Organization a owl:Class ; rdfs:label "organization"@en .
 ot:hasMember a owl:ObjectProperty ; rdfs:label "has member"@en .
 """
+
+
+def start_writable(folder: Path) -> Server:
+    """An in-memory server with updates on (`TOKEN`), over `DATA` in a root under `folder`."""
+    return start_server(folder, "--memory", "--update-token", TOKEN, root=write_root(folder / "root"))
 
 
 def write_root(root: Path, data: str = DATA, ontology: str = ONTOLOGY) -> Path:

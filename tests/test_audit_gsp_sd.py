@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from conftest import Server, start_server
+from conftest import Server
 from pyoxigraph import RdfFormat, parse
 from rdflib import Literal, Namespace, URIRef
-from sparql_support import TOKEN, select, write_root
+from sparql_support import TOKEN, select, start_writable, write_root
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TTL = {"Content-Type": "text/turtle", **AUTH}
@@ -26,8 +26,7 @@ DATASET = URIRef("https://w3id.org/onteam/dataset")
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One in-memory server with updates on, over the small fixture graph of sparql_support."""
-    folder = tmp_path_factory.mktemp("audit-gsp-sd")
-    running = start_server(folder, "--memory", "--update-token", TOKEN, root=write_root(folder / "root"))
+    running = start_writable(tmp_path_factory.mktemp("audit-gsp-sd"))
     yield running
     running.stop()
 

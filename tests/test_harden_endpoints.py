@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from conftest import Server, start_server
-from sparql_support import TOKEN, write_root
+from sparql_support import TOKEN, start_writable, write_root
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 EVIL = "http://127.0.0.1:9/sparql"  # port 9: nothing answers, should a check ever let it through
@@ -26,8 +26,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """An in-memory server with the writer token and no allow list; its log is this module's."""
-    work = tmp_path_factory.mktemp("endpoints")
-    server = start_server(work, "--memory", "--update-token", TOKEN, root=write_root(work / "root"))
+    server = start_writable(tmp_path_factory.mktemp("endpoints"))
     yield server
     server.stop()
 

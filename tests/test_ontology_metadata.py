@@ -14,6 +14,7 @@ import httpx
 import pytest
 import rdflib
 from conftest import Server
+from sparql_support import RDFLIB_PARSERS
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
@@ -35,12 +36,6 @@ TOOL_ACCEPTS = {
     "jsonld": "application/ld+json",
     "ntriples": "application/n-triples",
 }
-PARSERS = {
-    "text/turtle": "turtle",
-    "application/rdf+xml": "xml",
-    "application/ld+json": "json-ld",
-    "application/n-triples": "nt",
-}
 
 
 def parse(response: httpx.Response) -> rdflib.Graph:
@@ -49,7 +44,7 @@ def parse(response: httpx.Response) -> rdflib.Graph:
     graph = rdflib.Graph()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's JSON-LD parser
-        graph.parse(data=response.text, format=PARSERS[media], publicID=str(response.url))
+        graph.parse(data=response.text, format=RDFLIB_PARSERS[media], publicID=str(response.url))
     return graph
 
 

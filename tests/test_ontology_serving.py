@@ -16,17 +16,12 @@ from pathlib import Path
 import pytest
 import rdflib
 from conftest import Server
+from sparql_support import RDFLIB_PARSERS
 from rdflib import RDFS, Literal, URIRef
 
 ROOT = Path(__file__).resolve().parents[1]
 OT = "https://w3id.org/onteam/ontology#"
 ONTOLOGY_IRI = URIRef("https://w3id.org/onteam/ontology")
-FORMATS = {
-    "text/turtle": "turtle",
-    "application/rdf+xml": "xml",
-    "application/ld+json": "json-ld",
-    "application/n-triples": "nt",
-}
 
 
 def file_terms() -> list[URIRef]:
@@ -47,7 +42,7 @@ def texts(graph: rdflib.Graph, term: URIRef) -> set[Literal]:
     return set(graph.objects(term, RDFS.label)) | set(graph.objects(term, RDFS.comment))
 
 
-@pytest.mark.parametrize("media", sorted(FORMATS))
+@pytest.mark.parametrize("media", sorted(RDFLIB_PARSERS))
 def test_every_term_iri_dereferences_to_its_labels_and_comments(server: Server, source, media: str) -> None:
     documents: dict[str, rdflib.Graph] = {}
     missing = []
@@ -67,7 +62,7 @@ def test_every_term_iri_dereferences_to_its_labels_and_comments(server: Server, 
             graph = rdflib.Graph()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's JSON-LD parser
-                graph.parse(data=response.text, format=FORMATS[media], publicID=str(ONTOLOGY_IRI))
+                graph.parse(data=response.text, format=RDFLIB_PARSERS[media], publicID=str(ONTOLOGY_IRI))
             documents[document] = graph
         served = documents[document]
         expected = texts(source, term)
@@ -100,7 +95,7 @@ def test_every_term_is_documented_at_its_anchor_with_both_labels(server: Server,
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("media", [*sorted(FORMATS), "text/html"])
+@pytest.mark.parametrize("media", [*sorted(RDFLIB_PARSERS), "text/html"])
 def test_version_iri_serves_the_ontology_in_every_format(server: Server, source, media: str) -> None:
     version = str(source.value(ONTOLOGY_IRI, rdflib.OWL.versionIRI))
     response = server.client.get("/ontology/" + version.rsplit("/", 1)[1], headers={"Accept": media})

@@ -15,7 +15,7 @@ import rdflib
 from rdflib import RDF, XSD, Literal, Namespace, URIRef
 
 from conftest import PROJECT_ROOT, LoopbackHandler, Server, serve_http
-from sparql_support import DATA_GRAPH, ONTOLOGY_GRAPH, TOKEN, count, select, update, write_root
+from sparql_support import DATA_GRAPH, ONTOLOGY_GRAPH, RDFLIB_PARSERS, TOKEN, count, select, update, write_root
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -23,12 +23,6 @@ DCTERMS = Namespace("http://purl.org/dc/terms/")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 DATASET = URIRef("https://w3id.org/onteam/dataset")
-PARSERS = {
-    "text/turtle": "turtle",
-    "application/ld+json": "json-ld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "xml",
-}
 
 
 
@@ -39,7 +33,7 @@ def _graph(server: Server, path: str, accept: str | None = None, **params: str) 
     graph = rdflib.Graph()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        graph.parse(data=response.content, format=PARSERS[media])
+        graph.parse(data=response.content, format=RDFLIB_PARSERS[media])
     return graph
 
 
@@ -64,7 +58,7 @@ def test_get_without_query_is_service_description_in_turtle(small: Server) -> No
     assert response.headers["content-type"].startswith("text/turtle")
 
 
-@pytest.mark.parametrize("accept", list(PARSERS))
+@pytest.mark.parametrize("accept", list(RDFLIB_PARSERS))
 def test_service_description_in_every_format(small: Server, accept: str) -> None:
     graph = _graph(small, "/sparql", accept)
     service = _service(graph)
@@ -205,7 +199,7 @@ def test_browser_at_the_endpoint_without_query_is_sent_to_the_editor(small: Serv
 def test_rdf_or_any_accept_without_query_still_gets_rdf(small: Server, accept: str) -> None:
     response = small.client.get("/sparql", headers={"Accept": accept}, follow_redirects=False)
     assert response.status_code == 200
-    assert response.headers["content-type"].split(";")[0] in PARSERS
+    assert response.headers["content-type"].split(";")[0] in RDFLIB_PARSERS
 
 
 @pytest.mark.parametrize("path", ["/sparql", "/.well-known/void"])
@@ -222,7 +216,7 @@ def test_description_bytes_are_the_same_on_every_request(small: Server, path: st
 # -- VoID --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("accept", list(PARSERS))
+@pytest.mark.parametrize("accept", list(RDFLIB_PARSERS))
 def test_void_in_every_format(small: Server, accept: str) -> None:
     graph = _graph(small, "/.well-known/void", accept)
     assert (DATASET, RDF.type, VOID.Dataset) in graph
@@ -534,7 +528,7 @@ def test_void_counts_of_the_project_match_rdflib_over_the_project_files(server: 
     assert named == sizes
 
 
-@pytest.mark.parametrize("accept", list(PARSERS))
+@pytest.mark.parametrize("accept", list(RDFLIB_PARSERS))
 def test_resource_documents_name_their_dataset_which_leads_to_the_void(small: Server, accept: str) -> None:
     # VoID §7 discovery: from any resource document to the dataset, and from there to its VoID.
     document = _graph(small, "/id/kt", accept)
